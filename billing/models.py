@@ -1,0 +1,220 @@
+"""Attendance register, charges (debits) per mark or per month, reversals, disputes, statements."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from core.fields import MoneyField
+
+
+class Lesson(models.Model):
+    """One lesson date of a group; the provider may cancel it (then nobody pays for it)."""
+
+    group = models.ForeignKey("catalog.Group", verbose_name=_("группа"), on_delete=models.PROTECT, related_name="lessons")
+    date = models.DateField(_("дата"))
+    cancelled = models.BooleanField(_("отменено организацией"), default=False)
+    cancel_reason = models.CharField(_("причина отмены"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("занятие")
+        verbose_name_plural = _("занятия")
+        ordering = ["group", "date"]
+        constraints = [models.UniqueConstraint(fields=["group", "date"], name="lesson_once_per_group_date")]
+
+    def __str__(self) -> str:
+        return f"{self.group} {self.date:%d.%m.%Y}"
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "PRESENT", _("Присутствовал")
+    ABSENT = "ABSENT", _("Отсутствовал")
+    EXCUSED = "EXCUSED", _("Уважительная причина")
+
+
+class AttendanceMark(models.Model):
+    """A pupil's mark for a lesson. `version` grows with each correction; a charge is per version."""
+
+    lesson = models.ForeignKey(Lesson, verbose_name=_("занятие"), on_delete=models.PROTECT, related_name="marks")
+    enrollment = models.ForeignKey("navigator.Enrollment", verbose_name=_("зачисление"), on_delete=models.PROTECT, related_name="marks")
+    status = models.CharField(_("отметка"), max_length=8, choices=AttendanceStatus.choices)
+    version = models.PositiveIntegerField(_("версия"), default=1)
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("отметил"), null=True, on_delete=models.SET_NULL)
+    updated_at = models.DateTimeField(_("изменена"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("отметка посещаемости")
+        verbose_name_plural = _("журнал посещаемости")
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "enrollment"], name="mark_once_per_pupil_lesson"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="mark_version_positive"),
+        ]
+
+
+class AttendanceCorrection(models.Model):
+    """Each change of a mark is kept."""
+
+    mark = models.ForeignKey(AttendanceMark, verbose_name=_("отметка"), on_delete=models.PROTECT, related_name="corrections")
+    old_status = models.CharField(_("было"), max_length=8, choices=AttendanceStatus.choices)
+    new_status = models.CharField(_("стало"), max_length=8, choices=AttendanceStatus.choices)
+    new_version = models.PositiveIntegerField(_("новая версия"))
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("кто"), null=True, on_delete=models.SET_NULL)
+    changed_at = models.DateTimeField(_("когда"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("исправление отметки")
+        verbose_name_plural = _("исправления отметок")
+        constraints = [models.UniqueConstraint(fields=["mark", "new_version"], name="correction_once_per_version")]
+
+
+class Statement(models.Model):
+    """Monthly акт / счёт of one provider to one municipality."""
+
+    class Status(models.TextChoices):
+        DRAFT = "DRAFT", _("Черновик")
+        ISSUED = "ISSUED", _("Выставлен")
+        PAID = "PAID", _("Оплачен")
+
+    provider = models.ForeignKey("catalog.Provider", verbose_name=_("организация"), on_delete=models.PROTECT, related_name="statements")
+    municipality = models.ForeignKey("catalog.Municipality", verbose_name=_("муниципалитет"), on_delete=models.PROTECT, related_name="statements")
+    month = models.DateField(_("месяц"), help_text=_("Первое число месяца."))
+    status = models.CharField(_("статус"), max_length=8, choices=Status.choices, default=Status.DRAFT)
+    lessons_count = models.PositiveIntegerField(_("занятий"), default=0)
+    certificate_total = MoneyField(_("за счёт сертификатов"))
+    copayment_total = MoneyField(_("доплаты родителей"))
+    corrections_total = MoneyField(_("сторно"))
+    issued_at = models.DateTimeField(_("выставлен"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("оплачен"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ежемесячный акт")
+        verbose_name_plural = _("ежемесячные акты")
+        ordering = ["-month", "provider"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "municipality", "month"], name="statement_once_per_month"),
+            models.CheckConstraint(
+                condition=Q(certificate_total__gte=0, copayment_total__gte=0, corrections_total__gte=0),
+                name="statement_totals_not_negative",
+            ),
+            models.CheckConstraint(condition=~Q(status="PAID") | Q(paid_at__isnull=False), name="statement_paid_has_date"),
+        ]
+
+
+class Charge(models.Model):
+    """A debit for one attended lesson (PER_LESSON) or one contract month (MONTHLY).
+
+    price = certificate_amount + copayment. The certificate part is the ledger DEBIT entry; the
+    co-payment is recorded here and paid to the provider outside the system. Unique keys make the
+    debit job safe to repeat: one charge per mark version, one per enrollment month.
+    """
+
+    class Kind(models.TextChoices):
+        LESSON = "LESSON", _("За занятие")
+        MONTH = "MONTH", _("За месяц")
+
+    kind = models.CharField(_("вид"), max_length=8, choices=Kind.choices)
+    enrollment = models.ForeignKey("navigator.Enrollment", verbose_name=_("зачисление"), on_delete=models.PROTECT, related_name="charges")
+    mark = models.ForeignKey(AttendanceMark, verbose_name=_("отметка"), null=True, blank=True, on_delete=models.PROTECT, related_name="charges")
+    mark_version = models.PositiveIntegerField(_("версия отметки"), null=True, blank=True)
+    month = models.DateField(_("месяц"), null=True, blank=True)
+    service_date = models.DateField(_("дата занятия или начало месяца"))
+    price = MoneyField(_("стоимость"))
+    certificate_amount = MoneyField(_("за счёт сертификата"))
+    copayment = MoneyField(_("доплата родителей"))
+    ledger_entry = models.OneToOneField(
+        "certificates.LedgerEntry", verbose_name=_("операция"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="charge",
+    )
+    statement = models.ForeignKey(Statement, verbose_name=_("акт"), null=True, blank=True, on_delete=models.PROTECT, related_name="charges")
+    created_at = models.DateTimeField(_("создано"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("списание")
+        verbose_name_plural = _("списания")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mark", "mark_version"], condition=Q(kind="LESSON"), name="charge_once_per_mark_version"
+            ),
+            models.UniqueConstraint(fields=["enrollment", "month"], condition=Q(kind="MONTH"), name="charge_once_per_month"),
+            models.CheckConstraint(
+                condition=Q(price__gte=0, certificate_amount__gte=0, copayment__gte=0), name="charge_amounts_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(price=F("certificate_amount") + F("copayment")), name="charge_parts_add_up"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="LESSON", mark__isnull=False, mark_version__isnull=False, month__isnull=True)
+                    | Q(kind="MONTH", mark__isnull=True, month__isnull=False)
+                ),
+                name="charge_kind_fields",
+            ),
+            models.CheckConstraint(
+                condition=Q(certificate_amount=0) | Q(ledger_entry__isnull=False), name="charge_certificate_part_in_ledger"
+            ),
+        ]
+        indexes = [models.Index(fields=["service_date"])]
+
+
+class ChargeReversal(models.Model):
+    """Сторно: a correction after billing or an upheld dispute refunds a charge, once."""
+
+    class Reason(models.TextChoices):
+        CORRECTION = "CORRECTION", _("Исправление отметки")
+        DISPUTE = "DISPUTE", _("Обоснованная жалоба родителя")
+
+    charge = models.OneToOneField(Charge, verbose_name=_("списание"), on_delete=models.PROTECT, related_name="reversal")
+    reason = models.CharField(_("причина"), max_length=16, choices=Reason.choices)
+    ledger_entry = models.OneToOneField(
+        "certificates.LedgerEntry", verbose_name=_("операция"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="reversal",
+    )
+    statement = models.ForeignKey(Statement, verbose_name=_("акт"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversals")
+    created_at = models.DateTimeField(_("создано"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("сторно")
+        verbose_name_plural = _("сторно")
+
+
+class Dispute(models.Model):
+    """A parent's objection to an attendance mark."""
+
+    class Status(models.TextChoices):
+        OPEN = "OPEN", _("На рассмотрении")
+        UPHELD = "UPHELD", _("Удовлетворена")
+        REJECTED = "REJECTED", _("Отклонена")
+
+    mark = models.ForeignKey(AttendanceMark, verbose_name=_("отметка"), on_delete=models.PROTECT, related_name="disputes")
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("заявитель"), on_delete=models.PROTECT, related_name="disputes")
+    reason = models.TextField(_("суть жалобы"))
+    status = models.CharField(_("статус"), max_length=8, choices=Status.choices, default=Status.OPEN)
+    resolution = models.TextField(_("решение"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("рассмотрел"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("подана"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("рассмотрена"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("жалоба на отметку")
+        verbose_name_plural = _("жалобы на отметки")
+        constraints = [
+            models.UniqueConstraint(fields=["mark"], condition=Q(status="OPEN"), name="dispute_one_open_per_mark"),
+            models.CheckConstraint(
+                condition=Q(status="OPEN") | Q(resolved_at__isnull=False), name="dispute_resolved_has_date"
+            ),
+        ]
+
+
+class JobRun(models.Model):
+    """One run of a money-moving job, keyed so that the same run is never started twice."""
+
+    key = models.CharField(_("ключ"), max_length=128, unique=True)
+    started_at = models.DateTimeField(_("начат"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("завершён"), null=True, blank=True)
+    processed = models.PositiveIntegerField(_("обработано"), default=0)
+
+    class Meta:
+        verbose_name = _("запуск задания")
+        verbose_name_plural = _("запуски заданий")

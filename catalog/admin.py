@@ -1,0 +1,66 @@
+from django.contrib import admin
+
+from catalog.models import Direction, Group, Municipality, Program, ProgramReview, Provider, ScheduleSlot
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "region_code"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Direction)
+class DirectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "position"]
+
+    def has_add_permission(self, request):
+        return False  # the six directions are fixed
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    list_display = ["short_name", "inn", "municipality", "status"]
+    list_filter = ["status", "kind", "municipality"]
+    search_fields = ["short_name", "legal_name", "inn"]
+    list_select_related = ["municipality"]
+
+
+class GroupInline(admin.TabularInline):
+    model = Group
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    list_display = ["title", "provider", "direction", "age_min", "age_max", "funding", "status"]
+    list_filter = ["status", "direction", "funding", "form", "special_needs"]
+    search_fields = ["title", "provider__short_name"]
+    list_select_related = ["provider", "direction"]
+    autocomplete_fields = ["provider"]
+    inlines = [GroupInline]
+
+
+class ScheduleSlotInline(admin.TabularInline):
+    model = ScheduleSlot
+    extra = 0
+
+
+@admin.register(Group)
+class GroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "program", "teacher", "capacity", "start_date", "end_date", "enrollment_open"]
+    list_filter = ["enrollment_open"]
+    search_fields = ["name", "program__title", "teacher"]
+    list_select_related = ["program"]
+    autocomplete_fields = ["program"]
+    inlines = [ScheduleSlotInline]
+
+
+@admin.register(ProgramReview)
+class ProgramReviewAdmin(admin.ModelAdmin):
+    list_display = ["program", "author", "score", "created_at"]
+    list_select_related = ["program", "author"]
+    raw_id_fields = ["program", "author"]

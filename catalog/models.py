@@ -1,0 +1,246 @@
+"""Municipalities, directions, providers, programs, groups and their weekly schedules."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from core.fields import MoneyField
+from core.validators import validate_inn
+
+AGE_MIN, AGE_MAX = 5, 18
+
+
+class Municipality(models.Model):
+    name = models.CharField(_("название"), max_length=200)
+    code = models.CharField(_("код"), max_length=2, help_text=_("Две цифры; входят в номер сертификата."))
+    region_code = models.CharField(_("код региона"), max_length=2, default="71")
+
+    class Meta:
+        verbose_name = _("муниципалитет")
+        verbose_name_plural = _("муниципалитеты")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["region_code", "code"], name="municipality_code_unique"),
+            models.CheckConstraint(condition=Q(code__regex=r"^\d{2}$"), name="municipality_code_two_digits"),
+            models.CheckConstraint(condition=Q(region_code__regex=r"^\d{2}$"), name="municipality_region_two_digits"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DirectionCode(models.TextChoices):
+    TECHNICAL = "technical", _("Техническая")
+    SCIENCE = "science", _("Естественнонаучная")
+    SPORTS = "sports", _("Физкультурно-спортивная")
+    ARTS = "arts", _("Художественная")
+    TOURISM = "tourism", _("Туристско-краеведческая")
+    SOCIAL = "social", _("Социально-гуманитарная")
+
+
+class Direction(models.Model):
+    """One of the six fixed направленности; the rows come from a data migration."""
+
+    Code = DirectionCode
+
+    code = models.CharField(_("код"), max_length=16, choices=DirectionCode.choices, unique=True)
+    name = models.CharField(_("название"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("порядок"), default=0)
+
+    class Meta:
+        verbose_name = _("направленность")
+        verbose_name_plural = _("направленности")
+        ordering = ["position"]
+        constraints = [
+            models.CheckConstraint(condition=Q(code__in=DirectionCode.values), name="direction_code_fixed"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Provider(models.Model):
+    class Kind(models.TextChoices):
+        ORGANIZATION = "ORG", _("Организация")
+        INDIVIDUAL = "IP", _("Индивидуальный предприниматель")
+
+    class Status(models.TextChoices):
+        NEW = "NEW", _("Новая")
+        ON_REVIEW = "ON_REVIEW", _("На проверке")
+        APPROVED = "APPROVED", _("Допущена")
+        REJECTED = "REJECTED", _("Отклонена")
+        SUSPENDED = "SUSPENDED", _("Приостановлена")
+
+    kind = models.CharField(_("вид"), max_length=3, choices=Kind.choices, default=Kind.ORGANIZATION)
+    legal_name = models.CharField(_("полное наименование"), max_length=500)
+    short_name = models.CharField(_("краткое наименование"), max_length=200)
+    inn = models.CharField(_("ИНН"), max_length=12, unique=True, validators=[validate_inn])
+    licence_number = models.CharField(
+        _("номер лицензии"), max_length=64, blank=True,
+        help_text=_("Может быть пустым у ИП, который ведёт занятия лично."),
+    )
+    municipality = models.ForeignKey(
+        Municipality, verbose_name=_("муниципалитет"), on_delete=models.PROTECT, related_name="providers"
+    )
+    address = models.CharField(_("адрес"), max_length=500, blank=True)
+    phone = models.CharField(_("телефон"), max_length=32, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    website = models.URLField(_("сайт"), blank=True)
+    status = models.CharField(_("статус"), max_length=16, choices=Status.choices, default=Status.NEW)
+    created_at = models.DateTimeField(_("создана"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("организация")
+        verbose_name_plural = _("организации")
+        ordering = ["short_name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(inn__regex=r"^(\d{10}|\d{12})$"), name="provider_inn_digits"),
+            models.CheckConstraint(
+                condition=Q(kind="IP") | ~Q(licence_number=""), name="provider_organization_has_licence"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+
+class Program(models.Model):
+    class Form(models.TextChoices):
+        FULL_TIME = "FULL_TIME", _("Очная")
+        MIXED = "MIXED", _("Очно-заочная")
+        DISTANCE = "DISTANCE", _("Дистанционная")
+
+    class Funding(models.TextChoices):
+        FREE = "FREE", _("Бесплатно (бюджетное место)")
+        CERTIFICATE = "CERTIFICATE", _("Оплата сертификатом")
+        PAID = "PAID", _("Платно (за счёт родителей)")
+
+    class Status(models.TextChoices):
+        DRAFT = "DRAFT", _("Черновик")
+        ON_REVIEW = "ON_REVIEW", _("На сертификации")
+        CERTIFIED = "CERTIFIED", _("Сертифицирована")
+        REJECTED = "REJECTED", _("Отклонена")
+        ARCHIVED = "ARCHIVED", _("В архиве")
+
+    provider = models.ForeignKey(Provider, verbose_name=_("организация"), on_delete=models.PROTECT, related_name="programs")
+    title = models.CharField(_("название"), max_length=300)
+    description = models.TextField(_("описание"), blank=True)
+    direction = models.ForeignKey(Direction, verbose_name=_("направленность"), on_delete=models.PROTECT, related_name="programs")
+    activity_type = models.CharField(_("вид деятельности"), max_length=200, blank=True)
+    age_min = models.PositiveSmallIntegerField(_("возраст от"), default=AGE_MIN)
+    age_max = models.PositiveSmallIntegerField(_("возраст до"), default=AGE_MAX)
+    form = models.CharField(_("форма обучения"), max_length=16, choices=Form.choices, default=Form.FULL_TIME)
+    special_needs = models.BooleanField(_("подходит детям с ОВЗ"), default=False)
+    venue_address = models.CharField(_("адрес проведения"), max_length=500, blank=True)
+    lesson_price = MoneyField(_("стоимость занятия"))
+    normative_lesson_price = MoneyField(_("нормативная стоимость занятия"))
+    lessons_per_month = models.PositiveSmallIntegerField(_("занятий в месяц"), default=8)
+    funding = models.CharField(_("финансирование"), max_length=16, choices=Funding.choices, default=Funding.CERTIFICATE)
+    status = models.CharField(_("статус"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    rating = models.DecimalField(
+        _("рейтинг"), max_digits=3, decimal_places=2, null=True, blank=True,
+        help_text=_("Средняя оценка родителей; пересчитывается при каждой оценке."),
+    )
+    rating_count = models.PositiveIntegerField(_("число оценок"), default=0)
+    created_at = models.DateTimeField(_("создана"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("изменена"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("программа")
+        verbose_name_plural = _("программы")
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(age_min__gte=AGE_MIN, age_max__lte=AGE_MAX, age_min__lte=F("age_max")),
+                name="program_age_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(lesson_price__gte=0, normative_lesson_price__gte=0), name="program_prices_not_negative"
+            ),
+            models.CheckConstraint(condition=Q(lessons_per_month__gt=0), name="program_lessons_per_month_positive"),
+            models.CheckConstraint(
+                condition=~Q(funding="FREE") | Q(lesson_price=0), name="program_free_costs_nothing"
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="program_rating_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "direction"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ProgramReview(models.Model):
+    """A parent's rating of a program their child attended."""
+
+    program = models.ForeignKey(Program, verbose_name=_("программа"), on_delete=models.CASCADE, related_name="reviews")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("автор"), on_delete=models.CASCADE)
+    score = models.PositiveSmallIntegerField(_("оценка"))
+    text = models.TextField(_("отзыв"), blank=True)
+    created_at = models.DateTimeField(_("создан"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("отзыв")
+        verbose_name_plural = _("отзывы")
+        constraints = [
+            models.UniqueConstraint(fields=["program", "author"], name="review_one_per_author"),
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="review_score_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} — {self.score}"
+
+
+class Group(models.Model):
+    """A class of pupils. Free seats are computed from enrollments, never stored."""
+
+    program = models.ForeignKey(Program, verbose_name=_("программа"), on_delete=models.PROTECT, related_name="groups")
+    name = models.CharField(_("название"), max_length=200)
+    teacher = models.CharField(_("педагог"), max_length=200)
+    capacity = models.PositiveIntegerField(_("мест"))
+    start_date = models.DateField(_("начало занятий"))
+    end_date = models.DateField(_("окончание занятий"))
+    enrollment_open = models.BooleanField(_("набор открыт"), default=True)
+
+    class Meta:
+        verbose_name = _("группа")
+        verbose_name_plural = _("группы")
+        ordering = ["program", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gt=0), name="group_capacity_positive"),
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="group_dates_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} — {self.name}"
+
+
+class ScheduleSlot(models.Model):
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("понедельник")
+        TUESDAY = 1, _("вторник")
+        WEDNESDAY = 2, _("среда")
+        THURSDAY = 3, _("четверг")
+        FRIDAY = 4, _("пятница")
+        SATURDAY = 5, _("суббота")
+        SUNDAY = 6, _("воскресенье")
+
+    group = models.ForeignKey(Group, verbose_name=_("группа"), on_delete=models.CASCADE, related_name="schedule")
+    weekday = models.PositiveSmallIntegerField(_("день недели"), choices=Weekday.choices)
+    start_time = models.TimeField(_("начало"))
+    end_time = models.TimeField(_("окончание"))
+    room = models.CharField(_("кабинет"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("занятие в расписании")
+        verbose_name_plural = _("расписание")
+        ordering = ["weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="slot_weekday_range"),
+            models.CheckConstraint(condition=Q(end_time__gt=F("start_time")), name="slot_times_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"

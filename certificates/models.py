@@ -1,0 +1,249 @@
+"""Children, certificates, funding periods, certificate accounts and their append-only ledger.
+
+The ledger is the truth about money. `CertificateAccount` keeps running totals for fast reads, but
+only the database trigger in `sql/ledger.sql` changes them, in the same statement as the ledger
+insert, and CHECK constraints refuse a total that would go negative or exceed the nominal.
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeOperators
+from django.db import models
+from django.db.models import F, Func, Q
+from django.utils.translation import gettext_lazy as _
+
+from core.fields import MoneyField
+from core.validators import mask_snils, validate_snils
+
+
+class Child(models.Model):
+    class Sex(models.TextChoices):
+        MALE = "M", _("мужской")
+        FEMALE = "F", _("женский")
+
+    parents = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("родители"), related_name="children")
+    last_name = models.CharField(_("фамилия"), max_length=150)
+    first_name = models.CharField(_("имя"), max_length=150)
+    middle_name = models.CharField(_("отчество"), max_length=150, blank=True)
+    birth_date = models.DateField(_("дата рождения"))
+    sex = models.CharField(_("пол"), max_length=1, choices=Sex.choices)
+    snils = models.CharField(_("СНИЛС"), max_length=11, unique=True, validators=[validate_snils])
+    municipality = models.ForeignKey(
+        "catalog.Municipality", verbose_name=_("муниципалитет проживания"), on_delete=models.PROTECT,
+        related_name="children",
+    )
+    created_at = models.DateTimeField(_("добавлен"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ребёнок")
+        verbose_name_plural = _("дети")
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(snils__regex=r"^\d{11}$"), name="child_snils_digits"),
+            models.CheckConstraint(condition=Q(birth_date__gte=date(1990, 1, 1)), name="child_birth_date_plausible"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+
+    @property
+    def snils_masked(self) -> str:
+        return mask_snils(self.snils)
+
+    def age_on(self, day: date) -> int:
+        return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+
+
+class BillingPolicy(models.TextChoices):
+    PER_LESSON = "PER_LESSON", _("За каждое посещённое занятие")
+    MONTHLY = "MONTHLY", _("Помесячно")
+
+
+class DateRange(Func):
+    function = "DATERANGE"
+    output_field = models.DateField()
+
+
+class FundingPeriod(models.Model):
+    """A municipality's программа персонифицированного финансирования for one year."""
+
+    municipality = models.ForeignKey(
+        "catalog.Municipality", verbose_name=_("муниципалитет"), on_delete=models.PROTECT, related_name="funding_periods"
+    )
+    name = models.CharField(_("название"), max_length=200)
+    start_date = models.DateField(_("начало"))
+    end_date = models.DateField(_("окончание"))
+    nominal = MoneyField(_("номинал сертификата"))
+    max_funded_certificates = models.PositiveIntegerField(_("число сертификатов финансирования"))
+    total_budget = MoneyField(_("объём финансирования"))
+    billing_policy = models.CharField(
+        _("порядок оплаты"), max_length=16, choices=BillingPolicy.choices, default=BillingPolicy.PER_LESSON
+    )
+    direction_cap = models.PositiveIntegerField(
+        _("предел детей на направленность"), null=True, blank=True,
+        help_text=_("Пусто — без ограничения."),
+    )
+
+    class Meta:
+        verbose_name = _("период финансирования")
+        verbose_name_plural = _("периоды финансирования")
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gt=F("start_date")), name="period_dates_ordered"),
+            models.CheckConstraint(condition=Q(nominal__gte=0, total_budget__gte=0), name="period_amounts_not_negative"),
+            models.CheckConstraint(
+                condition=Q(direction_cap__isnull=True) | Q(direction_cap__gt=0), name="period_direction_cap_positive"
+            ),
+            # A lesson date must fall in exactly one period of its municipality.
+            ExclusionConstraint(
+                name="period_no_overlap",
+                expressions=[
+                    ("municipality", RangeOperators.EQUAL),
+                    (DateRange("start_date", "end_date", models.Value("[]")), RangeOperators.OVERLAPS),
+                ],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality}: {self.name}"
+
+
+class Certificate(models.Model):
+    class Kind(models.TextChoices):
+        ACCOUNTING = "ACCOUNTING", _("Сертификат учёта")
+        FUNDED = "FUNDED", _("Сертификат финансирования")
+
+    class Status(models.TextChoices):
+        ACTIVE = "ACTIVE", _("Действует")
+        FROZEN = "FROZEN", _("Приостановлен")
+        CLOSED = "CLOSED", _("Закрыт")
+
+    child = models.OneToOneField(Child, verbose_name=_("ребёнок"), on_delete=models.PROTECT, related_name="certificate")
+    number = models.CharField(_("номер"), max_length=10, unique=True)
+    municipality = models.ForeignKey(
+        "catalog.Municipality", verbose_name=_("муниципалитет"), on_delete=models.PROTECT, related_name="certificates"
+    )
+    kind = models.CharField(_("вид"), max_length=16, choices=Kind.choices, default=Kind.ACCOUNTING)
+    status = models.CharField(_("статус"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    issued_at = models.DateTimeField(_("выдан"), auto_now_add=True)
+    valid_until = models.DateField(_("действует до"), help_text=_("До 18-летия ребёнка."))
+
+    class Meta:
+        verbose_name = _("сертификат")
+        verbose_name_plural = _("сертификаты")
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(number__regex=r"^\d{10}$"), name="certificate_number_ten_digits"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CertificateNumberSequence(models.Model):
+    """The last 6-digit sequence number used per municipality; taken under a row lock."""
+
+    municipality = models.OneToOneField(
+        "catalog.Municipality", verbose_name=_("муниципалитет"), on_delete=models.CASCADE, primary_key=True
+    )
+    last_value = models.PositiveIntegerField(_("последний номер"), default=0)
+
+    class Meta:
+        verbose_name = _("счётчик номеров сертификатов")
+        verbose_name_plural = _("счётчики номеров сертификатов")
+        constraints = [models.CheckConstraint(condition=Q(last_value__lte=999_999), name="certificate_sequence_six_digits")]
+
+
+class FundedCertificateRequest(models.Model):
+    """First-come queue for a funded certificate once the period's limit is reached."""
+
+    period = models.ForeignKey(FundingPeriod, verbose_name=_("период"), on_delete=models.PROTECT, related_name="queue")
+    certificate = models.ForeignKey(Certificate, verbose_name=_("сертификат"), on_delete=models.PROTECT, related_name="funding_requests")
+    created_at = models.DateTimeField(_("в очереди с"), auto_now_add=True)
+    granted_at = models.DateTimeField(_("удовлетворена"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("очередь на сертификат финансирования")
+        verbose_name_plural = _("очередь на сертификаты финансирования")
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["period", "certificate"], name="funding_request_once_per_period")]
+
+
+class CertificateAccount(models.Model):
+    """A certificate's money in one funding period: available = nominal − reserved − spent.
+
+    The totals are written only by the ledger trigger (sql/ledger.sql); never edit them.
+    """
+
+    certificate = models.ForeignKey(Certificate, verbose_name=_("сертификат"), on_delete=models.PROTECT, related_name="accounts")
+    period = models.ForeignKey(FundingPeriod, verbose_name=_("период"), on_delete=models.PROTECT, related_name="accounts")
+    nominal = MoneyField(_("номинал"))
+    reserved = MoneyField(_("зарезервировано"))
+    spent = MoneyField(_("списано"))
+
+    class Meta:
+        verbose_name = _("счёт сертификата")
+        verbose_name_plural = _("счета сертификатов")
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "period"], name="account_one_per_period"),
+            models.CheckConstraint(condition=Q(nominal__gte=0, reserved__gte=0, spent__gte=0), name="account_totals_not_negative"),
+            models.CheckConstraint(condition=Q(nominal__gte=F("reserved") + F("spent")), name="account_available_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate} / {self.period.name}"
+
+    @property
+    def available(self):
+        return self.nominal - self.reserved - self.spent
+
+
+class LedgerEntry(models.Model):
+    """One append-only movement on a certificate account. Corrections are new rows, never edits."""
+
+    class Kind(models.TextChoices):
+        OPEN = "OPEN", _("Начисление номинала")
+        RESERVE = "RESERVE", _("Резерв по договору")
+        RELEASE = "RELEASE", _("Снятие резерва")
+        DEBIT = "DEBIT", _("Списание за занятие")
+        REFUND = "REFUND", _("Возврат (сторно)")
+
+    account = models.ForeignKey(CertificateAccount, verbose_name=_("счёт"), on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(_("вид"), max_length=8, choices=Kind.choices)
+    nominal_delta = MoneyField(_("изменение номинала"))
+    reserved_delta = MoneyField(_("изменение резерва"))
+    spent_delta = MoneyField(_("изменение списанного"))
+    idempotency_key = models.CharField(_("ключ идемпотентности"), max_length=128, unique=True)
+    enrollment = models.ForeignKey(
+        "navigator.Enrollment", verbose_name=_("зачисление"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="ledger_entries",
+    )
+    description = models.CharField(_("описание"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("время"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("операция по сертификату")
+        verbose_name_plural = _("операции по сертификатам")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="ledger_kind_signs",
+                condition=(
+                    Q(kind="OPEN", nominal_delta__gt=0, reserved_delta=0, spent_delta=0)
+                    | Q(kind="RESERVE", nominal_delta=0, reserved_delta__gt=0, spent_delta=0)
+                    | Q(kind="RELEASE", nominal_delta=0, reserved_delta__lt=0, spent_delta=0)
+                    | Q(kind="DEBIT", nominal_delta=0, reserved_delta__lte=0, spent_delta__gt=0)
+                    | Q(kind="REFUND", nominal_delta=0, reserved_delta=0, spent_delta__lt=0)
+                ),
+            ),
+        ]
+        indexes = [models.Index(fields=["account", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.idempotency_key}"

@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from core.health import record_heartbeat
+
+
+@shared_task(name="core.beat_heartbeat")
+def beat_heartbeat() -> None:
+    """Sent by Celery beat every minute and run by a worker: proves both are alive."""
+    record_heartbeat()
