@@ -12,6 +12,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["username", "last_name", "first_name", "email"]
     list_select_related = ["provider", "municipality"]
     autocomplete_fields = ["provider", "municipality"]
-    fieldsets = DjangoUserAdmin.fieldsets + (
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
         (_("Портал"), {"fields": ("role", "middle_name", "phone", "snils", "esia_oid", "provider", "municipality")}),
     )

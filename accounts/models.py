@@ -26,11 +26,19 @@ class User(AbstractUser):
     snils = models.CharField(_("СНИЛС"), max_length=11, null=True, blank=True, unique=True, validators=[validate_snils])
     esia_oid = models.CharField(_("идентификатор ЕСИА"), max_length=32, null=True, blank=True, unique=True)
     provider = models.ForeignKey(
-        "catalog.Provider", verbose_name=_("организация"), null=True, blank=True, on_delete=models.PROTECT,
+        "catalog.Provider",
+        verbose_name=_("организация"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="staff",
     )
     municipality = models.ForeignKey(
-        "catalog.Municipality", verbose_name=_("муниципалитет"), null=True, blank=True, on_delete=models.PROTECT,
+        "catalog.Municipality",
+        verbose_name=_("муниципалитет"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="staff",
     )
 
@@ -45,7 +53,9 @@ class User(AbstractUser):
                 condition=~Q(role=Role.MUNICIPAL) | Q(municipality__isnull=False),
                 name="user_municipal_staff_has_municipality",
             ),
-            models.CheckConstraint(condition=Q(snils__regex=r"^\d{11}$") | Q(snils__isnull=True), name="user_snils_digits"),
+            models.CheckConstraint(
+                condition=Q(snils__regex=r"^\d{11}$") | Q(snils__isnull=True), name="user_snils_digits"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from billing.models import AttendanceCorrection, AttendanceMark, Charge, ChargeReversal, Dispute, JobRun, Lesson, Statement
+from billing.models import (
+    AttendanceCorrection,
+    AttendanceMark,
+    Charge,
+    ChargeReversal,
+    Dispute,
+    JobRun,
+    Lesson,
+    Statement,
+)
 from certificates.admin import ReadOnlyAdmin
 
 
@@ -45,7 +54,15 @@ class DisputeAdmin(admin.ModelAdmin):
 
 @admin.register(Statement)
 class StatementAdmin(admin.ModelAdmin):
-    list_display = ["provider", "municipality", "month", "status", "lessons_count", "certificate_total", "copayment_total"]
+    list_display = [
+        "provider",
+        "municipality",
+        "month",
+        "status",
+        "lessons_count",
+        "certificate_total",
+        "copayment_total",
+    ]
     list_filter = ["status", "municipality"]
     list_select_related = ["provider", "municipality"]
     raw_id_fields = ["provider"]

@@ -11,7 +11,9 @@ from core.fields import MoneyField
 class Lesson(models.Model):
     """One lesson date of a group; the provider may cancel it (then nobody pays for it)."""
 
-    group = models.ForeignKey("catalog.Group", verbose_name=_("группа"), on_delete=models.PROTECT, related_name="lessons")
+    group = models.ForeignKey(
+        "catalog.Group", verbose_name=_("группа"), on_delete=models.PROTECT, related_name="lessons"
+    )
     date = models.DateField(_("дата"))
     cancelled = models.BooleanField(_("отменено организацией"), default=False)
     cancel_reason = models.CharField(_("причина отмены"), max_length=300, blank=True)
@@ -36,10 +38,14 @@ class AttendanceMark(models.Model):
     """A pupil's mark for a lesson. `version` grows with each correction; a charge is per version."""
 
     lesson = models.ForeignKey(Lesson, verbose_name=_("занятие"), on_delete=models.PROTECT, related_name="marks")
-    enrollment = models.ForeignKey("navigator.Enrollment", verbose_name=_("зачисление"), on_delete=models.PROTECT, related_name="marks")
+    enrollment = models.ForeignKey(
+        "navigator.Enrollment", verbose_name=_("зачисление"), on_delete=models.PROTECT, related_name="marks"
+    )
     status = models.CharField(_("отметка"), max_length=8, choices=AttendanceStatus.choices)
     version = models.PositiveIntegerField(_("версия"), default=1)
-    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("отметил"), null=True, on_delete=models.SET_NULL)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("отметил"), null=True, on_delete=models.SET_NULL
+    )
     updated_at = models.DateTimeField(_("изменена"), auto_now=True)
 
     class Meta:
@@ -50,21 +56,31 @@ class AttendanceMark(models.Model):
             models.CheckConstraint(condition=Q(version__gte=1), name="mark_version_positive"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.lesson}: {self.get_status_display()}"
+
 
 class AttendanceCorrection(models.Model):
     """Each change of a mark is kept."""
 
-    mark = models.ForeignKey(AttendanceMark, verbose_name=_("отметка"), on_delete=models.PROTECT, related_name="corrections")
+    mark = models.ForeignKey(
+        AttendanceMark, verbose_name=_("отметка"), on_delete=models.PROTECT, related_name="corrections"
+    )
     old_status = models.CharField(_("было"), max_length=8, choices=AttendanceStatus.choices)
     new_status = models.CharField(_("стало"), max_length=8, choices=AttendanceStatus.choices)
     new_version = models.PositiveIntegerField(_("новая версия"))
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("кто"), null=True, on_delete=models.SET_NULL)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("кто"), null=True, on_delete=models.SET_NULL
+    )
     changed_at = models.DateTimeField(_("когда"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("исправление отметки")
         verbose_name_plural = _("исправления отметок")
         constraints = [models.UniqueConstraint(fields=["mark", "new_version"], name="correction_once_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.mark_id}: {self.old_status} → {self.new_status}"
 
 
 class Statement(models.Model):
@@ -75,8 +91,12 @@ class Statement(models.Model):
         ISSUED = "ISSUED", _("Выставлен")
         PAID = "PAID", _("Оплачен")
 
-    provider = models.ForeignKey("catalog.Provider", verbose_name=_("организация"), on_delete=models.PROTECT, related_name="statements")
-    municipality = models.ForeignKey("catalog.Municipality", verbose_name=_("муниципалитет"), on_delete=models.PROTECT, related_name="statements")
+    provider = models.ForeignKey(
+        "catalog.Provider", verbose_name=_("организация"), on_delete=models.PROTECT, related_name="statements"
+    )
+    municipality = models.ForeignKey(
+        "catalog.Municipality", verbose_name=_("муниципалитет"), on_delete=models.PROTECT, related_name="statements"
+    )
     month = models.DateField(_("месяц"), help_text=_("Первое число месяца."))
     status = models.CharField(_("статус"), max_length=8, choices=Status.choices, default=Status.DRAFT)
     lessons_count = models.PositiveIntegerField(_("занятий"), default=0)
@@ -96,8 +116,13 @@ class Statement(models.Model):
                 condition=Q(certificate_total__gte=0, copayment_total__gte=0, corrections_total__gte=0),
                 name="statement_totals_not_negative",
             ),
-            models.CheckConstraint(condition=~Q(status="PAID") | Q(paid_at__isnull=False), name="statement_paid_has_date"),
+            models.CheckConstraint(
+                condition=~Q(status="PAID") | Q(paid_at__isnull=False), name="statement_paid_has_date"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} / {self.municipality} / {self.month:%m.%Y}"
 
 
 class Charge(models.Model):
@@ -113,8 +138,17 @@ class Charge(models.Model):
         MONTH = "MONTH", _("За месяц")
 
     kind = models.CharField(_("вид"), max_length=8, choices=Kind.choices)
-    enrollment = models.ForeignKey("navigator.Enrollment", verbose_name=_("зачисление"), on_delete=models.PROTECT, related_name="charges")
-    mark = models.ForeignKey(AttendanceMark, verbose_name=_("отметка"), null=True, blank=True, on_delete=models.PROTECT, related_name="charges")
+    enrollment = models.ForeignKey(
+        "navigator.Enrollment", verbose_name=_("зачисление"), on_delete=models.PROTECT, related_name="charges"
+    )
+    mark = models.ForeignKey(
+        AttendanceMark,
+        verbose_name=_("отметка"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="charges",
+    )
     mark_version = models.PositiveIntegerField(_("версия отметки"), null=True, blank=True)
     month = models.DateField(_("месяц"), null=True, blank=True)
     service_date = models.DateField(_("дата занятия или начало месяца"))
@@ -122,10 +156,16 @@ class Charge(models.Model):
     certificate_amount = MoneyField(_("за счёт сертификата"))
     copayment = MoneyField(_("доплата родителей"))
     ledger_entry = models.OneToOneField(
-        "certificates.LedgerEntry", verbose_name=_("операция"), null=True, blank=True, on_delete=models.PROTECT,
+        "certificates.LedgerEntry",
+        verbose_name=_("операция"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="charge",
     )
-    statement = models.ForeignKey(Statement, verbose_name=_("акт"), null=True, blank=True, on_delete=models.PROTECT, related_name="charges")
+    statement = models.ForeignKey(
+        Statement, verbose_name=_("акт"), null=True, blank=True, on_delete=models.PROTECT, related_name="charges"
+    )
     created_at = models.DateTimeField(_("создано"), auto_now_add=True)
 
     class Meta:
@@ -135,9 +175,12 @@ class Charge(models.Model):
             models.UniqueConstraint(
                 fields=["mark", "mark_version"], condition=Q(kind="LESSON"), name="charge_once_per_mark_version"
             ),
-            models.UniqueConstraint(fields=["enrollment", "month"], condition=Q(kind="MONTH"), name="charge_once_per_month"),
+            models.UniqueConstraint(
+                fields=["enrollment", "month"], condition=Q(kind="MONTH"), name="charge_once_per_month"
+            ),
             models.CheckConstraint(
-                condition=Q(price__gte=0, certificate_amount__gte=0, copayment__gte=0), name="charge_amounts_not_negative"
+                condition=Q(price__gte=0, certificate_amount__gte=0, copayment__gte=0),
+                name="charge_amounts_not_negative",
             ),
             models.CheckConstraint(
                 condition=Q(price=F("certificate_amount") + F("copayment")), name="charge_parts_add_up"
@@ -150,10 +193,14 @@ class Charge(models.Model):
                 name="charge_kind_fields",
             ),
             models.CheckConstraint(
-                condition=Q(certificate_amount=0) | Q(ledger_entry__isnull=False), name="charge_certificate_part_in_ledger"
+                condition=Q(certificate_amount=0) | Q(ledger_entry__isnull=False),
+                name="charge_certificate_part_in_ledger",
             ),
         ]
         indexes = [models.Index(fields=["service_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.service_date:%d.%m.%Y}: {self.price}"
 
 
 class ChargeReversal(models.Model):
@@ -166,15 +213,24 @@ class ChargeReversal(models.Model):
     charge = models.OneToOneField(Charge, verbose_name=_("списание"), on_delete=models.PROTECT, related_name="reversal")
     reason = models.CharField(_("причина"), max_length=16, choices=Reason.choices)
     ledger_entry = models.OneToOneField(
-        "certificates.LedgerEntry", verbose_name=_("операция"), null=True, blank=True, on_delete=models.PROTECT,
+        "certificates.LedgerEntry",
+        verbose_name=_("операция"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="reversal",
     )
-    statement = models.ForeignKey(Statement, verbose_name=_("акт"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversals")
+    statement = models.ForeignKey(
+        Statement, verbose_name=_("акт"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversals"
+    )
     created_at = models.DateTimeField(_("создано"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("сторно")
         verbose_name_plural = _("сторно")
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}: {self.charge_id}"
 
 
 class Dispute(models.Model):
@@ -185,13 +241,22 @@ class Dispute(models.Model):
         UPHELD = "UPHELD", _("Удовлетворена")
         REJECTED = "REJECTED", _("Отклонена")
 
-    mark = models.ForeignKey(AttendanceMark, verbose_name=_("отметка"), on_delete=models.PROTECT, related_name="disputes")
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("заявитель"), on_delete=models.PROTECT, related_name="disputes")
+    mark = models.ForeignKey(
+        AttendanceMark, verbose_name=_("отметка"), on_delete=models.PROTECT, related_name="disputes"
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("заявитель"), on_delete=models.PROTECT, related_name="disputes"
+    )
     reason = models.TextField(_("суть жалобы"))
     status = models.CharField(_("статус"), max_length=8, choices=Status.choices, default=Status.OPEN)
     resolution = models.TextField(_("решение"), blank=True)
     resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("рассмотрел"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("рассмотрел"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("подана"), auto_now_add=True)
     resolved_at = models.DateTimeField(_("рассмотрена"), null=True, blank=True)
@@ -206,6 +271,9 @@ class Dispute(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.mark_id}: {self.get_status_display()}"
+
 
 class JobRun(models.Model):
     """One run of a money-moving job, keyed so that the same run is never started twice."""
@@ -218,3 +286,6 @@ class JobRun(models.Model):
     class Meta:
         verbose_name = _("запуск задания")
         verbose_name_plural = _("запуски заданий")
+
+    def __str__(self) -> str:
+        return self.key

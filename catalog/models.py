@@ -77,7 +77,9 @@ class Provider(models.Model):
     short_name = models.CharField(_("краткое наименование"), max_length=200)
     inn = models.CharField(_("ИНН"), max_length=12, unique=True, validators=[validate_inn])
     licence_number = models.CharField(
-        _("номер лицензии"), max_length=64, blank=True,
+        _("номер лицензии"),
+        max_length=64,
+        blank=True,
         help_text=_("Может быть пустым у ИП, который ведёт занятия лично."),
     )
     municipality = models.ForeignKey(
@@ -123,10 +125,14 @@ class Program(models.Model):
         REJECTED = "REJECTED", _("Отклонена")
         ARCHIVED = "ARCHIVED", _("В архиве")
 
-    provider = models.ForeignKey(Provider, verbose_name=_("организация"), on_delete=models.PROTECT, related_name="programs")
+    provider = models.ForeignKey(
+        Provider, verbose_name=_("организация"), on_delete=models.PROTECT, related_name="programs"
+    )
     title = models.CharField(_("название"), max_length=300)
     description = models.TextField(_("описание"), blank=True)
-    direction = models.ForeignKey(Direction, verbose_name=_("направленность"), on_delete=models.PROTECT, related_name="programs")
+    direction = models.ForeignKey(
+        Direction, verbose_name=_("направленность"), on_delete=models.PROTECT, related_name="programs"
+    )
     activity_type = models.CharField(_("вид деятельности"), max_length=200, blank=True)
     age_min = models.PositiveSmallIntegerField(_("возраст от"), default=AGE_MIN)
     age_max = models.PositiveSmallIntegerField(_("возраст до"), default=AGE_MAX)
@@ -139,7 +145,11 @@ class Program(models.Model):
     funding = models.CharField(_("финансирование"), max_length=16, choices=Funding.choices, default=Funding.CERTIFICATE)
     status = models.CharField(_("статус"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     rating = models.DecimalField(
-        _("рейтинг"), max_digits=3, decimal_places=2, null=True, blank=True,
+        _("рейтинг"),
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text=_("Средняя оценка родителей; пересчитывается при каждой оценке."),
     )
     rating_count = models.PositiveIntegerField(_("число оценок"), default=0)
@@ -159,9 +169,7 @@ class Program(models.Model):
                 condition=Q(lesson_price__gte=0, normative_lesson_price__gte=0), name="program_prices_not_negative"
             ),
             models.CheckConstraint(condition=Q(lessons_per_month__gt=0), name="program_lessons_per_month_positive"),
-            models.CheckConstraint(
-                condition=~Q(funding="FREE") | Q(lesson_price=0), name="program_free_costs_nothing"
-            ),
+            models.CheckConstraint(condition=~Q(funding="FREE") | Q(lesson_price=0), name="program_free_costs_nothing"),
             models.CheckConstraint(
                 condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="program_rating_range"
             ),

@@ -35,7 +35,15 @@ class ChildAdmin(admin.ModelAdmin):
 
 @admin.register(FundingPeriod)
 class FundingPeriodAdmin(admin.ModelAdmin):
-    list_display = ["name", "municipality", "start_date", "end_date", "nominal", "max_funded_certificates", "billing_policy"]
+    list_display = [
+        "name",
+        "municipality",
+        "start_date",
+        "end_date",
+        "nominal",
+        "max_funded_certificates",
+        "billing_policy",
+    ]
     list_filter = ["municipality", "billing_policy"]
     list_select_related = ["municipality"]
 

@@ -31,7 +31,9 @@ class Child(models.Model):
     sex = models.CharField(_("пол"), max_length=1, choices=Sex.choices)
     snils = models.CharField(_("СНИЛС"), max_length=11, unique=True, validators=[validate_snils])
     municipality = models.ForeignKey(
-        "catalog.Municipality", verbose_name=_("муниципалитет проживания"), on_delete=models.PROTECT,
+        "catalog.Municipality",
+        verbose_name=_("муниципалитет проживания"),
+        on_delete=models.PROTECT,
         related_name="children",
     )
     created_at = models.DateTimeField(_("добавлен"), auto_now_add=True)
@@ -74,7 +76,10 @@ class FundingPeriod(models.Model):
     """A municipality's программа персонифицированного финансирования for one year."""
 
     municipality = models.ForeignKey(
-        "catalog.Municipality", verbose_name=_("муниципалитет"), on_delete=models.PROTECT, related_name="funding_periods"
+        "catalog.Municipality",
+        verbose_name=_("муниципалитет"),
+        on_delete=models.PROTECT,
+        related_name="funding_periods",
     )
     name = models.CharField(_("название"), max_length=200)
     start_date = models.DateField(_("начало"))
@@ -86,7 +91,9 @@ class FundingPeriod(models.Model):
         _("порядок оплаты"), max_length=16, choices=BillingPolicy.choices, default=BillingPolicy.PER_LESSON
     )
     direction_cap = models.PositiveIntegerField(
-        _("предел детей на направленность"), null=True, blank=True,
+        _("предел детей на направленность"),
+        null=True,
+        blank=True,
         help_text=_("Пусто — без ограничения."),
     )
 
@@ -96,7 +103,9 @@ class FundingPeriod(models.Model):
         ordering = ["-start_date"]
         constraints = [
             models.CheckConstraint(condition=Q(end_date__gt=F("start_date")), name="period_dates_ordered"),
-            models.CheckConstraint(condition=Q(nominal__gte=0, total_budget__gte=0), name="period_amounts_not_negative"),
+            models.CheckConstraint(
+                condition=Q(nominal__gte=0, total_budget__gte=0), name="period_amounts_not_negative"
+            ),
             models.CheckConstraint(
                 condition=Q(direction_cap__isnull=True) | Q(direction_cap__gt=0), name="period_direction_cap_positive"
             ),
@@ -157,14 +166,21 @@ class CertificateNumberSequence(models.Model):
     class Meta:
         verbose_name = _("счётчик номеров сертификатов")
         verbose_name_plural = _("счётчики номеров сертификатов")
-        constraints = [models.CheckConstraint(condition=Q(last_value__lte=999_999), name="certificate_sequence_six_digits")]
+        constraints = [
+            models.CheckConstraint(condition=Q(last_value__lte=999_999), name="certificate_sequence_six_digits")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id}: {self.last_value}"
 
 
 class FundedCertificateRequest(models.Model):
     """First-come queue for a funded certificate once the period's limit is reached."""
 
     period = models.ForeignKey(FundingPeriod, verbose_name=_("период"), on_delete=models.PROTECT, related_name="queue")
-    certificate = models.ForeignKey(Certificate, verbose_name=_("сертификат"), on_delete=models.PROTECT, related_name="funding_requests")
+    certificate = models.ForeignKey(
+        Certificate, verbose_name=_("сертификат"), on_delete=models.PROTECT, related_name="funding_requests"
+    )
     created_at = models.DateTimeField(_("в очереди с"), auto_now_add=True)
     granted_at = models.DateTimeField(_("удовлетворена"), null=True, blank=True)
 
@@ -172,7 +188,12 @@ class FundedCertificateRequest(models.Model):
         verbose_name = _("очередь на сертификат финансирования")
         verbose_name_plural = _("очередь на сертификаты финансирования")
         ordering = ["created_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["period", "certificate"], name="funding_request_once_per_period")]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "certificate"], name="funding_request_once_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate} / {self.period}"
 
 
 class CertificateAccount(models.Model):
@@ -181,8 +202,12 @@ class CertificateAccount(models.Model):
     The totals are written only by the ledger trigger (sql/ledger.sql); never edit them.
     """
 
-    certificate = models.ForeignKey(Certificate, verbose_name=_("сертификат"), on_delete=models.PROTECT, related_name="accounts")
-    period = models.ForeignKey(FundingPeriod, verbose_name=_("период"), on_delete=models.PROTECT, related_name="accounts")
+    certificate = models.ForeignKey(
+        Certificate, verbose_name=_("сертификат"), on_delete=models.PROTECT, related_name="accounts"
+    )
+    period = models.ForeignKey(
+        FundingPeriod, verbose_name=_("период"), on_delete=models.PROTECT, related_name="accounts"
+    )
     nominal = MoneyField(_("номинал"))
     reserved = MoneyField(_("зарезервировано"))
     spent = MoneyField(_("списано"))
@@ -192,8 +217,12 @@ class CertificateAccount(models.Model):
         verbose_name_plural = _("счета сертификатов")
         constraints = [
             models.UniqueConstraint(fields=["certificate", "period"], name="account_one_per_period"),
-            models.CheckConstraint(condition=Q(nominal__gte=0, reserved__gte=0, spent__gte=0), name="account_totals_not_negative"),
-            models.CheckConstraint(condition=Q(nominal__gte=F("reserved") + F("spent")), name="account_available_not_negative"),
+            models.CheckConstraint(
+                condition=Q(nominal__gte=0, reserved__gte=0, spent__gte=0), name="account_totals_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(nominal__gte=F("reserved") + F("spent")), name="account_available_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -214,14 +243,20 @@ class LedgerEntry(models.Model):
         DEBIT = "DEBIT", _("Списание за занятие")
         REFUND = "REFUND", _("Возврат (сторно)")
 
-    account = models.ForeignKey(CertificateAccount, verbose_name=_("счёт"), on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(
+        CertificateAccount, verbose_name=_("счёт"), on_delete=models.PROTECT, related_name="entries"
+    )
     kind = models.CharField(_("вид"), max_length=8, choices=Kind.choices)
     nominal_delta = MoneyField(_("изменение номинала"))
     reserved_delta = MoneyField(_("изменение резерва"))
     spent_delta = MoneyField(_("изменение списанного"))
     idempotency_key = models.CharField(_("ключ идемпотентности"), max_length=128, unique=True)
     enrollment = models.ForeignKey(
-        "navigator.Enrollment", verbose_name=_("зачисление"), null=True, blank=True, on_delete=models.PROTECT,
+        "navigator.Enrollment",
+        verbose_name=_("зачисление"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="ledger_entries",
     )
     description = models.CharField(_("описание"), max_length=300, blank=True)

@@ -27,7 +27,10 @@ LIVE_STATUSES = (EnrollmentStatus.WAITING, *SEAT_HOLDING_STATUSES)
 ALLOWED_TRANSITIONS = {
     EnrollmentStatus.WAITING: {EnrollmentStatus.SUBMITTED, EnrollmentStatus.CANCELLED, EnrollmentStatus.EXPIRED},
     EnrollmentStatus.SUBMITTED: {
-        EnrollmentStatus.OFFERED, EnrollmentStatus.REJECTED, EnrollmentStatus.CANCELLED, EnrollmentStatus.EXPIRED,
+        EnrollmentStatus.OFFERED,
+        EnrollmentStatus.REJECTED,
+        EnrollmentStatus.CANCELLED,
+        EnrollmentStatus.EXPIRED,
     },
     EnrollmentStatus.OFFERED: {EnrollmentStatus.ACTIVE, EnrollmentStatus.CANCELLED, EnrollmentStatus.EXPIRED},
     EnrollmentStatus.ACTIVE: {EnrollmentStatus.TERMINATED},
@@ -37,16 +40,26 @@ ALLOWED_TRANSITIONS = {
 class Enrollment(models.Model):
     """One child's application to one group, and the contract it becomes."""
 
-    child = models.ForeignKey("certificates.Child", verbose_name=_("ребёнок"), on_delete=models.PROTECT, related_name="enrollments")
-    group = models.ForeignKey("catalog.Group", verbose_name=_("группа"), on_delete=models.PROTECT, related_name="enrollments")
+    child = models.ForeignKey(
+        "certificates.Child", verbose_name=_("ребёнок"), on_delete=models.PROTECT, related_name="enrollments"
+    )
+    group = models.ForeignKey(
+        "catalog.Group", verbose_name=_("группа"), on_delete=models.PROTECT, related_name="enrollments"
+    )
     applicant = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("заявитель"), on_delete=models.PROTECT, related_name="applications"
     )
     certificate = models.ForeignKey(
-        "certificates.Certificate", verbose_name=_("сертификат"), null=True, blank=True, on_delete=models.PROTECT,
+        "certificates.Certificate",
+        verbose_name=_("сертификат"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="enrollments",
     )
-    status = models.CharField(_("статус"), max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.SUBMITTED)
+    status = models.CharField(
+        _("статус"), max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.SUBMITTED
+    )
     lesson_price = MoneyField(_("стоимость занятия по договору"))
     created_at = models.DateTimeField(_("подана"), auto_now_add=True)
     status_changed_at = models.DateTimeField(_("статус изменён"), auto_now_add=True)
@@ -60,7 +73,9 @@ class Enrollment(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["child", "group"], condition=Q(status__in=LIVE_STATUSES), name="enrollment_one_live_per_child_group"
+                fields=["child", "group"],
+                condition=Q(status__in=LIVE_STATUSES),
+                name="enrollment_one_live_per_child_group",
             ),
             models.CheckConstraint(condition=Q(lesson_price__gte=0), name="enrollment_price_not_negative"),
             models.CheckConstraint(
@@ -80,7 +95,9 @@ class Enrollment(models.Model):
 class EnrollmentEvent(models.Model):
     """Audit trail: every status change, who made it and when (written in the same transaction)."""
 
-    enrollment = models.ForeignKey(Enrollment, verbose_name=_("зачисление"), on_delete=models.CASCADE, related_name="events")
+    enrollment = models.ForeignKey(
+        Enrollment, verbose_name=_("зачисление"), on_delete=models.CASCADE, related_name="events"
+    )
     from_status = models.CharField(_("из статуса"), max_length=16, choices=EnrollmentStatus.choices, blank=True)
     to_status = models.CharField(_("в статус"), max_length=16, choices=EnrollmentStatus.choices)
     actor = models.ForeignKey(
@@ -94,10 +111,17 @@ class EnrollmentEvent(models.Model):
         verbose_name_plural = _("события зачислений")
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'} → {self.to_status}"
+
 
 class Favourite(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("пользователь"), on_delete=models.CASCADE, related_name="favourites")
-    program = models.ForeignKey("catalog.Program", verbose_name=_("программа"), on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("пользователь"), on_delete=models.CASCADE, related_name="favourites"
+    )
+    program = models.ForeignKey(
+        "catalog.Program", verbose_name=_("программа"), on_delete=models.CASCADE, related_name="+"
+    )
     created_at = models.DateTimeField(_("добавлено"), auto_now_add=True)
 
     class Meta:
@@ -105,12 +129,19 @@ class Favourite(models.Model):
         verbose_name_plural = _("избранное")
         constraints = [models.UniqueConstraint(fields=["user", "program"], name="favourite_once")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.program_id}"
+
 
 class Notification(models.Model):
     """A notice to a user shown in the portal (and sent by e-mail after commit)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("получатель"), on_delete=models.CASCADE, related_name="notifications")
-    enrollment = models.ForeignKey(Enrollment, verbose_name=_("зачисление"), null=True, blank=True, on_delete=models.CASCADE)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("получатель"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    enrollment = models.ForeignKey(
+        Enrollment, verbose_name=_("зачисление"), null=True, blank=True, on_delete=models.CASCADE
+    )
     title = models.CharField(_("заголовок"), max_length=200)
     body = models.TextField(_("текст"), blank=True)
     created_at = models.DateTimeField(_("создано"), auto_now_add=True)
@@ -122,3 +153,6 @@ class Notification(models.Model):
         verbose_name_plural = _("уведомления")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.title

@@ -5,41 +5,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('catalog', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("catalog", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='municipality',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='catalog.municipality', verbose_name='муниципалитет'),
+            model_name="user",
+            name="municipality",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="staff",
+                to="catalog.municipality",
+                verbose_name="муниципалитет",
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='provider',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='catalog.provider', verbose_name='организация'),
+            model_name="user",
+            name="provider",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="staff",
+                to="catalog.provider",
+                verbose_name="организация",
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='user_permissions',
-            field=models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions'),
+            model_name="user",
+            name="user_permissions",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Specific permissions for this user.",
+                related_name="user_set",
+                related_query_name="user",
+                to="auth.permission",
+                verbose_name="user permissions",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role', 'PROVIDER'), _negated=True), ('provider__isnull', False), _connector='OR'), name='user_provider_staff_has_provider'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("role", "PROVIDER"), _negated=True), ("provider__isnull", False), _connector="OR"
+                ),
+                name="user_provider_staff_has_provider",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role', 'MUNICIPAL'), _negated=True), ('municipality__isnull', False), _connector='OR'), name='user_municipal_staff_has_municipality'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("role", "MUNICIPAL"), _negated=True), ("municipality__isnull", False), _connector="OR"
+                ),
+                name="user_municipal_staff_has_municipality",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(('snils__regex', '^\\d{11}$'), ('snils__isnull', True), _connector='OR'), name='user_snils_digits'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("snils__regex", "^\\d{11}$"), ("snils__isnull", True), _connector="OR"),
+                name="user_snils_digits",
+            ),
         ),
     ]

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,123 +16,222 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AttendanceMark',
+            name="AttendanceMark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('PRESENT', 'Присутствовал'), ('ABSENT', 'Отсутствовал'), ('EXCUSED', 'Уважительная причина')], max_length=8, verbose_name='отметка')),
-                ('version', models.PositiveIntegerField(default=1, verbose_name='версия')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='изменена')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("PRESENT", "Присутствовал"),
+                            ("ABSENT", "Отсутствовал"),
+                            ("EXCUSED", "Уважительная причина"),
+                        ],
+                        max_length=8,
+                        verbose_name="отметка",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, verbose_name="версия")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="изменена")),
             ],
             options={
-                'verbose_name': 'отметка посещаемости',
-                'verbose_name_plural': 'журнал посещаемости',
+                "verbose_name": "отметка посещаемости",
+                "verbose_name_plural": "журнал посещаемости",
             },
         ),
         migrations.CreateModel(
-            name='Charge',
+            name="Charge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('LESSON', 'За занятие'), ('MONTH', 'За месяц')], max_length=8, verbose_name='вид')),
-                ('mark_version', models.PositiveIntegerField(blank=True, null=True, verbose_name='версия отметки')),
-                ('month', models.DateField(blank=True, null=True, verbose_name='месяц')),
-                ('service_date', models.DateField(verbose_name='дата занятия или начало месяца')),
-                ('price', core.fields.MoneyField(decimal_places=2, default=Decimal('0.00'), max_digits=12, verbose_name='стоимость')),
-                ('certificate_amount', core.fields.MoneyField(decimal_places=2, default=Decimal('0.00'), max_digits=12, verbose_name='за счёт сертификата')),
-                ('copayment', core.fields.MoneyField(decimal_places=2, default=Decimal('0.00'), max_digits=12, verbose_name='доплата родителей')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='создано')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("LESSON", "За занятие"), ("MONTH", "За месяц")], max_length=8, verbose_name="вид"
+                    ),
+                ),
+                ("mark_version", models.PositiveIntegerField(blank=True, null=True, verbose_name="версия отметки")),
+                ("month", models.DateField(blank=True, null=True, verbose_name="месяц")),
+                ("service_date", models.DateField(verbose_name="дата занятия или начало месяца")),
+                (
+                    "price",
+                    core.fields.MoneyField(
+                        decimal_places=2, default=Decimal("0.00"), max_digits=12, verbose_name="стоимость"
+                    ),
+                ),
+                (
+                    "certificate_amount",
+                    core.fields.MoneyField(
+                        decimal_places=2, default=Decimal("0.00"), max_digits=12, verbose_name="за счёт сертификата"
+                    ),
+                ),
+                (
+                    "copayment",
+                    core.fields.MoneyField(
+                        decimal_places=2, default=Decimal("0.00"), max_digits=12, verbose_name="доплата родителей"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="создано")),
             ],
             options={
-                'verbose_name': 'списание',
-                'verbose_name_plural': 'списания',
+                "verbose_name": "списание",
+                "verbose_name_plural": "списания",
             },
         ),
         migrations.CreateModel(
-            name='ChargeReversal',
+            name="ChargeReversal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('CORRECTION', 'Исправление отметки'), ('DISPUTE', 'Обоснованная жалоба родителя')], max_length=16, verbose_name='причина')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='создано')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[("CORRECTION", "Исправление отметки"), ("DISPUTE", "Обоснованная жалоба родителя")],
+                        max_length=16,
+                        verbose_name="причина",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="создано")),
             ],
             options={
-                'verbose_name': 'сторно',
-                'verbose_name_plural': 'сторно',
+                "verbose_name": "сторно",
+                "verbose_name_plural": "сторно",
             },
         ),
         migrations.CreateModel(
-            name='Dispute',
+            name="Dispute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField(verbose_name='суть жалобы')),
-                ('status', models.CharField(choices=[('OPEN', 'На рассмотрении'), ('UPHELD', 'Удовлетворена'), ('REJECTED', 'Отклонена')], default='OPEN', max_length=8, verbose_name='статус')),
-                ('resolution', models.TextField(blank=True, verbose_name='решение')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='подана')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='рассмотрена')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reason", models.TextField(verbose_name="суть жалобы")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("OPEN", "На рассмотрении"), ("UPHELD", "Удовлетворена"), ("REJECTED", "Отклонена")],
+                        default="OPEN",
+                        max_length=8,
+                        verbose_name="статус",
+                    ),
+                ),
+                ("resolution", models.TextField(blank=True, verbose_name="решение")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="подана")),
+                ("resolved_at", models.DateTimeField(blank=True, null=True, verbose_name="рассмотрена")),
             ],
             options={
-                'verbose_name': 'жалоба на отметку',
-                'verbose_name_plural': 'жалобы на отметки',
+                "verbose_name": "жалоба на отметку",
+                "verbose_name_plural": "жалобы на отметки",
             },
         ),
         migrations.CreateModel(
-            name='JobRun',
+            name="JobRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=128, unique=True, verbose_name='ключ')),
-                ('started_at', models.DateTimeField(auto_now_add=True, verbose_name='начат')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='завершён')),
-                ('processed', models.PositiveIntegerField(default=0, verbose_name='обработано')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=128, unique=True, verbose_name="ключ")),
+                ("started_at", models.DateTimeField(auto_now_add=True, verbose_name="начат")),
+                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="завершён")),
+                ("processed", models.PositiveIntegerField(default=0, verbose_name="обработано")),
             ],
             options={
-                'verbose_name': 'запуск задания',
-                'verbose_name_plural': 'запуски заданий',
+                "verbose_name": "запуск задания",
+                "verbose_name_plural": "запуски заданий",
             },
         ),
         migrations.CreateModel(
-            name='Lesson',
+            name="Lesson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(verbose_name='дата')),
-                ('cancelled', models.BooleanField(default=False, verbose_name='отменено организацией')),
-                ('cancel_reason', models.CharField(blank=True, max_length=300, verbose_name='причина отмены')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("date", models.DateField(verbose_name="дата")),
+                ("cancelled", models.BooleanField(default=False, verbose_name="отменено организацией")),
+                ("cancel_reason", models.CharField(blank=True, max_length=300, verbose_name="причина отмены")),
             ],
             options={
-                'verbose_name': 'занятие',
-                'verbose_name_plural': 'занятия',
-                'ordering': ['group', 'date'],
+                "verbose_name": "занятие",
+                "verbose_name_plural": "занятия",
+                "ordering": ["group", "date"],
             },
         ),
         migrations.CreateModel(
-            name='Statement',
+            name="Statement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(help_text='Первое число месяца.', verbose_name='месяц')),
-                ('status', models.CharField(choices=[('DRAFT', 'Черновик'), ('ISSUED', 'Выставлен'), ('PAID', 'Оплачен')], default='DRAFT', max_length=8, verbose_name='статус')),
-                ('lessons_count', models.PositiveIntegerField(default=0, verbose_name='занятий')),
-                ('certificate_total', core.fields.MoneyField(decimal_places=2, default=Decimal('0.00'), max_digits=12, verbose_name='за счёт сертификатов')),
-                ('copayment_total', core.fields.MoneyField(decimal_places=2, default=Decimal('0.00'), max_digits=12, verbose_name='доплаты родителей')),
-                ('corrections_total', core.fields.MoneyField(decimal_places=2, default=Decimal('0.00'), max_digits=12, verbose_name='сторно')),
-                ('issued_at', models.DateTimeField(blank=True, null=True, verbose_name='выставлен')),
-                ('paid_at', models.DateTimeField(blank=True, null=True, verbose_name='оплачен')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("month", models.DateField(help_text="Первое число месяца.", verbose_name="месяц")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("DRAFT", "Черновик"), ("ISSUED", "Выставлен"), ("PAID", "Оплачен")],
+                        default="DRAFT",
+                        max_length=8,
+                        verbose_name="статус",
+                    ),
+                ),
+                ("lessons_count", models.PositiveIntegerField(default=0, verbose_name="занятий")),
+                (
+                    "certificate_total",
+                    core.fields.MoneyField(
+                        decimal_places=2, default=Decimal("0.00"), max_digits=12, verbose_name="за счёт сертификатов"
+                    ),
+                ),
+                (
+                    "copayment_total",
+                    core.fields.MoneyField(
+                        decimal_places=2, default=Decimal("0.00"), max_digits=12, verbose_name="доплаты родителей"
+                    ),
+                ),
+                (
+                    "corrections_total",
+                    core.fields.MoneyField(
+                        decimal_places=2, default=Decimal("0.00"), max_digits=12, verbose_name="сторно"
+                    ),
+                ),
+                ("issued_at", models.DateTimeField(blank=True, null=True, verbose_name="выставлен")),
+                ("paid_at", models.DateTimeField(blank=True, null=True, verbose_name="оплачен")),
             ],
             options={
-                'verbose_name': 'ежемесячный акт',
-                'verbose_name_plural': 'ежемесячные акты',
-                'ordering': ['-month', 'provider'],
+                "verbose_name": "ежемесячный акт",
+                "verbose_name_plural": "ежемесячные акты",
+                "ordering": ["-month", "provider"],
             },
         ),
         migrations.CreateModel(
-            name='AttendanceCorrection',
+            name="AttendanceCorrection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_status', models.CharField(choices=[('PRESENT', 'Присутствовал'), ('ABSENT', 'Отсутствовал'), ('EXCUSED', 'Уважительная причина')], max_length=8, verbose_name='было')),
-                ('new_status', models.CharField(choices=[('PRESENT', 'Присутствовал'), ('ABSENT', 'Отсутствовал'), ('EXCUSED', 'Уважительная причина')], max_length=8, verbose_name='стало')),
-                ('new_version', models.PositiveIntegerField(verbose_name='новая версия')),
-                ('changed_at', models.DateTimeField(auto_now_add=True, verbose_name='когда')),
-                ('changed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='кто')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "old_status",
+                    models.CharField(
+                        choices=[
+                            ("PRESENT", "Присутствовал"),
+                            ("ABSENT", "Отсутствовал"),
+                            ("EXCUSED", "Уважительная причина"),
+                        ],
+                        max_length=8,
+                        verbose_name="было",
+                    ),
+                ),
+                (
+                    "new_status",
+                    models.CharField(
+                        choices=[
+                            ("PRESENT", "Присутствовал"),
+                            ("ABSENT", "Отсутствовал"),
+                            ("EXCUSED", "Уважительная причина"),
+                        ],
+                        max_length=8,
+                        verbose_name="стало",
+                    ),
+                ),
+                ("new_version", models.PositiveIntegerField(verbose_name="новая версия")),
+                ("changed_at", models.DateTimeField(auto_now_add=True, verbose_name="когда")),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="кто",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'исправление отметки',
-                'verbose_name_plural': 'исправления отметок',
+                "verbose_name": "исправление отметки",
+                "verbose_name_plural": "исправления отметок",
             },
         ),
     ]

@@ -7,165 +7,312 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('billing', '0001_initial'),
-        ('catalog', '0001_initial'),
-        ('certificates', '0001_initial'),
-        ('navigator', '0001_initial'),
+        ("billing", "0001_initial"),
+        ("catalog", "0001_initial"),
+        ("certificates", "0001_initial"),
+        ("navigator", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='attendancemark',
-            name='enrollment',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='marks', to='navigator.enrollment', verbose_name='зачисление'),
+            model_name="attendancemark",
+            name="enrollment",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="marks",
+                to="navigator.enrollment",
+                verbose_name="зачисление",
+            ),
         ),
         migrations.AddField(
-            model_name='attendancemark',
-            name='marked_by',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='отметил'),
+            model_name="attendancemark",
+            name="marked_by",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="отметил",
+            ),
         ),
         migrations.AddField(
-            model_name='attendancecorrection',
-            name='mark',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='corrections', to='billing.attendancemark', verbose_name='отметка'),
+            model_name="attendancecorrection",
+            name="mark",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="corrections",
+                to="billing.attendancemark",
+                verbose_name="отметка",
+            ),
         ),
         migrations.AddField(
-            model_name='charge',
-            name='enrollment',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='charges', to='navigator.enrollment', verbose_name='зачисление'),
+            model_name="charge",
+            name="enrollment",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="charges",
+                to="navigator.enrollment",
+                verbose_name="зачисление",
+            ),
         ),
         migrations.AddField(
-            model_name='charge',
-            name='ledger_entry',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='charge', to='certificates.ledgerentry', verbose_name='операция'),
+            model_name="charge",
+            name="ledger_entry",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="charge",
+                to="certificates.ledgerentry",
+                verbose_name="операция",
+            ),
         ),
         migrations.AddField(
-            model_name='charge',
-            name='mark',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='charges', to='billing.attendancemark', verbose_name='отметка'),
+            model_name="charge",
+            name="mark",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="charges",
+                to="billing.attendancemark",
+                verbose_name="отметка",
+            ),
         ),
         migrations.AddField(
-            model_name='chargereversal',
-            name='charge',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='reversal', to='billing.charge', verbose_name='списание'),
+            model_name="chargereversal",
+            name="charge",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reversal",
+                to="billing.charge",
+                verbose_name="списание",
+            ),
         ),
         migrations.AddField(
-            model_name='chargereversal',
-            name='ledger_entry',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversal', to='certificates.ledgerentry', verbose_name='операция'),
+            model_name="chargereversal",
+            name="ledger_entry",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reversal",
+                to="certificates.ledgerentry",
+                verbose_name="операция",
+            ),
         ),
         migrations.AddField(
-            model_name='dispute',
-            name='mark',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='disputes', to='billing.attendancemark', verbose_name='отметка'),
+            model_name="dispute",
+            name="mark",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="disputes",
+                to="billing.attendancemark",
+                verbose_name="отметка",
+            ),
         ),
         migrations.AddField(
-            model_name='dispute',
-            name='raised_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='disputes', to=settings.AUTH_USER_MODEL, verbose_name='заявитель'),
+            model_name="dispute",
+            name="raised_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="disputes",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="заявитель",
+            ),
         ),
         migrations.AddField(
-            model_name='dispute',
-            name='resolved_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='рассмотрел'),
+            model_name="dispute",
+            name="resolved_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="рассмотрел",
+            ),
         ),
         migrations.AddField(
-            model_name='lesson',
-            name='group',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lessons', to='catalog.group', verbose_name='группа'),
+            model_name="lesson",
+            name="group",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="lessons",
+                to="catalog.group",
+                verbose_name="группа",
+            ),
         ),
         migrations.AddField(
-            model_name='attendancemark',
-            name='lesson',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='marks', to='billing.lesson', verbose_name='занятие'),
+            model_name="attendancemark",
+            name="lesson",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="marks",
+                to="billing.lesson",
+                verbose_name="занятие",
+            ),
         ),
         migrations.AddField(
-            model_name='statement',
-            name='municipality',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='statements', to='catalog.municipality', verbose_name='муниципалитет'),
+            model_name="statement",
+            name="municipality",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="statements",
+                to="catalog.municipality",
+                verbose_name="муниципалитет",
+            ),
         ),
         migrations.AddField(
-            model_name='statement',
-            name='provider',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='statements', to='catalog.provider', verbose_name='организация'),
+            model_name="statement",
+            name="provider",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="statements",
+                to="catalog.provider",
+                verbose_name="организация",
+            ),
         ),
         migrations.AddField(
-            model_name='chargereversal',
-            name='statement',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversals', to='billing.statement', verbose_name='акт'),
+            model_name="chargereversal",
+            name="statement",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="reversals",
+                to="billing.statement",
+                verbose_name="акт",
+            ),
         ),
         migrations.AddField(
-            model_name='charge',
-            name='statement',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='charges', to='billing.statement', verbose_name='акт'),
+            model_name="charge",
+            name="statement",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="charges",
+                to="billing.statement",
+                verbose_name="акт",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attendancecorrection',
-            constraint=models.UniqueConstraint(fields=('mark', 'new_version'), name='correction_once_per_version'),
+            model_name="attendancecorrection",
+            constraint=models.UniqueConstraint(fields=("mark", "new_version"), name="correction_once_per_version"),
         ),
         migrations.AddConstraint(
-            model_name='dispute',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'OPEN')), fields=('mark',), name='dispute_one_open_per_mark'),
+            model_name="dispute",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "OPEN")), fields=("mark",), name="dispute_one_open_per_mark"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dispute',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'OPEN'), ('resolved_at__isnull', False), _connector='OR'), name='dispute_resolved_has_date'),
+            model_name="dispute",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status", "OPEN"), ("resolved_at__isnull", False), _connector="OR"),
+                name="dispute_resolved_has_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lesson',
-            constraint=models.UniqueConstraint(fields=('group', 'date'), name='lesson_once_per_group_date'),
+            model_name="lesson",
+            constraint=models.UniqueConstraint(fields=("group", "date"), name="lesson_once_per_group_date"),
         ),
         migrations.AddConstraint(
-            model_name='attendancemark',
-            constraint=models.UniqueConstraint(fields=('lesson', 'enrollment'), name='mark_once_per_pupil_lesson'),
+            model_name="attendancemark",
+            constraint=models.UniqueConstraint(fields=("lesson", "enrollment"), name="mark_once_per_pupil_lesson"),
         ),
         migrations.AddConstraint(
-            model_name='attendancemark',
-            constraint=models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='mark_version_positive'),
+            model_name="attendancemark",
+            constraint=models.CheckConstraint(condition=models.Q(("version__gte", 1)), name="mark_version_positive"),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.UniqueConstraint(fields=('provider', 'municipality', 'month'), name='statement_once_per_month'),
+            model_name="statement",
+            constraint=models.UniqueConstraint(
+                fields=("provider", "municipality", "month"), name="statement_once_per_month"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.CheckConstraint(condition=models.Q(('certificate_total__gte', 0), ('copayment_total__gte', 0), ('corrections_total__gte', 0)), name='statement_totals_not_negative'),
+            model_name="statement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("certificate_total__gte", 0), ("copayment_total__gte", 0), ("corrections_total__gte", 0)
+                ),
+                name="statement_totals_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'PAID'), _negated=True), ('paid_at__isnull', False), _connector='OR'), name='statement_paid_has_date'),
+            model_name="statement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "PAID"), _negated=True), ("paid_at__isnull", False), _connector="OR"
+                ),
+                name="statement_paid_has_date",
+            ),
         ),
         migrations.AddIndex(
-            model_name='charge',
-            index=models.Index(fields=['service_date'], name='billing_cha_service_d4bed8_idx'),
+            model_name="charge",
+            index=models.Index(fields=["service_date"], name="billing_cha_service_d4bed8_idx"),
         ),
         migrations.AddConstraint(
-            model_name='charge',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'LESSON')), fields=('mark', 'mark_version'), name='charge_once_per_mark_version'),
+            model_name="charge",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "LESSON")),
+                fields=("mark", "mark_version"),
+                name="charge_once_per_mark_version",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='charge',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'MONTH')), fields=('enrollment', 'month'), name='charge_once_per_month'),
+            model_name="charge",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "MONTH")), fields=("enrollment", "month"), name="charge_once_per_month"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='charge',
-            constraint=models.CheckConstraint(condition=models.Q(('certificate_amount__gte', 0), ('copayment__gte', 0), ('price__gte', 0)), name='charge_amounts_not_negative'),
+            model_name="charge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("certificate_amount__gte", 0), ("copayment__gte", 0), ("price__gte", 0)),
+                name="charge_amounts_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='charge',
-            constraint=models.CheckConstraint(condition=models.Q(('price', django.db.models.expressions.CombinedExpression(models.F('certificate_amount'), '+', models.F('copayment')))), name='charge_parts_add_up'),
+            model_name="charge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "price",
+                        django.db.models.expressions.CombinedExpression(
+                            models.F("certificate_amount"), "+", models.F("copayment")
+                        ),
+                    )
+                ),
+                name="charge_parts_add_up",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='charge',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'LESSON'), ('mark__isnull', False), ('mark_version__isnull', False), ('month__isnull', True)), models.Q(('kind', 'MONTH'), ('mark__isnull', True), ('month__isnull', False)), _connector='OR'), name='charge_kind_fields'),
+            model_name="charge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("kind", "LESSON"),
+                        ("mark__isnull", False),
+                        ("mark_version__isnull", False),
+                        ("month__isnull", True),
+                    ),
+                    models.Q(("kind", "MONTH"), ("mark__isnull", True), ("month__isnull", False)),
+                    _connector="OR",
+                ),
+                name="charge_kind_fields",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='charge',
-            constraint=models.CheckConstraint(condition=models.Q(('certificate_amount', 0), ('ledger_entry__isnull', False), _connector='OR'), name='charge_certificate_part_in_ledger'),
+            model_name="charge",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("certificate_amount", 0), ("ledger_entry__isnull", False), _connector="OR"),
+                name="charge_certificate_part_in_ledger",
+            ),
         ),
     ]

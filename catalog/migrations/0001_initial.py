@@ -9,7 +9,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,195 +17,415 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Direction',
+            name="Direction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(choices=[('technical', 'Техническая'), ('science', 'Естественнонаучная'), ('sports', 'Физкультурно-спортивная'), ('arts', 'Художественная'), ('tourism', 'Туристско-краеведческая'), ('social', 'Социально-гуманитарная')], max_length=16, unique=True, verbose_name='код')),
-                ('name', models.CharField(max_length=100, verbose_name='название')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='порядок')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "code",
+                    models.CharField(
+                        choices=[
+                            ("technical", "Техническая"),
+                            ("science", "Естественнонаучная"),
+                            ("sports", "Физкультурно-спортивная"),
+                            ("arts", "Художественная"),
+                            ("tourism", "Туристско-краеведческая"),
+                            ("social", "Социально-гуманитарная"),
+                        ],
+                        max_length=16,
+                        unique=True,
+                        verbose_name="код",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="название")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="порядок")),
             ],
             options={
-                'verbose_name': 'направленность',
-                'verbose_name_plural': 'направленности',
-                'ordering': ['position'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('code__in', ['technical', 'science', 'sports', 'arts', 'tourism', 'social'])), name='direction_code_fixed')],
+                "verbose_name": "направленность",
+                "verbose_name_plural": "направленности",
+                "ordering": ["position"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("code__in", ["technical", "science", "sports", "arts", "tourism", "social"])
+                        ),
+                        name="direction_code_fixed",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Municipality',
+            name="Municipality",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='название')),
-                ('code', models.CharField(help_text='Две цифры; входят в номер сертификата.', max_length=2, verbose_name='код')),
-                ('region_code', models.CharField(default='71', max_length=2, verbose_name='код региона')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, verbose_name="название")),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="Две цифры; входят в номер сертификата.", max_length=2, verbose_name="код"
+                    ),
+                ),
+                ("region_code", models.CharField(default="71", max_length=2, verbose_name="код региона")),
             ],
             options={
-                'verbose_name': 'муниципалитет',
-                'verbose_name_plural': 'муниципалитеты',
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(fields=('region_code', 'code'), name='municipality_code_unique'), models.CheckConstraint(condition=models.Q(('code__regex', '^\\d{2}$')), name='municipality_code_two_digits'), models.CheckConstraint(condition=models.Q(('region_code__regex', '^\\d{2}$')), name='municipality_region_two_digits')],
+                "verbose_name": "муниципалитет",
+                "verbose_name_plural": "муниципалитеты",
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("region_code", "code"), name="municipality_code_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(("code__regex", "^\\d{2}$")), name="municipality_code_two_digits"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("region_code__regex", "^\\d{2}$")), name="municipality_region_two_digits"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Program',
+            name="Program",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=300, verbose_name='название')),
-                ('description', models.TextField(blank=True, verbose_name='описание')),
-                ('activity_type', models.CharField(blank=True, max_length=200, verbose_name='вид деятельности')),
-                ('age_min', models.PositiveSmallIntegerField(default=5, verbose_name='возраст от')),
-                ('age_max', models.PositiveSmallIntegerField(default=18, verbose_name='возраст до')),
-                ('form', models.CharField(choices=[('FULL_TIME', 'Очная'), ('MIXED', 'Очно-заочная'), ('DISTANCE', 'Дистанционная')], default='FULL_TIME', max_length=16, verbose_name='форма обучения')),
-                ('special_needs', models.BooleanField(default=False, verbose_name='подходит детям с ОВЗ')),
-                ('venue_address', models.CharField(blank=True, max_length=500, verbose_name='адрес проведения')),
-                ('lesson_price', core.fields.MoneyField(decimal_places=2, default=Decimal('0.00'), max_digits=12, verbose_name='стоимость занятия')),
-                ('normative_lesson_price', core.fields.MoneyField(decimal_places=2, default=Decimal('0.00'), max_digits=12, verbose_name='нормативная стоимость занятия')),
-                ('lessons_per_month', models.PositiveSmallIntegerField(default=8, verbose_name='занятий в месяц')),
-                ('funding', models.CharField(choices=[('FREE', 'Бесплатно (бюджетное место)'), ('CERTIFICATE', 'Оплата сертификатом'), ('PAID', 'Платно (за счёт родителей)')], default='CERTIFICATE', max_length=16, verbose_name='финансирование')),
-                ('status', models.CharField(choices=[('DRAFT', 'Черновик'), ('ON_REVIEW', 'На сертификации'), ('CERTIFIED', 'Сертифицирована'), ('REJECTED', 'Отклонена'), ('ARCHIVED', 'В архиве')], default='DRAFT', max_length=16, verbose_name='статус')),
-                ('rating', models.DecimalField(blank=True, decimal_places=2, help_text='Средняя оценка родителей; пересчитывается при каждой оценке.', max_digits=3, null=True, verbose_name='рейтинг')),
-                ('rating_count', models.PositiveIntegerField(default=0, verbose_name='число оценок')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='создана')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='изменена')),
-                ('direction', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='programs', to='catalog.direction', verbose_name='направленность')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=300, verbose_name="название")),
+                ("description", models.TextField(blank=True, verbose_name="описание")),
+                ("activity_type", models.CharField(blank=True, max_length=200, verbose_name="вид деятельности")),
+                ("age_min", models.PositiveSmallIntegerField(default=5, verbose_name="возраст от")),
+                ("age_max", models.PositiveSmallIntegerField(default=18, verbose_name="возраст до")),
+                (
+                    "form",
+                    models.CharField(
+                        choices=[("FULL_TIME", "Очная"), ("MIXED", "Очно-заочная"), ("DISTANCE", "Дистанционная")],
+                        default="FULL_TIME",
+                        max_length=16,
+                        verbose_name="форма обучения",
+                    ),
+                ),
+                ("special_needs", models.BooleanField(default=False, verbose_name="подходит детям с ОВЗ")),
+                ("venue_address", models.CharField(blank=True, max_length=500, verbose_name="адрес проведения")),
+                (
+                    "lesson_price",
+                    core.fields.MoneyField(
+                        decimal_places=2, default=Decimal("0.00"), max_digits=12, verbose_name="стоимость занятия"
+                    ),
+                ),
+                (
+                    "normative_lesson_price",
+                    core.fields.MoneyField(
+                        decimal_places=2,
+                        default=Decimal("0.00"),
+                        max_digits=12,
+                        verbose_name="нормативная стоимость занятия",
+                    ),
+                ),
+                ("lessons_per_month", models.PositiveSmallIntegerField(default=8, verbose_name="занятий в месяц")),
+                (
+                    "funding",
+                    models.CharField(
+                        choices=[
+                            ("FREE", "Бесплатно (бюджетное место)"),
+                            ("CERTIFICATE", "Оплата сертификатом"),
+                            ("PAID", "Платно (за счёт родителей)"),
+                        ],
+                        default="CERTIFICATE",
+                        max_length=16,
+                        verbose_name="финансирование",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("DRAFT", "Черновик"),
+                            ("ON_REVIEW", "На сертификации"),
+                            ("CERTIFIED", "Сертифицирована"),
+                            ("REJECTED", "Отклонена"),
+                            ("ARCHIVED", "В архиве"),
+                        ],
+                        default="DRAFT",
+                        max_length=16,
+                        verbose_name="статус",
+                    ),
+                ),
+                (
+                    "rating",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Средняя оценка родителей; пересчитывается при каждой оценке.",
+                        max_digits=3,
+                        null=True,
+                        verbose_name="рейтинг",
+                    ),
+                ),
+                ("rating_count", models.PositiveIntegerField(default=0, verbose_name="число оценок")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="создана")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="изменена")),
+                (
+                    "direction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="programs",
+                        to="catalog.direction",
+                        verbose_name="направленность",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'программа',
-                'verbose_name_plural': 'программы',
-                'ordering': ['title'],
+                "verbose_name": "программа",
+                "verbose_name_plural": "программы",
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='Group',
+            name="Group",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='название')),
-                ('teacher', models.CharField(max_length=200, verbose_name='педагог')),
-                ('capacity', models.PositiveIntegerField(verbose_name='мест')),
-                ('start_date', models.DateField(verbose_name='начало занятий')),
-                ('end_date', models.DateField(verbose_name='окончание занятий')),
-                ('enrollment_open', models.BooleanField(default=True, verbose_name='набор открыт')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='groups', to='catalog.program', verbose_name='программа')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, verbose_name="название")),
+                ("teacher", models.CharField(max_length=200, verbose_name="педагог")),
+                ("capacity", models.PositiveIntegerField(verbose_name="мест")),
+                ("start_date", models.DateField(verbose_name="начало занятий")),
+                ("end_date", models.DateField(verbose_name="окончание занятий")),
+                ("enrollment_open", models.BooleanField(default=True, verbose_name="набор открыт")),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="groups",
+                        to="catalog.program",
+                        verbose_name="программа",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'группа',
-                'verbose_name_plural': 'группы',
-                'ordering': ['program', 'name'],
+                "verbose_name": "группа",
+                "verbose_name_plural": "группы",
+                "ordering": ["program", "name"],
             },
         ),
         migrations.CreateModel(
-            name='ProgramReview',
+            name="ProgramReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.PositiveSmallIntegerField(verbose_name='оценка')),
-                ('text', models.TextField(blank=True, verbose_name='отзыв')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='создан')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL, verbose_name='автор')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='catalog.program', verbose_name='программа')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("score", models.PositiveSmallIntegerField(verbose_name="оценка")),
+                ("text", models.TextField(blank=True, verbose_name="отзыв")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="создан")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL, verbose_name="автор"
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="catalog.program",
+                        verbose_name="программа",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'отзыв',
-                'verbose_name_plural': 'отзывы',
+                "verbose_name": "отзыв",
+                "verbose_name_plural": "отзывы",
             },
         ),
         migrations.CreateModel(
-            name='Provider',
+            name="Provider",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('ORG', 'Организация'), ('IP', 'Индивидуальный предприниматель')], default='ORG', max_length=3, verbose_name='вид')),
-                ('legal_name', models.CharField(max_length=500, verbose_name='полное наименование')),
-                ('short_name', models.CharField(max_length=200, verbose_name='краткое наименование')),
-                ('inn', models.CharField(max_length=12, unique=True, validators=[core.validators.validate_inn], verbose_name='ИНН')),
-                ('licence_number', models.CharField(blank=True, help_text='Может быть пустым у ИП, который ведёт занятия лично.', max_length=64, verbose_name='номер лицензии')),
-                ('address', models.CharField(blank=True, max_length=500, verbose_name='адрес')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='телефон')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('website', models.URLField(blank=True, verbose_name='сайт')),
-                ('status', models.CharField(choices=[('NEW', 'Новая'), ('ON_REVIEW', 'На проверке'), ('APPROVED', 'Допущена'), ('REJECTED', 'Отклонена'), ('SUSPENDED', 'Приостановлена')], default='NEW', max_length=16, verbose_name='статус')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='создана')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='providers', to='catalog.municipality', verbose_name='муниципалитет')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("ORG", "Организация"), ("IP", "Индивидуальный предприниматель")],
+                        default="ORG",
+                        max_length=3,
+                        verbose_name="вид",
+                    ),
+                ),
+                ("legal_name", models.CharField(max_length=500, verbose_name="полное наименование")),
+                ("short_name", models.CharField(max_length=200, verbose_name="краткое наименование")),
+                (
+                    "inn",
+                    models.CharField(
+                        max_length=12, unique=True, validators=[core.validators.validate_inn], verbose_name="ИНН"
+                    ),
+                ),
+                (
+                    "licence_number",
+                    models.CharField(
+                        blank=True,
+                        help_text="Может быть пустым у ИП, который ведёт занятия лично.",
+                        max_length=64,
+                        verbose_name="номер лицензии",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=500, verbose_name="адрес")),
+                ("phone", models.CharField(blank=True, max_length=32, verbose_name="телефон")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
+                ("website", models.URLField(blank=True, verbose_name="сайт")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("NEW", "Новая"),
+                            ("ON_REVIEW", "На проверке"),
+                            ("APPROVED", "Допущена"),
+                            ("REJECTED", "Отклонена"),
+                            ("SUSPENDED", "Приостановлена"),
+                        ],
+                        default="NEW",
+                        max_length=16,
+                        verbose_name="статус",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="создана")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="providers",
+                        to="catalog.municipality",
+                        verbose_name="муниципалитет",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'организация',
-                'verbose_name_plural': 'организации',
-                'ordering': ['short_name'],
+                "verbose_name": "организация",
+                "verbose_name_plural": "организации",
+                "ordering": ["short_name"],
             },
         ),
         migrations.AddField(
-            model_name='program',
-            name='provider',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='programs', to='catalog.provider', verbose_name='организация'),
+            model_name="program",
+            name="provider",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="programs",
+                to="catalog.provider",
+                verbose_name="организация",
+            ),
         ),
         migrations.CreateModel(
-            name='ScheduleSlot',
+            name="ScheduleSlot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'понедельник'), (1, 'вторник'), (2, 'среда'), (3, 'четверг'), (4, 'пятница'), (5, 'суббота'), (6, 'воскресенье')], verbose_name='день недели')),
-                ('start_time', models.TimeField(verbose_name='начало')),
-                ('end_time', models.TimeField(verbose_name='окончание')),
-                ('room', models.CharField(blank=True, max_length=100, verbose_name='кабинет')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='schedule', to='catalog.group', verbose_name='группа')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "понедельник"),
+                            (1, "вторник"),
+                            (2, "среда"),
+                            (3, "четверг"),
+                            (4, "пятница"),
+                            (5, "суббота"),
+                            (6, "воскресенье"),
+                        ],
+                        verbose_name="день недели",
+                    ),
+                ),
+                ("start_time", models.TimeField(verbose_name="начало")),
+                ("end_time", models.TimeField(verbose_name="окончание")),
+                ("room", models.CharField(blank=True, max_length=100, verbose_name="кабинет")),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="schedule",
+                        to="catalog.group",
+                        verbose_name="группа",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'занятие в расписании',
-                'verbose_name_plural': 'расписание',
-                'ordering': ['weekday', 'start_time'],
+                "verbose_name": "занятие в расписании",
+                "verbose_name_plural": "расписание",
+                "ordering": ["weekday", "start_time"],
             },
         ),
         migrations.AddConstraint(
-            model_name='group',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__gt', 0)), name='group_capacity_positive'),
+            model_name="group",
+            constraint=models.CheckConstraint(condition=models.Q(("capacity__gt", 0)), name="group_capacity_positive"),
         ),
         migrations.AddConstraint(
-            model_name='group',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__gte', models.F('start_date'))), name='group_dates_ordered'),
+            model_name="group",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_date__gte", models.F("start_date"))), name="group_dates_ordered"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programreview',
-            constraint=models.UniqueConstraint(fields=('program', 'author'), name='review_one_per_author'),
+            model_name="programreview",
+            constraint=models.UniqueConstraint(fields=("program", "author"), name="review_one_per_author"),
         ),
         migrations.AddConstraint(
-            model_name='programreview',
-            constraint=models.CheckConstraint(condition=models.Q(('score__gte', 1), ('score__lte', 5)), name='review_score_range'),
+            model_name="programreview",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("score__gte", 1), ("score__lte", 5)), name="review_score_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='provider',
-            constraint=models.CheckConstraint(condition=models.Q(('inn__regex', '^(\\d{10}|\\d{12})$')), name='provider_inn_digits'),
+            model_name="provider",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("inn__regex", "^(\\d{10}|\\d{12})$")), name="provider_inn_digits"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='provider',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'IP'), models.Q(('licence_number', ''), _negated=True), _connector='OR'), name='provider_organization_has_licence'),
+            model_name="provider",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind", "IP"), models.Q(("licence_number", ""), _negated=True), _connector="OR"),
+                name="provider_organization_has_licence",
+            ),
         ),
         migrations.AddIndex(
-            model_name='program',
-            index=models.Index(fields=['status', 'direction'], name='catalog_pro_status_8bc2af_idx'),
+            model_name="program",
+            index=models.Index(fields=["status", "direction"], name="catalog_pro_status_8bc2af_idx"),
         ),
         migrations.AddConstraint(
-            model_name='program',
-            constraint=models.CheckConstraint(condition=models.Q(('age_max__lte', 18), ('age_min__gte', 5), ('age_min__lte', models.F('age_max'))), name='program_age_range'),
+            model_name="program",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("age_max__lte", 18), ("age_min__gte", 5), ("age_min__lte", models.F("age_max"))),
+                name="program_age_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='program',
-            constraint=models.CheckConstraint(condition=models.Q(('lesson_price__gte', 0), ('normative_lesson_price__gte', 0)), name='program_prices_not_negative'),
+            model_name="program",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("lesson_price__gte", 0), ("normative_lesson_price__gte", 0)),
+                name="program_prices_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='program',
-            constraint=models.CheckConstraint(condition=models.Q(('lessons_per_month__gt', 0)), name='program_lessons_per_month_positive'),
+            model_name="program",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("lessons_per_month__gt", 0)), name="program_lessons_per_month_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='program',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('funding', 'FREE'), _negated=True), ('lesson_price', 0), _connector='OR'), name='program_free_costs_nothing'),
+            model_name="program",
+            constraint=models.CheckConstraint(
+                condition=models.Q(models.Q(("funding", "FREE"), _negated=True), ("lesson_price", 0), _connector="OR"),
+                name="program_free_costs_nothing",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='program',
-            constraint=models.CheckConstraint(condition=models.Q(('rating__isnull', True), models.Q(('rating__gte', 1), ('rating__lte', 5)), _connector='OR'), name='program_rating_range'),
+            model_name="program",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("rating__isnull", True), models.Q(("rating__gte", 1), ("rating__lte", 5)), _connector="OR"
+                ),
+                name="program_rating_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='scheduleslot',
-            constraint=models.CheckConstraint(condition=models.Q(('weekday__gte', 0), ('weekday__lte', 6)), name='slot_weekday_range'),
+            model_name="scheduleslot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("weekday__gte", 0), ("weekday__lte", 6)), name="slot_weekday_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='scheduleslot',
-            constraint=models.CheckConstraint(condition=models.Q(('end_time__gt', models.F('start_time'))), name='slot_times_ordered'),
+            model_name="scheduleslot",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_time__gt", models.F("start_time"))), name="slot_times_ordered"
+            ),
         ),
     ]

@@ -10,11 +10,10 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
+        ("catalog", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -22,122 +21,308 @@ class Migration(migrations.Migration):
         # The period overlap exclusion constraint compares municipality ids with GiST.
         django.contrib.postgres.operations.BtreeGistExtension(),
         migrations.CreateModel(
-            name='CertificateNumberSequence',
+            name="CertificateNumberSequence",
             fields=[
-                ('municipality', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, serialize=False, to='catalog.municipality', verbose_name='муниципалитет')),
-                ('last_value', models.PositiveIntegerField(default=0, verbose_name='последний номер')),
+                (
+                    "municipality",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        serialize=False,
+                        to="catalog.municipality",
+                        verbose_name="муниципалитет",
+                    ),
+                ),
+                ("last_value", models.PositiveIntegerField(default=0, verbose_name="последний номер")),
             ],
             options={
-                'verbose_name': 'счётчик номеров сертификатов',
-                'verbose_name_plural': 'счётчики номеров сертификатов',
-                'constraints': [models.CheckConstraint(condition=models.Q(('last_value__lte', 999999)), name='certificate_sequence_six_digits')],
+                "verbose_name": "счётчик номеров сертификатов",
+                "verbose_name_plural": "счётчики номеров сертификатов",
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("last_value__lte", 999999)), name="certificate_sequence_six_digits"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Child',
+            name="Child",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('last_name', models.CharField(max_length=150, verbose_name='фамилия')),
-                ('first_name', models.CharField(max_length=150, verbose_name='имя')),
-                ('middle_name', models.CharField(blank=True, max_length=150, verbose_name='отчество')),
-                ('birth_date', models.DateField(verbose_name='дата рождения')),
-                ('sex', models.CharField(choices=[('M', 'мужской'), ('F', 'женский')], max_length=1, verbose_name='пол')),
-                ('snils', models.CharField(max_length=11, unique=True, validators=[core.validators.validate_snils], verbose_name='СНИЛС')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='добавлен')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='children', to='catalog.municipality', verbose_name='муниципалитет проживания')),
-                ('parents', models.ManyToManyField(related_name='children', to=settings.AUTH_USER_MODEL, verbose_name='родители')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("last_name", models.CharField(max_length=150, verbose_name="фамилия")),
+                ("first_name", models.CharField(max_length=150, verbose_name="имя")),
+                ("middle_name", models.CharField(blank=True, max_length=150, verbose_name="отчество")),
+                ("birth_date", models.DateField(verbose_name="дата рождения")),
+                (
+                    "sex",
+                    models.CharField(choices=[("M", "мужской"), ("F", "женский")], max_length=1, verbose_name="пол"),
+                ),
+                (
+                    "snils",
+                    models.CharField(
+                        max_length=11, unique=True, validators=[core.validators.validate_snils], verbose_name="СНИЛС"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="добавлен")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="catalog.municipality",
+                        verbose_name="муниципалитет проживания",
+                    ),
+                ),
+                (
+                    "parents",
+                    models.ManyToManyField(
+                        related_name="children", to=settings.AUTH_USER_MODEL, verbose_name="родители"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ребёнок',
-                'verbose_name_plural': 'дети',
-                'ordering': ['last_name', 'first_name'],
+                "verbose_name": "ребёнок",
+                "verbose_name_plural": "дети",
+                "ordering": ["last_name", "first_name"],
             },
         ),
         migrations.CreateModel(
-            name='Certificate',
+            name="Certificate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=10, unique=True, verbose_name='номер')),
-                ('kind', models.CharField(choices=[('ACCOUNTING', 'Сертификат учёта'), ('FUNDED', 'Сертификат финансирования')], default='ACCOUNTING', max_length=16, verbose_name='вид')),
-                ('status', models.CharField(choices=[('ACTIVE', 'Действует'), ('FROZEN', 'Приостановлен'), ('CLOSED', 'Закрыт')], default='ACTIVE', max_length=16, verbose_name='статус')),
-                ('issued_at', models.DateTimeField(auto_now_add=True, verbose_name='выдан')),
-                ('valid_until', models.DateField(help_text='До 18-летия ребёнка.', verbose_name='действует до')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='certificates', to='catalog.municipality', verbose_name='муниципалитет')),
-                ('child', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='certificate', to='certificates.child', verbose_name='ребёнок')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.CharField(max_length=10, unique=True, verbose_name="номер")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("ACCOUNTING", "Сертификат учёта"), ("FUNDED", "Сертификат финансирования")],
+                        default="ACCOUNTING",
+                        max_length=16,
+                        verbose_name="вид",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("ACTIVE", "Действует"), ("FROZEN", "Приостановлен"), ("CLOSED", "Закрыт")],
+                        default="ACTIVE",
+                        max_length=16,
+                        verbose_name="статус",
+                    ),
+                ),
+                ("issued_at", models.DateTimeField(auto_now_add=True, verbose_name="выдан")),
+                ("valid_until", models.DateField(help_text="До 18-летия ребёнка.", verbose_name="действует до")),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="certificates",
+                        to="catalog.municipality",
+                        verbose_name="муниципалитет",
+                    ),
+                ),
+                (
+                    "child",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="certificate",
+                        to="certificates.child",
+                        verbose_name="ребёнок",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'сертификат',
-                'verbose_name_plural': 'сертификаты',
-                'ordering': ['number'],
+                "verbose_name": "сертификат",
+                "verbose_name_plural": "сертификаты",
+                "ordering": ["number"],
             },
         ),
         migrations.CreateModel(
-            name='FundingPeriod',
+            name="FundingPeriod",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='название')),
-                ('start_date', models.DateField(verbose_name='начало')),
-                ('end_date', models.DateField(verbose_name='окончание')),
-                ('nominal', core.fields.MoneyField(decimal_places=2, default=Decimal('0.00'), max_digits=12, verbose_name='номинал сертификата')),
-                ('max_funded_certificates', models.PositiveIntegerField(verbose_name='число сертификатов финансирования')),
-                ('total_budget', core.fields.MoneyField(decimal_places=2, default=Decimal('0.00'), max_digits=12, verbose_name='объём финансирования')),
-                ('billing_policy', models.CharField(choices=[('PER_LESSON', 'За каждое посещённое занятие'), ('MONTHLY', 'Помесячно')], default='PER_LESSON', max_length=16, verbose_name='порядок оплаты')),
-                ('direction_cap', models.PositiveIntegerField(blank=True, help_text='Пусто — без ограничения.', null=True, verbose_name='предел детей на направленность')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='funding_periods', to='catalog.municipality', verbose_name='муниципалитет')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200, verbose_name="название")),
+                ("start_date", models.DateField(verbose_name="начало")),
+                ("end_date", models.DateField(verbose_name="окончание")),
+                (
+                    "nominal",
+                    core.fields.MoneyField(
+                        decimal_places=2, default=Decimal("0.00"), max_digits=12, verbose_name="номинал сертификата"
+                    ),
+                ),
+                (
+                    "max_funded_certificates",
+                    models.PositiveIntegerField(verbose_name="число сертификатов финансирования"),
+                ),
+                (
+                    "total_budget",
+                    core.fields.MoneyField(
+                        decimal_places=2, default=Decimal("0.00"), max_digits=12, verbose_name="объём финансирования"
+                    ),
+                ),
+                (
+                    "billing_policy",
+                    models.CharField(
+                        choices=[("PER_LESSON", "За каждое посещённое занятие"), ("MONTHLY", "Помесячно")],
+                        default="PER_LESSON",
+                        max_length=16,
+                        verbose_name="порядок оплаты",
+                    ),
+                ),
+                (
+                    "direction_cap",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Пусто — без ограничения.",
+                        null=True,
+                        verbose_name="предел детей на направленность",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="funding_periods",
+                        to="catalog.municipality",
+                        verbose_name="муниципалитет",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'период финансирования',
-                'verbose_name_plural': 'периоды финансирования',
-                'ordering': ['-start_date'],
+                "verbose_name": "период финансирования",
+                "verbose_name_plural": "периоды финансирования",
+                "ordering": ["-start_date"],
             },
         ),
         migrations.CreateModel(
-            name='FundedCertificateRequest',
+            name="FundedCertificateRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='в очереди с')),
-                ('granted_at', models.DateTimeField(blank=True, null=True, verbose_name='удовлетворена')),
-                ('certificate', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='funding_requests', to='certificates.certificate', verbose_name='сертификат')),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='queue', to='certificates.fundingperiod', verbose_name='период')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="в очереди с")),
+                ("granted_at", models.DateTimeField(blank=True, null=True, verbose_name="удовлетворена")),
+                (
+                    "certificate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="funding_requests",
+                        to="certificates.certificate",
+                        verbose_name="сертификат",
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="queue",
+                        to="certificates.fundingperiod",
+                        verbose_name="период",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'очередь на сертификат финансирования',
-                'verbose_name_plural': 'очередь на сертификаты финансирования',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "очередь на сертификат финансирования",
+                "verbose_name_plural": "очередь на сертификаты финансирования",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CertificateAccount',
+            name="CertificateAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('nominal', core.fields.MoneyField(decimal_places=2, default=Decimal('0.00'), max_digits=12, verbose_name='номинал')),
-                ('reserved', core.fields.MoneyField(decimal_places=2, default=Decimal('0.00'), max_digits=12, verbose_name='зарезервировано')),
-                ('spent', core.fields.MoneyField(decimal_places=2, default=Decimal('0.00'), max_digits=12, verbose_name='списано')),
-                ('certificate', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='accounts', to='certificates.certificate', verbose_name='сертификат')),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='accounts', to='certificates.fundingperiod', verbose_name='период')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "nominal",
+                    core.fields.MoneyField(
+                        decimal_places=2, default=Decimal("0.00"), max_digits=12, verbose_name="номинал"
+                    ),
+                ),
+                (
+                    "reserved",
+                    core.fields.MoneyField(
+                        decimal_places=2, default=Decimal("0.00"), max_digits=12, verbose_name="зарезервировано"
+                    ),
+                ),
+                (
+                    "spent",
+                    core.fields.MoneyField(
+                        decimal_places=2, default=Decimal("0.00"), max_digits=12, verbose_name="списано"
+                    ),
+                ),
+                (
+                    "certificate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="accounts",
+                        to="certificates.certificate",
+                        verbose_name="сертификат",
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="accounts",
+                        to="certificates.fundingperiod",
+                        verbose_name="период",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'счёт сертификата',
-                'verbose_name_plural': 'счета сертификатов',
+                "verbose_name": "счёт сертификата",
+                "verbose_name_plural": "счета сертификатов",
             },
         ),
         migrations.CreateModel(
-            name='LedgerEntry',
+            name="LedgerEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('OPEN', 'Начисление номинала'), ('RESERVE', 'Резерв по договору'), ('RELEASE', 'Снятие резерва'), ('DEBIT', 'Списание за занятие'), ('REFUND', 'Возврат (сторно)')], max_length=8, verbose_name='вид')),
-                ('nominal_delta', core.fields.MoneyField(decimal_places=2, default=Decimal('0.00'), max_digits=12, verbose_name='изменение номинала')),
-                ('reserved_delta', core.fields.MoneyField(decimal_places=2, default=Decimal('0.00'), max_digits=12, verbose_name='изменение резерва')),
-                ('spent_delta', core.fields.MoneyField(decimal_places=2, default=Decimal('0.00'), max_digits=12, verbose_name='изменение списанного')),
-                ('idempotency_key', models.CharField(max_length=128, unique=True, verbose_name='ключ идемпотентности')),
-                ('description', models.CharField(blank=True, max_length=300, verbose_name='описание')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='время')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='certificates.certificateaccount', verbose_name='счёт')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("OPEN", "Начисление номинала"),
+                            ("RESERVE", "Резерв по договору"),
+                            ("RELEASE", "Снятие резерва"),
+                            ("DEBIT", "Списание за занятие"),
+                            ("REFUND", "Возврат (сторно)"),
+                        ],
+                        max_length=8,
+                        verbose_name="вид",
+                    ),
+                ),
+                (
+                    "nominal_delta",
+                    core.fields.MoneyField(
+                        decimal_places=2, default=Decimal("0.00"), max_digits=12, verbose_name="изменение номинала"
+                    ),
+                ),
+                (
+                    "reserved_delta",
+                    core.fields.MoneyField(
+                        decimal_places=2, default=Decimal("0.00"), max_digits=12, verbose_name="изменение резерва"
+                    ),
+                ),
+                (
+                    "spent_delta",
+                    core.fields.MoneyField(
+                        decimal_places=2, default=Decimal("0.00"), max_digits=12, verbose_name="изменение списанного"
+                    ),
+                ),
+                ("idempotency_key", models.CharField(max_length=128, unique=True, verbose_name="ключ идемпотентности")),
+                ("description", models.CharField(blank=True, max_length=300, verbose_name="описание")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="время")),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entries",
+                        to="certificates.certificateaccount",
+                        verbose_name="счёт",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'операция по сертификату',
-                'verbose_name_plural': 'операции по сертификатам',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "операция по сертификату",
+                "verbose_name_plural": "операции по сертификатам",
+                "ordering": ["created_at", "id"],
             },
         ),
     ]

@@ -9,70 +9,120 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('certificates', '0001_initial'),
-        ('navigator', '0001_initial'),
+        ("certificates", "0001_initial"),
+        ("navigator", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ledgerentry',
-            name='enrollment',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ledger_entries', to='navigator.enrollment', verbose_name='зачисление'),
+            model_name="ledgerentry",
+            name="enrollment",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="ledger_entries",
+                to="navigator.enrollment",
+                verbose_name="зачисление",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='child',
-            constraint=models.CheckConstraint(condition=models.Q(('snils__regex', '^\\d{11}$')), name='child_snils_digits'),
+            model_name="child",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("snils__regex", "^\\d{11}$")), name="child_snils_digits"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='child',
-            constraint=models.CheckConstraint(condition=models.Q(('birth_date__gte', datetime.date(1990, 1, 1))), name='child_birth_date_plausible'),
+            model_name="child",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("birth_date__gte", datetime.date(1990, 1, 1))), name="child_birth_date_plausible"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='certificate',
-            constraint=models.CheckConstraint(condition=models.Q(('number__regex', '^\\d{10}$')), name='certificate_number_ten_digits'),
+            model_name="certificate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("number__regex", "^\\d{10}$")), name="certificate_number_ten_digits"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='fundingperiod',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__gt', models.F('start_date'))), name='period_dates_ordered'),
+            model_name="fundingperiod",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_date__gt", models.F("start_date"))), name="period_dates_ordered"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='fundingperiod',
-            constraint=models.CheckConstraint(condition=models.Q(('nominal__gte', 0), ('total_budget__gte', 0)), name='period_amounts_not_negative'),
+            model_name="fundingperiod",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("nominal__gte", 0), ("total_budget__gte", 0)), name="period_amounts_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='fundingperiod',
-            constraint=models.CheckConstraint(condition=models.Q(('direction_cap__isnull', True), ('direction_cap__gt', 0), _connector='OR'), name='period_direction_cap_positive'),
+            model_name="fundingperiod",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("direction_cap__isnull", True), ("direction_cap__gt", 0), _connector="OR"),
+                name="period_direction_cap_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='fundingperiod',
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(expressions=[('municipality', '='), (certificates.models.DateRange('start_date', 'end_date', models.Value('[]')), '&&')], name='period_no_overlap'),
+            model_name="fundingperiod",
+            constraint=django.contrib.postgres.constraints.ExclusionConstraint(
+                expressions=[
+                    ("municipality", "="),
+                    (certificates.models.DateRange("start_date", "end_date", models.Value("[]")), "&&"),
+                ],
+                name="period_no_overlap",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='fundedcertificaterequest',
-            constraint=models.UniqueConstraint(fields=('period', 'certificate'), name='funding_request_once_per_period'),
+            model_name="fundedcertificaterequest",
+            constraint=models.UniqueConstraint(
+                fields=("period", "certificate"), name="funding_request_once_per_period"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='certificateaccount',
-            constraint=models.UniqueConstraint(fields=('certificate', 'period'), name='account_one_per_period'),
+            model_name="certificateaccount",
+            constraint=models.UniqueConstraint(fields=("certificate", "period"), name="account_one_per_period"),
         ),
         migrations.AddConstraint(
-            model_name='certificateaccount',
-            constraint=models.CheckConstraint(condition=models.Q(('nominal__gte', 0), ('reserved__gte', 0), ('spent__gte', 0)), name='account_totals_not_negative'),
+            model_name="certificateaccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("nominal__gte", 0), ("reserved__gte", 0), ("spent__gte", 0)),
+                name="account_totals_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='certificateaccount',
-            constraint=models.CheckConstraint(condition=models.Q(('nominal__gte', django.db.models.expressions.CombinedExpression(models.F('reserved'), '+', models.F('spent')))), name='account_available_not_negative'),
+            model_name="certificateaccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "nominal__gte",
+                        django.db.models.expressions.CombinedExpression(models.F("reserved"), "+", models.F("spent")),
+                    )
+                ),
+                name="account_available_not_negative",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ledgerentry',
-            index=models.Index(fields=['account', 'created_at'], name='certificate_account_a24d1f_idx'),
+            model_name="ledgerentry",
+            index=models.Index(fields=["account", "created_at"], name="certificate_account_a24d1f_idx"),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'OPEN'), ('nominal_delta__gt', 0), ('reserved_delta', 0), ('spent_delta', 0)), models.Q(('kind', 'RESERVE'), ('nominal_delta', 0), ('reserved_delta__gt', 0), ('spent_delta', 0)), models.Q(('kind', 'RELEASE'), ('nominal_delta', 0), ('reserved_delta__lt', 0), ('spent_delta', 0)), models.Q(('kind', 'DEBIT'), ('nominal_delta', 0), ('reserved_delta__lte', 0), ('spent_delta__gt', 0)), models.Q(('kind', 'REFUND'), ('nominal_delta', 0), ('reserved_delta', 0), ('spent_delta__lt', 0)), _connector='OR'), name='ledger_kind_signs'),
+            model_name="ledgerentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "OPEN"), ("nominal_delta__gt", 0), ("reserved_delta", 0), ("spent_delta", 0)),
+                    models.Q(("kind", "RESERVE"), ("nominal_delta", 0), ("reserved_delta__gt", 0), ("spent_delta", 0)),
+                    models.Q(("kind", "RELEASE"), ("nominal_delta", 0), ("reserved_delta__lt", 0), ("spent_delta", 0)),
+                    models.Q(
+                        ("kind", "DEBIT"), ("nominal_delta", 0), ("reserved_delta__lte", 0), ("spent_delta__gt", 0)
+                    ),
+                    models.Q(("kind", "REFUND"), ("nominal_delta", 0), ("reserved_delta", 0), ("spent_delta__lt", 0)),
+                    _connector="OR",
+                ),
+                name="ledger_kind_signs",
+            ),
         ),
     ]

@@ -1,7 +1,11 @@
 """Tests: the development settings with a fast password hasher; still a real PostgreSQL and Redis."""
 
 from .dev import *  # noqa: F403
+from .dev import env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Separate names let several test runs share one PostgreSQL server without clashing.
+DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_navigator")}  # noqa: F405

@@ -4,22 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Heartbeat',
+            name="Heartbeat",
             fields=[
-                ('name', models.CharField(max_length=64, primary_key=True, serialize=False, verbose_name='имя')),
-                ('at', models.DateTimeField(verbose_name='время')),
+                ("name", models.CharField(max_length=64, primary_key=True, serialize=False, verbose_name="имя")),
+                ("at", models.DateTimeField(verbose_name="время")),
             ],
             options={
-                'verbose_name': 'отметка активности',
-                'verbose_name_plural': 'отметки активности',
+                "verbose_name": "отметка активности",
+                "verbose_name_plural": "отметки активности",
             },
         ),
     ]

@@ -8,112 +8,264 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('certificates', '0001_initial'),
+        ("catalog", "0001_initial"),
+        ("certificates", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Enrollment',
+            name="Enrollment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('WAITING', 'В листе ожидания'), ('SUBMITTED', 'Заявка подана'), ('OFFERED', 'Оферта направлена'), ('ACTIVE', 'Договор действует'), ('TERMINATED', 'Договор расторгнут'), ('REJECTED', 'Заявка отклонена'), ('CANCELLED', 'Отменена'), ('EXPIRED', 'Срок истёк')], default='SUBMITTED', max_length=16, verbose_name='статус')),
-                ('lesson_price', core.fields.MoneyField(decimal_places=2, default=Decimal('0.00'), max_digits=12, verbose_name='стоимость занятия по договору')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='подана')),
-                ('status_changed_at', models.DateTimeField(auto_now_add=True, verbose_name='статус изменён')),
-                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='истекает')),
-                ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='договор заключён')),
-                ('ends_on', models.DateField(blank=True, null=True, verbose_name='договор действует до')),
-                ('applicant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to=settings.AUTH_USER_MODEL, verbose_name='заявитель')),
-                ('certificate', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='enrollments', to='certificates.certificate', verbose_name='сертификат')),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrollments', to='certificates.child', verbose_name='ребёнок')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrollments', to='catalog.group', verbose_name='группа')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("WAITING", "В листе ожидания"),
+                            ("SUBMITTED", "Заявка подана"),
+                            ("OFFERED", "Оферта направлена"),
+                            ("ACTIVE", "Договор действует"),
+                            ("TERMINATED", "Договор расторгнут"),
+                            ("REJECTED", "Заявка отклонена"),
+                            ("CANCELLED", "Отменена"),
+                            ("EXPIRED", "Срок истёк"),
+                        ],
+                        default="SUBMITTED",
+                        max_length=16,
+                        verbose_name="статус",
+                    ),
+                ),
+                (
+                    "lesson_price",
+                    core.fields.MoneyField(
+                        decimal_places=2,
+                        default=Decimal("0.00"),
+                        max_digits=12,
+                        verbose_name="стоимость занятия по договору",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="подана")),
+                ("status_changed_at", models.DateTimeField(auto_now_add=True, verbose_name="статус изменён")),
+                ("expires_at", models.DateTimeField(blank=True, null=True, verbose_name="истекает")),
+                ("accepted_at", models.DateTimeField(blank=True, null=True, verbose_name="договор заключён")),
+                ("ends_on", models.DateField(blank=True, null=True, verbose_name="договор действует до")),
+                (
+                    "applicant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="заявитель",
+                    ),
+                ),
+                (
+                    "certificate",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrollments",
+                        to="certificates.certificate",
+                        verbose_name="сертификат",
+                    ),
+                ),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrollments",
+                        to="certificates.child",
+                        verbose_name="ребёнок",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrollments",
+                        to="catalog.group",
+                        verbose_name="группа",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'зачисление',
-                'verbose_name_plural': 'зачисления',
-                'ordering': ['-created_at'],
+                "verbose_name": "зачисление",
+                "verbose_name_plural": "зачисления",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='EnrollmentEvent',
+            name="EnrollmentEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(blank=True, choices=[('WAITING', 'В листе ожидания'), ('SUBMITTED', 'Заявка подана'), ('OFFERED', 'Оферта направлена'), ('ACTIVE', 'Договор действует'), ('TERMINATED', 'Договор расторгнут'), ('REJECTED', 'Заявка отклонена'), ('CANCELLED', 'Отменена'), ('EXPIRED', 'Срок истёк')], max_length=16, verbose_name='из статуса')),
-                ('to_status', models.CharField(choices=[('WAITING', 'В листе ожидания'), ('SUBMITTED', 'Заявка подана'), ('OFFERED', 'Оферта направлена'), ('ACTIVE', 'Договор действует'), ('TERMINATED', 'Договор расторгнут'), ('REJECTED', 'Заявка отклонена'), ('CANCELLED', 'Отменена'), ('EXPIRED', 'Срок истёк')], max_length=16, verbose_name='в статус')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='комментарий')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='когда')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='кто')),
-                ('enrollment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='navigator.enrollment', verbose_name='зачисление')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("WAITING", "В листе ожидания"),
+                            ("SUBMITTED", "Заявка подана"),
+                            ("OFFERED", "Оферта направлена"),
+                            ("ACTIVE", "Договор действует"),
+                            ("TERMINATED", "Договор расторгнут"),
+                            ("REJECTED", "Заявка отклонена"),
+                            ("CANCELLED", "Отменена"),
+                            ("EXPIRED", "Срок истёк"),
+                        ],
+                        max_length=16,
+                        verbose_name="из статуса",
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("WAITING", "В листе ожидания"),
+                            ("SUBMITTED", "Заявка подана"),
+                            ("OFFERED", "Оферта направлена"),
+                            ("ACTIVE", "Договор действует"),
+                            ("TERMINATED", "Договор расторгнут"),
+                            ("REJECTED", "Заявка отклонена"),
+                            ("CANCELLED", "Отменена"),
+                            ("EXPIRED", "Срок истёк"),
+                        ],
+                        max_length=16,
+                        verbose_name="в статус",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="комментарий")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="когда")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="кто",
+                    ),
+                ),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="navigator.enrollment",
+                        verbose_name="зачисление",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'событие зачисления',
-                'verbose_name_plural': 'события зачислений',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "событие зачисления",
+                "verbose_name_plural": "события зачислений",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Favourite',
+            name="Favourite",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='добавлено')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.program', verbose_name='программа')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='favourites', to=settings.AUTH_USER_MODEL, verbose_name='пользователь')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="добавлено")),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.program",
+                        verbose_name="программа",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="favourites",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="пользователь",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'избранное',
-                'verbose_name_plural': 'избранное',
+                "verbose_name": "избранное",
+                "verbose_name_plural": "избранное",
             },
         ),
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='заголовок')),
-                ('body', models.TextField(blank=True, verbose_name='текст')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='создано')),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='прочитано')),
-                ('emailed_at', models.DateTimeField(blank=True, null=True, verbose_name='отправлено по почте')),
-                ('enrollment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='navigator.enrollment', verbose_name='зачисление')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL, verbose_name='получатель')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200, verbose_name="заголовок")),
+                ("body", models.TextField(blank=True, verbose_name="текст")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="создано")),
+                ("read_at", models.DateTimeField(blank=True, null=True, verbose_name="прочитано")),
+                ("emailed_at", models.DateTimeField(blank=True, null=True, verbose_name="отправлено по почте")),
+                (
+                    "enrollment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="navigator.enrollment",
+                        verbose_name="зачисление",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="получатель",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'уведомление',
-                'verbose_name_plural': 'уведомления',
-                'ordering': ['-created_at'],
+                "verbose_name": "уведомление",
+                "verbose_name_plural": "уведомления",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='enrollment',
-            index=models.Index(fields=['group', 'status'], name='navigator_e_group_i_a0b376_idx'),
+            model_name="enrollment",
+            index=models.Index(fields=["group", "status"], name="navigator_e_group_i_a0b376_idx"),
         ),
         migrations.AddIndex(
-            model_name='enrollment',
-            index=models.Index(fields=['status', 'expires_at'], name='navigator_e_status_a2227b_idx'),
+            model_name="enrollment",
+            index=models.Index(fields=["status", "expires_at"], name="navigator_e_status_a2227b_idx"),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ('WAITING', 'SUBMITTED', 'OFFERED', 'ACTIVE'))), fields=('child', 'group'), name='enrollment_one_live_per_child_group'),
+            model_name="enrollment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ("WAITING", "SUBMITTED", "OFFERED", "ACTIVE"))),
+                fields=("child", "group"),
+                name="enrollment_one_live_per_child_group",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.CheckConstraint(condition=models.Q(('lesson_price__gte', 0)), name='enrollment_price_not_negative'),
+            model_name="enrollment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("lesson_price__gte", 0)), name="enrollment_price_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrollment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'ACTIVE'), _negated=True), ('accepted_at__isnull', False), _connector='OR'), name='enrollment_active_was_accepted'),
+            model_name="enrollment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "ACTIVE"), _negated=True), ("accepted_at__isnull", False), _connector="OR"
+                ),
+                name="enrollment_active_was_accepted",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='favourite',
-            constraint=models.UniqueConstraint(fields=('user', 'program'), name='favourite_once'),
+            model_name="favourite",
+            constraint=models.UniqueConstraint(fields=("user", "program"), name="favourite_once"),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['user', '-created_at'], name='navigator_n_user_id_149962_idx'),
+            model_name="notification",
+            index=models.Index(fields=["user", "-created_at"], name="navigator_n_user_id_149962_idx"),
         ),
     ]

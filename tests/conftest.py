@@ -1,0 +1,7 @@
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _russian_ui(settings):
+    """Tests see the portal as a Russian parent does unless they switch language themselves."""
+    settings.LANGUAGE_CODE = "ru"
