@@ -1,9 +1,5 @@
 #!/usr/bin/env python
-"""Django's command-line utility.
-
-On a development machine with no DATABASE_URL / REDIS_URL, the embedded PostgreSQL and Redis are
-started (and left running for the next command; `python -m devstack stop` stops them).
-"""
+"""Django's command-line utility (development settings unless DJANGO_SETTINGS_MODULE says otherwise)."""
 
 import os
 import sys
@@ -11,10 +7,6 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-    if not os.environ["DJANGO_SETTINGS_MODULE"].endswith(".production"):
-        from devstack.services import ensure_environment
-
-        ensure_environment()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

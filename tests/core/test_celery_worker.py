@@ -1,0 +1,99 @@
+"""A real Celery worker, on the real Redis broker, writing to the real test database."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.db import connection, transaction
+
+from core.models import Heartbeat
+from core.tasks import beat_heartbeat
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
+
+
+def _url_with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture
+def worker_queue():
+    """Start a worker on a queue of its own (so a developer's running worker cannot steal the task)."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": _url_with_database(os.environ["DATABASE_URL"], connection.settings_dict["NAME"]),
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+    }
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    yield queue
+    worker.terminate()
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+def _wait_for(predicate, timeout: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_worker_runs_the_task_and_its_effect_is_in_the_database(worker_queue):
+    assert not Heartbeat.objects.exists()
+
+    beat_heartbeat.apply_async(queue=worker_queue)
+
+    assert _wait_for(lambda: Heartbeat.objects.filter(name="beat").exists()), "the worker never ran the task"
+
+
+def test_task_dispatched_on_commit_is_sent_only_when_the_transaction_commits(worker_queue):
+    class Rollback(Exception):
+        pass
+
+    with pytest.raises(Rollback), transaction.atomic():
+        beat_heartbeat.apply_async_on_commit(args=["rolled-back"], queue=worker_queue)
+        raise Rollback
+
+    with transaction.atomic():
+        beat_heartbeat.apply_async_on_commit(args=["committed"], queue=worker_queue)
+        assert not Heartbeat.objects.exists()  # nothing is sent before the commit
+
+    assert _wait_for(lambda: Heartbeat.objects.filter(name="committed").exists())
+    # The solo worker runs tasks in order: a task sent by the rolled-back block would have run first.
+    assert not Heartbeat.objects.filter(name="rolled-back").exists()
