@@ -44,7 +44,7 @@ class AttendanceMark(models.Model):
     status = models.CharField(_("отметка"), max_length=8, choices=AttendanceStatus.choices)
     version = models.PositiveIntegerField(_("версия"), default=1)
     marked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("отметил"), null=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL, verbose_name=_("отметил"), null=True, blank=True, on_delete=models.SET_NULL
     )
     updated_at = models.DateTimeField(_("изменена"), auto_now=True)
 
@@ -70,7 +70,7 @@ class AttendanceCorrection(models.Model):
     new_status = models.CharField(_("стало"), max_length=8, choices=AttendanceStatus.choices)
     new_version = models.PositiveIntegerField(_("новая версия"))
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("кто"), null=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL, verbose_name=_("кто"), null=True, blank=True, on_delete=models.SET_NULL
     )
     changed_at = models.DateTimeField(_("когда"), auto_now_add=True)
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class Heartbeat(models.Model):
     """Last time a named periodic job ran; `/healthz` reads the beat's tick from here."""
 
-    name = models.CharField(_("имя"), max_length=64, primary_key=True)
+    name = models.CharField(_("задание"), max_length=64, primary_key=True)
     at = models.DateTimeField(_("время"))
 
     class Meta:

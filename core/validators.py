@@ -1,4 +1,8 @@
-"""Checksums of Russian identifiers: ИНН (taxpayer number) and СНИЛС (insurance number)."""
+"""Checksums of Russian identifiers: ИНН (taxpayer number) and СНИЛС (insurance number).
+
+Digits are matched as [0-9], not \\d: \\d also matches other scripts' digits, which the database's
+CHECK constraints (and every other system) refuse.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ def _inn_digit(digits: str, weights: tuple[int, ...]) -> int:
 
 
 def inn_is_valid(inn: str) -> bool:
-    if not re.fullmatch(r"\d{10}|\d{12}", inn or ""):
+    if not re.fullmatch(r"[0-9]{10}|[0-9]{12}", inn or ""):
         return False
     if len(inn) == 10:
         return _inn_digit(inn, _INN10_WEIGHTS) == int(inn[9])
@@ -41,7 +45,7 @@ def validate_inn(value: str) -> None:
 
 def normalize_snils(value: str) -> str:
     """Keep only the digits: «123-456-789 45» → «12345678945»."""
-    return re.sub(r"\D", "", value or "")
+    return re.sub(r"[^0-9]", "", value or "")
 
 
 def snils_checksum(body: str) -> int:
@@ -66,7 +70,7 @@ def snils_is_valid(value: str) -> bool:
 
 
 def snils_with_checksum(body: str) -> str:
-    if not re.fullmatch(r"\d{9}", body):
+    if not re.fullmatch(r"[0-9]{9}", body):
         raise ValueError("a СНИЛС body has 9 digits")
     return f"{body}{snils_checksum(body):02d}"
 

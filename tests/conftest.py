@@ -1,5 +1,8 @@
 import pytest
 
+# Fixtures shared by the whole suite: phone_page (real Chromium).
+pytest_plugins = ["tests.browser"]
+
 
 @pytest.fixture(autouse=True)
 def _russian_ui(settings):

@@ -30,6 +30,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "social_django",
+    # Front-end assets shipped inside pip packages and served as local static files (no CDN):
+    # Bootstrap 5 (js_lib_bootstrap5/static/js-lib-bootstrap5/) and htmx (django_htmx/static/django_htmx/).
+    "js_lib_bootstrap5",
+    "django_htmx",
     "core",
     "accounts",
     "catalog",
@@ -42,12 +46,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "core.middleware.PortalLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -93,7 +98,7 @@ LOGOUT_REDIRECT_URL = "home"
 
 # Russian is the source language of the UI; English is the second.
 LANGUAGE_CODE = "ru"
-LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
+LANGUAGES = [("ru", _("Русский")), ("en", _("Английский"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Moscow"
 USE_I18N = True

@@ -1,0 +1,107 @@
+"""Factories for the catalog. Directions are never created: the six rows come from a data migration."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from factory.django import DjangoModelFactory
+
+from catalog.models import Direction, DirectionCode, Group, Municipality, Program, ProgramReview, Provider, ScheduleSlot
+from core.validators import inn_with_checksum
+
+
+def direction(code: str = DirectionCode.TECHNICAL) -> Direction:
+    """One of the six existing directions, by code."""
+    return Direction.objects.get(code=code)
+
+
+class MunicipalityFactory(DjangoModelFactory):
+    """A municipality of Тульская область (region 71); codes cycle through 00..99."""
+
+    class Meta:
+        model = Municipality
+
+    name = factory.Sequence(lambda n: f"Муниципальный район №{n}")
+    code = factory.Sequence(lambda n: f"{n % 100:02d}")
+    region_code = "71"
+
+
+class ProviderFactory(DjangoModelFactory):
+    """An approved organisation with a licence and a valid 10-digit ИНН."""
+
+    class Meta:
+        model = Provider
+
+    class Params:
+        individual = factory.Trait(
+            kind=Provider.Kind.INDIVIDUAL,
+            licence_number="",
+            inn=factory.Sequence(lambda n: inn_with_checksum(f"71{n % 10**8:08d}")),
+        )
+
+    kind = Provider.Kind.ORGANIZATION
+    legal_name = factory.LazyAttribute(lambda o: f"МБУ ДО «{o.short_name}»")
+    short_name = factory.Sequence(lambda n: f"Дом детского творчества №{n}")
+    inn = factory.Sequence(lambda n: inn_with_checksum(f"71{n % 10**7:07d}"))
+    licence_number = factory.Sequence(lambda n: f"Л035-01271-71/{n:08d}")
+    municipality = factory.SubFactory(MunicipalityFactory)
+    address = "г. Плавск, ул. Октябрьская, д. 1"
+    phone = "+7 (48752) 2-11-11"
+    email = factory.Sequence(lambda n: f"provider{n}@example.ru")
+    status = Provider.Status.APPROVED
+
+
+class ProgramFactory(DjangoModelFactory):
+    """A certified program paid by certificate, for ages 7..14; directions cycle through the six."""
+
+    class Meta:
+        model = Program
+
+    provider = factory.SubFactory(ProviderFactory)
+    title = factory.Sequence(lambda n: f"Робототехника {n}")
+    description = "Конструирование и программирование роботов."
+    direction = factory.Sequence(lambda n: Direction.objects.order_by("position")[n % len(DirectionCode.values)])
+    activity_type = "Робототехника"
+    age_min = 7
+    age_max = 14
+    lesson_price = Decimal("250.00")
+    normative_lesson_price = Decimal("300.00")
+    lessons_per_month = 8
+    funding = Program.Funding.CERTIFICATE
+    status = Program.Status.CERTIFIED
+
+
+class ProgramReviewFactory(DjangoModelFactory):
+    class Meta:
+        model = ProgramReview
+
+    program = factory.SubFactory(ProgramFactory)
+    author = factory.SubFactory("tests.accounts.factories.UserFactory")
+    score = 5
+    text = "Ребёнку очень нравится."
+
+
+class GroupFactory(DjangoModelFactory):
+    """A group of the 2025/2026 school year with open enrollment."""
+
+    class Meta:
+        model = Group
+
+    program = factory.SubFactory(ProgramFactory)
+    name = factory.Sequence(lambda n: f"Группа {n}")
+    teacher = factory.Faker("name", locale="ru_RU")
+    capacity = 15
+    start_date = datetime.date(2025, 9, 1)
+    end_date = datetime.date(2026, 5, 31)
+    enrollment_open = True
+
+
+class ScheduleSlotFactory(DjangoModelFactory):
+    class Meta:
+        model = ScheduleSlot
+
+    group = factory.SubFactory(GroupFactory)
+    weekday = ScheduleSlot.Weekday.MONDAY
+    start_time = datetime.time(16, 0)
+    end_time = datetime.time(17, 30)
+    room = "каб. 12"

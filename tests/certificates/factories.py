@@ -1,0 +1,182 @@
+"""Factories for children, certificates, funding periods, accounts and the ledger.
+
+An account is always created empty (a trigger refuses anything else); money arrives as ledger
+rows. `funded_account()` and `account_for()` create an account together with its OPEN entry.
+"""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from factory.django import DjangoModelFactory
+
+from certificates.models import (
+    BillingPolicy,
+    Certificate,
+    CertificateAccount,
+    CertificateNumberSequence,
+    Child,
+    FundedCertificateRequest,
+    FundingPeriod,
+    LedgerEntry,
+)
+from core.validators import snils_with_checksum
+from tests.catalog.factories import MunicipalityFactory
+
+ZERO = Decimal("0.00")
+
+
+def eighteenth_birthday(birth_date: datetime.date) -> datetime.date:
+    try:
+        return birth_date.replace(year=birth_date.year + 18)
+    except ValueError:  # born on 29 February
+        return datetime.date(birth_date.year + 18, 3, 1)
+
+
+def school_year_of(day: datetime.date) -> int:
+    """The year the school year containing `day` started in (1 September .. 31 August)."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+class ChildFactory(DjangoModelFactory):
+    """A ten-year-old (on 1 September 2025) with a valid, unique СНИЛС and one parent."""
+
+    class Meta:
+        model = Child
+        skip_postgeneration_save = True
+
+    last_name = factory.Faker("last_name_male", locale="ru_RU")
+    first_name = factory.Faker("first_name_male", locale="ru_RU")
+    middle_name = factory.Faker("middle_name_male", locale="ru_RU")
+    birth_date = datetime.date(2015, 3, 14)
+    sex = Child.Sex.MALE
+    # Bodies above 001-001-998, so the checksum really is checked.
+    snils = factory.Sequence(lambda n: snils_with_checksum(f"{200_000_000 + n:09d}"))
+    municipality = factory.SubFactory(MunicipalityFactory)
+
+    @factory.post_generation
+    def parents(self, create, extracted, **kwargs):
+        """`parents=[user, ...]` links those users; by default one new parent is linked."""
+        if not create:
+            return
+        if extracted is None:
+            from tests.accounts.factories import ParentFactory
+
+            extracted = [ParentFactory()]
+        self.parents.add(*extracted)
+
+
+class FundingPeriodFactory(DjangoModelFactory):
+    """A school year (1 September .. 31 August); each new period takes the next year, so periods of
+    one municipality never overlap. Pass `year=` to pick the school year."""
+
+    class Meta:
+        model = FundingPeriod
+
+    class Params:
+        year = factory.Sequence(lambda n: 2025 + n % 5000)
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    name = factory.LazyAttribute(lambda o: f"{o.year}/{o.year + 1} учебный год")
+    start_date = factory.LazyAttribute(lambda o: datetime.date(o.year, 9, 1))
+    end_date = factory.LazyAttribute(lambda o: datetime.date(o.year + 1, 8, 31))
+    nominal = Decimal("10000.00")
+    max_funded_certificates = 1000
+    total_budget = Decimal("10000000.00")
+    billing_policy = BillingPolicy.PER_LESSON
+    direction_cap = None
+
+
+class CertificateNumberSequenceFactory(DjangoModelFactory):
+    class Meta:
+        model = CertificateNumberSequence
+        django_get_or_create = ("municipality",)
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    last_value = 0
+
+
+class CertificateFactory(DjangoModelFactory):
+    """A funded, active certificate; number = region + municipality code + 6-digit sequence."""
+
+    class Meta:
+        model = Certificate
+
+    child = factory.SubFactory(ChildFactory)
+    municipality = factory.SelfAttribute("child.municipality")
+    number = factory.LazyAttributeSequence(
+        lambda o, n: f"{o.municipality.region_code}{o.municipality.code}{n % 1_000_000:06d}"
+    )
+    kind = Certificate.Kind.FUNDED
+    status = Certificate.Status.ACTIVE
+    valid_until = factory.LazyAttribute(lambda o: eighteenth_birthday(o.child.birth_date))
+
+
+class FundedCertificateRequestFactory(DjangoModelFactory):
+    class Meta:
+        model = FundedCertificateRequest
+
+    certificate = factory.SubFactory(CertificateFactory, kind=Certificate.Kind.ACCOUNTING)
+    period = factory.SubFactory(FundingPeriodFactory, municipality=factory.SelfAttribute("..certificate.municipality"))
+    granted_at = None
+
+
+class CertificateAccountFactory(DjangoModelFactory):
+    """An empty account (totals zero, as the database demands) in a period of the certificate's
+    municipality. Use `funded_account()` for one with money."""
+
+    class Meta:
+        model = CertificateAccount
+
+    certificate = factory.SubFactory(CertificateFactory)
+    period = factory.SubFactory(FundingPeriodFactory, municipality=factory.SelfAttribute("..certificate.municipality"))
+
+
+class LedgerEntryFactory(DjangoModelFactory):
+    """An OPEN entry crediting 10 000 ₽ to a new account by default; pass kind and deltas for others."""
+
+    class Meta:
+        model = LedgerEntry
+
+    account = factory.SubFactory(CertificateAccountFactory)
+    kind = LedgerEntry.Kind.OPEN
+    nominal_delta = Decimal("10000.00")
+    reserved_delta = ZERO
+    spent_delta = ZERO
+    idempotency_key = factory.Sequence(lambda n: f"test:ledger:{n}")
+    enrollment = None
+    description = ""
+
+
+def open_entry(account: CertificateAccount, nominal: Decimal) -> LedgerEntry:
+    return LedgerEntryFactory(account=account, kind=LedgerEntry.Kind.OPEN, nominal_delta=nominal)
+
+
+def funded_account(nominal: Decimal = Decimal("10000.00"), **kwargs) -> CertificateAccount:
+    """A new certificate account credited with `nominal` through an OPEN ledger entry.
+
+    Keyword arguments go to `CertificateAccountFactory` (certificate=..., period=...).
+    """
+    account = CertificateAccountFactory(**kwargs)
+    if nominal:
+        open_entry(account, nominal)
+    account.refresh_from_db()
+    return account
+
+
+def period_for(municipality, day: datetime.date, **kwargs) -> FundingPeriod:
+    """The municipality's funding period containing `day`, created (as a school year) if missing."""
+    period = FundingPeriod.objects.filter(municipality=municipality, start_date__lte=day, end_date__gte=day).first()
+    if period is None:
+        period = FundingPeriodFactory(municipality=municipality, year=school_year_of(day), **kwargs)
+    return period
+
+
+def account_for(certificate: Certificate, day: datetime.date) -> CertificateAccount:
+    """The certificate's account for the period containing `day`; a new one is credited with the
+    period's nominal, as the period opening would do."""
+    period = period_for(certificate.municipality, day)
+    account = CertificateAccount.objects.filter(certificate=certificate, period=period).first()
+    if account is None:
+        account = funded_account(period.nominal, certificate=certificate, period=period)
+    return account
