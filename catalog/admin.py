@@ -64,3 +64,11 @@ class ProgramReviewAdmin(admin.ModelAdmin):
     list_display = ["program", "author", "score", "created_at"]
     list_select_related = ["program", "author"]
     raw_id_fields = ["program", "author"]
+
+
+@admin.register(ScheduleSlot)
+class ScheduleSlotAdmin(admin.ModelAdmin):
+    list_display = ["group", "weekday", "start_time", "end_time", "room"]
+    list_filter = ["weekday"]
+    list_select_related = ["group__program"]
+    raw_id_fields = ["group"]
