@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_beat_heartbeat_schedule'),
+        ("core", "0002_beat_heartbeat_schedule"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='heartbeat',
-            name='name',
-            field=models.CharField(max_length=64, primary_key=True, serialize=False, verbose_name='задание'),
+            model_name="heartbeat",
+            name="name",
+            field=models.CharField(max_length=64, primary_key=True, serialize=False, verbose_name="задание"),
         ),
     ]

@@ -1,0 +1,1 @@
+"""Demo data for a realistic Тульская область (the `demo_region` management command)."""

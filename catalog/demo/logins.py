@@ -1,0 +1,143 @@
+"""The demo logins (development only): a parent, a provider's employee, municipal staff, the regional operator."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.apps import apps
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+
+from accounts.models import Role, User
+from certificates.models import Child
+from certificates.services import certificate_issue
+
+DEMO_PASSWORD = "demo12345"  # development only
+MUNICIPAL_GROUP = "Муниципальный оператор"
+MUNICIPAL_APPS = ("catalog", "certificates", "navigator", "billing")
+# Written only by the ledger trigger or the numbering service: municipal staff may look, not edit.
+VIEW_ONLY_MODELS = ("certificateaccount", "ledgerentry", "certificatenumbersequence")
+
+JOINED = datetime(2026, 8, 25, 12, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+
+
+def municipal_group() -> Group:
+    """«Муниципальный оператор»: view and change everything in the four domain apps."""
+    for label in MUNICIPAL_APPS:
+        create_permissions(apps.get_app_config(label), verbosity=0)  # in case post_migrate has not run
+    group, _created = Group.objects.get_or_create(name=MUNICIPAL_GROUP)
+    permissions = Permission.objects.filter(content_type__app_label__in=MUNICIPAL_APPS).filter(
+        codename__regex=r"^(view|change)_"
+    )
+    group.permissions.set(
+        p for p in permissions if not (p.codename.startswith("change_") and p.content_type.model in VIEW_ONLY_MODELS)
+    )
+    return group
+
+
+def _login(
+    rng: random.Random, username: str, defaults: dict, *, superuser: bool = False, staff: bool = False
+) -> tuple[User, bool]:
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={**defaults, "is_superuser": superuser, "is_staff": staff or superuser, "date_joined": JOINED},
+    )
+    if created:
+        # A salt from the seed keeps the whole data set reproducible; these are development passwords.
+        salt = "".join(rng.choices("abcdefghijklmnopqrstuvwxyz0123456789", k=22))
+        user.password = make_password(DEMO_PASSWORD, salt=salt)
+        user.save(update_fields=["password"])
+    else:
+        rng.random()  # keep the stream identical whether or not the login already existed
+    return user, created
+
+
+def create_demo_logins(
+    *,
+    rng: random.Random,
+    snils: Callable[[], str],
+    municipality_id: int,
+    provider_id: int,
+    issue_on: date,
+) -> list[tuple[str, str, str]]:
+    """Create the four demo logins (an existing login of the same name is left as it is)."""
+    parent, created = _login(
+        rng,
+        "parent",
+        {
+            "role": Role.PARENT,
+            "last_name": "Смирнова",
+            "first_name": "Елена",
+            "middle_name": "Викторовна",
+            "email": "parent@demo.navigator.local",
+            "phone": "+7 (953) 421-17-05",
+            "snils": snils(),
+        },
+    )
+    if created:
+        children = [
+            ("Артём", "Андреевич", "Смирнов", date(2016, 3, 14), Child.Sex.MALE),
+            ("Алиса", "Андреевна", "Смирнова", date(2019, 6, 2), Child.Sex.FEMALE),
+        ]
+        for position, (first, middle, last, born, sex) in enumerate(children):
+            child = Child.objects.create(
+                last_name=last,
+                first_name=first,
+                middle_name=middle,
+                birth_date=born,
+                sex=sex,
+                snils=snils(),
+                municipality_id=municipality_id,
+            )
+            Child.objects.filter(pk=child.pk).update(created_at=JOINED)
+            child.parents.add(parent)
+            if position == 0:
+                # The elder has a funded certificate; the younger gets one on the first enrollment.
+                certificate_issue(child=child, on=issue_on)
+    _login(
+        rng,
+        "provider",
+        {
+            "role": Role.PROVIDER,
+            "last_name": "Ковалёва",
+            "first_name": "Ирина",
+            "middle_name": "Николаевна",
+            "email": "provider@demo.navigator.local",
+            "provider_id": provider_id,
+        },
+    )
+    municipal, created = _login(
+        rng,
+        "municipal",
+        {
+            "role": Role.MUNICIPAL,
+            "last_name": "Орлов",
+            "first_name": "Дмитрий",
+            "middle_name": "Сергеевич",
+            "email": "municipal@demo.navigator.local",
+            "municipality_id": municipality_id,
+        },
+        staff=True,
+    )
+    municipal.groups.add(municipal_group())
+    _login(
+        rng,
+        "admin",
+        {
+            "role": Role.REGIONAL,
+            "last_name": "Региональный",
+            "first_name": "оператор",
+            "email": "admin@demo.navigator.local",
+        },
+        superuser=True,
+    )
+    return [
+        ("parent", "родитель", "Смирнова Е. В., двое детей в Плавском районе; /"),
+        ("provider", "сотрудник организации", "МБУ ДО «ДДТ» (Плавск); /"),
+        ("municipal", "муниципальный оператор", "Плавский район; /admin/"),
+        ("admin", "региональный оператор (суперпользователь)", "/admin/"),
+    ]
