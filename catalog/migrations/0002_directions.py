@@ -1,19 +1,10 @@
 from django.db import migrations
 
-DIRECTIONS = [
-    ("technical", "Техническая"),
-    ("science", "Естественнонаучная"),
-    ("sports", "Физкультурно-спортивная"),
-    ("arts", "Художественная"),
-    ("tourism", "Туристско-краеведческая"),
-    ("social", "Социально-гуманитарная"),
-]
+from catalog.directions import ensure_directions
 
 
 def create_directions(apps, schema_editor):
-    Direction = apps.get_model("catalog", "Direction")
-    for position, (code, name) in enumerate(DIRECTIONS, start=1):
-        Direction.objects.update_or_create(code=code, defaults={"name": name, "position": position})
+    ensure_directions(apps.get_model("catalog", "Direction"), using=schema_editor.connection.alias)
 
 
 class Migration(migrations.Migration):

@@ -1,25 +1,16 @@
 """The database refuses users whose role and scope disagree, whatever the ORM would say."""
 
-from contextlib import contextmanager
-
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from psycopg2 import errorcodes
 
 from accounts.models import Role, User
 from core.validators import snils_with_checksum
 from tests.accounts.factories import MunicipalStaffFactory, ParentFactory, ProviderStaffFactory, UserFactory
 from tests.catalog.factories import ProviderFactory
+from tests.db import refused
 
 pytestmark = pytest.mark.django_db
-
-
-@contextmanager
-def refused(constraint: str, sqlstate: str = errorcodes.CHECK_VIOLATION):
-    """The statement inside fails with an IntegrityError naming `constraint`; the test goes on."""
-    with pytest.raises(IntegrityError, match=constraint) as excinfo, transaction.atomic():
-        yield excinfo
-    assert excinfo.value.__cause__.pgcode == sqlstate
 
 
 def test_provider_role_without_provider_refused():

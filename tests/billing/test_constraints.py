@@ -5,11 +5,10 @@ one per enrollment month, one mark per pupil per lesson.
 """
 
 import datetime
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 from psycopg2 import errorcodes
 
@@ -23,20 +22,13 @@ from tests.billing.factories import (
     LessonFactory,
     StatementFactory,
 )
+from tests.db import refused
 from tests.navigator.factories import EnrollmentFactory
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
 ZERO = D("0.00")
-
-
-@contextmanager
-def refused(constraint: str, sqlstate: str = errorcodes.CHECK_VIOLATION):
-    """The statement inside fails with an IntegrityError naming `constraint`; the test goes on."""
-    with pytest.raises(IntegrityError, match=constraint) as excinfo, transaction.atomic():
-        yield excinfo
-    assert excinfo.value.__cause__.pgcode == sqlstate
 
 
 def copayment_charge(**kwargs) -> Charge:

@@ -4,11 +4,10 @@ Every bad write goes around model validation (QuerySet.update(), bulk_create or 
 """
 
 import datetime
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from psycopg2 import errorcodes
 
 from catalog.models import Direction, Group, Program, ProgramReview, Provider, ScheduleSlot
@@ -22,16 +21,9 @@ from tests.catalog.factories import (
     ProviderFactory,
     ScheduleSlotFactory,
 )
+from tests.db import refused
 
 pytestmark = pytest.mark.django_db
-
-
-@contextmanager
-def refused(constraint: str, sqlstate: str = errorcodes.CHECK_VIOLATION):
-    """The statement inside fails with an IntegrityError naming `constraint`; the test goes on."""
-    with pytest.raises(IntegrityError, match=constraint) as excinfo, transaction.atomic():
-        yield excinfo
-    assert excinfo.value.__cause__.pgcode == sqlstate
 
 
 # Program: prices, age range

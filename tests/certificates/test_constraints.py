@@ -6,11 +6,10 @@ account's totals, and the account's CHECK constraints refuse an overdraft.
 """
 
 import datetime
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.db.models import Sum
 from psycopg2 import errorcodes
 
@@ -34,19 +33,12 @@ from tests.certificates.factories import (
     LedgerEntryFactory,
     funded_account,
 )
+from tests.db import refused
 
 pytestmark = pytest.mark.django_db
 
 D = Decimal
 ZERO = D("0.00")
-
-
-@contextmanager
-def refused(constraint: str, sqlstate: str = errorcodes.CHECK_VIOLATION):
-    """The statement inside fails with an IntegrityError matching `constraint`; the test goes on."""
-    with pytest.raises(IntegrityError, match=constraint) as excinfo, transaction.atomic():
-        yield excinfo
-    assert excinfo.value.__cause__.pgcode == sqlstate
 
 
 def entry(account, kind, nominal="0", reserved="0", spent="0", **kwargs) -> LedgerEntry:

@@ -1,27 +1,19 @@
 """The database refuses a second live application of a child to one group, an unaccepted contract
 and a negative contract price, whatever path the write takes."""
 
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 from psycopg2 import errorcodes
 
 from navigator.models import LIVE_STATUSES, Enrollment, EnrollmentStatus
 from tests.catalog.factories import GroupFactory
+from tests.db import refused
 from tests.navigator.factories import EnrollmentFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@contextmanager
-def refused(constraint: str, sqlstate: str = errorcodes.CHECK_VIOLATION):
-    """The statement inside fails with an IntegrityError naming `constraint`; the test goes on."""
-    with pytest.raises(IntegrityError, match=constraint) as excinfo, transaction.atomic():
-        yield excinfo
-    assert excinfo.value.__cause__.pgcode == sqlstate
 
 
 def again(enrollment: Enrollment, **kwargs) -> Enrollment:
