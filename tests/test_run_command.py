@@ -67,7 +67,7 @@ def test_run_serves_the_demo_portal_and_stops_everything_on_sigterm(scratch_data
         assert health, f"the portal never answered /healthz:\n{log_path.read_text()[-3000:]}"
         assert health["database"]["ok"] and health["redis"]["ok"]
         # beat sends the heartbeat task at start, and the worker runs it
-        ticked = _wait(lambda: requests.get(f"{base}/healthz", timeout=5).json()["beat"]["ok"], timeout=90)
+        ticked = _wait(lambda: requests.get(f"{base}/healthz", timeout=5).json()["beat"]["ok"], timeout=150)
         assert ticked, "no beat tick reached the database"
 
         session = requests.Session()

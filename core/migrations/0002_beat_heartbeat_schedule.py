@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 from django.db import migrations
 
 
@@ -7,7 +9,13 @@ def schedule_heartbeat(apps, schema_editor):
     every_minute, _ = IntervalSchedule.objects.get_or_create(every=60, period="seconds")
     PeriodicTask.objects.update_or_create(
         name="Пульс планировщика (healthz)",
-        defaults={"task": "core.beat_heartbeat", "interval": every_minute, "enabled": True},
+        # A last run long ago makes the first tick due as soon as beat starts (not a minute later).
+        defaults={
+            "task": "core.beat_heartbeat",
+            "interval": every_minute,
+            "enabled": True,
+            "last_run_at": datetime(2000, 1, 1, tzinfo=UTC),
+        },
     )
 
 
