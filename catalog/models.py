@@ -1,8 +1,11 @@
 """Municipalities, directions, providers, programs, groups and their weekly schedules."""
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import MoneyField
@@ -155,6 +158,8 @@ class Program(models.Model):
     rating_count = models.PositiveIntegerField(_("число оценок"), default=0)
     created_at = models.DateTimeField(_("создана"), auto_now_add=True)
     updated_at = models.DateTimeField(_("изменена"), auto_now=True)
+    # Kept by a database trigger (sql/search.sql): title (A), activity type (B), description (C).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("программа")
@@ -174,10 +179,29 @@ class Program(models.Model):
                 condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="program_rating_range"
             ),
         ]
-        indexes = [models.Index(fields=["status", "direction"])]
+        indexes = [
+            models.Index(fields=["status", "direction"]),
+            GinIndex(fields=["search_vector"], name="program_search_vector"),
+            GinIndex(OpClass(Lower("title"), name="gin_trgm_ops"), name="program_title_trgm"),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class SearchWord(models.Model):
+    """The catalog's vocabulary (words of program titles, activity types, descriptions), for typo correction:
+    a query word not in it is replaced by its nearest neighbour by trigram similarity."""
+
+    word = models.CharField(_("слово"), max_length=100, primary_key=True)
+
+    class Meta:
+        verbose_name = _("слово поиска")
+        verbose_name_plural = _("словарь поиска")
+        indexes = [GinIndex(OpClass("word", name="gin_trgm_ops"), name="search_word_trgm")]
+
+    def __str__(self) -> str:
+        return self.word
 
 
 class ProgramReview(models.Model):
@@ -216,6 +240,7 @@ class Group(models.Model):
         verbose_name = _("группа")
         verbose_name_plural = _("группы")
         ordering = ["program", "name"]
+        indexes = [models.Index(fields=["program", "start_date"])]
         constraints = [
             models.CheckConstraint(condition=Q(capacity__gt=0), name="group_capacity_positive"),
             models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="group_dates_ordered"),

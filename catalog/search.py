@@ -1,0 +1,253 @@
+"""Catalog search (selectors: reads only).
+
+Full-text search with PostgreSQL's `russian` configuration over a trigger-maintained, weighted
+document (title A, activity type B, description C), after each query word missing from the
+catalog's vocabulary is replaced by its nearest vocabulary word by trigram similarity
+(«робатотехника» → «робототехника»). Filters, facet counts that honour the other active filters,
+sorting and the seats left in each group are all computed here, for the pages and the API alike.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, time
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from catalog.models import Group, Program, Provider, ScheduleSlot
+from navigator.models import SEAT_HOLDING_STATUSES
+
+MAX_QUERY_LENGTH = 200
+# Below this trigram similarity a query word is left as typed rather than "corrected".
+TYPO_SIMILARITY = 0.3
+_WORD = re.compile(r"[0-9a-zа-яё]+")
+
+TIME_OF_DAY = {
+    "morning": (time(0, 0), time(12, 0)),
+    "afternoon": (time(12, 0), time(17, 0)),
+    "evening": (time(17, 0), time(23, 59, 59)),
+}
+SORTS = ("relevance", "rating", "start_date")
+
+
+@dataclass(frozen=True)
+class CatalogQuery:
+    """Validated search parameters (see catalog.filters.CatalogFilterForm for where they come from)."""
+
+    q: str = ""
+    municipalities: tuple[int, ...] = ()
+    directions: tuple[str, ...] = ()
+    fundings: tuple[str, ...] = ()
+    age: int | None = None
+    weekdays: tuple[int, ...] = ()
+    time_of_day: str = ""
+    special_needs: bool = False
+    free_seats: bool = False
+    sort: str = "relevance"
+
+
+@dataclass
+class Facets:
+    directions: dict[str, int] = field(default_factory=dict)
+    municipalities: dict[int, int] = field(default_factory=dict)
+    fundings: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+
+
+def visible_programs() -> QuerySet[Program]:
+    """What the catalog may show: certified programs of approved providers."""
+    return Program.objects.filter(status=Program.Status.CERTIFIED, provider__status=Provider.Status.APPROVED)
+
+
+def open_groups(on: date | None = None) -> QuerySet[Group]:
+    """Groups a parent can still apply to."""
+    return Group.objects.filter(enrollment_open=True, end_date__gte=on or timezone.localdate())
+
+
+def groups_with_seats(queryset: QuerySet[Group] | None = None) -> QuerySet[Group]:
+    """Annotate `seats_left` = capacity − applications and contracts holding a seat (never stored)."""
+    queryset = Group.objects.all() if queryset is None else queryset
+    held = Count("enrollments", filter=Q(enrollments__status__in=SEAT_HOLDING_STATUSES))
+    return queryset.annotate(seats_left=F("capacity") - held)
+
+
+def _held_seats(group_ref: str = "pk") -> Subquery:
+    from navigator.models import Enrollment
+
+    return Coalesce(
+        Subquery(
+            Enrollment.objects.filter(group=OuterRef(group_ref), status__in=SEAT_HOLDING_STATUSES)
+            .order_by()
+            .values("group")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
+def search_words_correct(q: str) -> list[str]:
+    """Lower-case query words, each replaced by the nearest vocabulary word when it is not one."""
+    words = _WORD.findall(q.lower())[:12]
+    long_words = [w for w in words if len(w) >= 3]
+    if not long_words:
+        return words
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT t.token,
+                   (SELECT w.word FROM catalog_searchword w
+                     WHERE similarity(w.word, t.token) >= %s AND w.word %% t.token
+                     ORDER BY w.word <-> t.token LIMIT 1)
+              FROM unnest(%s::text[]) AS t(token)
+            """,
+            [TYPO_SIMILARITY, long_words],
+        )
+        corrections = {token: best or token for token, best in cursor.fetchall()}
+    return [corrections.get(w, w) for w in words]
+
+
+def _without_facet_filters(query: CatalogQuery) -> Q:
+    """Every filter except direction, municipality and funding (those are the facets)."""
+    conditions = Q()
+    if query.age is not None:
+        conditions &= Q(age_min__lte=query.age, age_max__gte=query.age)
+    if query.special_needs:
+        conditions &= Q(special_needs=True)
+    groups = open_groups().filter(program=OuterRef("pk"))
+    if query.weekdays or query.time_of_day:
+        slots = ScheduleSlot.objects.filter(group=OuterRef("pk"))
+        if query.weekdays:
+            slots = slots.filter(weekday__in=query.weekdays)
+        if query.time_of_day:
+            start, end = TIME_OF_DAY[query.time_of_day]
+            slots = slots.filter(start_time__gte=start, start_time__lt=end)
+        groups = groups.filter(Exists(slots))
+    if query.free_seats:
+        groups = groups.annotate(held=_held_seats()).filter(capacity__gt=F("held"))
+    if query.weekdays or query.time_of_day or query.free_seats:
+        conditions &= Exists(groups)
+    return conditions
+
+
+def _facet_filters(query: CatalogQuery) -> dict[str, Q]:
+    return {
+        "direction": Q(direction__code__in=query.directions) if query.directions else Q(),
+        "municipality": Q(provider__municipality_id__in=query.municipalities) if query.municipalities else Q(),
+        "funding": Q(funding__in=query.fundings) if query.fundings else Q(),
+    }
+
+
+def _text_query(query: CatalogQuery) -> SearchQuery | None:
+    words = search_words_correct(query.q) if query.q else []
+    return SearchQuery(" ".join(words), config="russian", search_type="plain") if words else None
+
+
+def catalog_base(query: CatalogQuery, text: SearchQuery | None) -> QuerySet[Program]:
+    """Visible programs matching the text and every non-facet filter."""
+    programs = visible_programs().filter(_without_facet_filters(query))
+    if text is not None:
+        programs = programs.filter(search_vector=text)
+    return programs
+
+
+def catalog_search(query: CatalogQuery) -> tuple[QuerySet[Program], Facets]:
+    """The ordered result set (not yet paged) and the facet counts for the same query."""
+    text = _text_query(query)
+    base = catalog_base(query, text)
+    facets = _facets(base, query)
+    results = base
+    for condition in _facet_filters(query).values():
+        results = results.filter(condition)
+    next_start = open_groups().filter(program=OuterRef("pk")).order_by("start_date").values("start_date")[:1]
+    results = results.annotate(next_start=Subquery(next_start)).select_related("provider__municipality", "direction")
+    if query.sort == "rating":
+        ordering = [F("rating").desc(nulls_last=True), "-rating_count", "title", "pk"]
+    elif query.sort == "start_date":
+        ordering = [F("next_start").asc(nulls_last=True), "title", "pk"]
+    elif text is not None:
+        results = results.annotate(rank=SearchRank(F("search_vector"), text))
+        ordering = ["-rank", "title", "pk"]
+    else:
+        ordering = ["title", "pk"]
+    return results.order_by(*ordering), facets
+
+
+def _facets(base: QuerySet[Program], query: CatalogQuery) -> Facets:
+    """All three facets in one scan: each counts the rows that pass the *other* two facet filters."""
+    rows = (
+        base.order_by()
+        .annotate(municipality_id=F("provider__municipality_id"), direction_code=F("direction__code"))
+        .values("direction_code", "municipality_id", "funding")
+    )
+    sql, params = rows.query.sql_with_params()
+
+    def selected(column: str, values: tuple) -> tuple[str, list]:
+        return (f"b.{column} = ANY(%s)", [list(values)]) if values else ("TRUE", [])
+
+    d_ok = selected("direction_code", query.directions)
+    m_ok = selected("municipality_id", query.municipalities)
+    f_ok = selected("funding", query.fundings)
+    counted = [(m_ok, f_ok), (d_ok, f_ok), (d_ok, m_ok), (d_ok, m_ok, f_ok)]
+    columns = ", ".join(f"count(*) FILTER (WHERE {' AND '.join(c[0] for c in group)})" for group in counted)
+    column_params = [p for group in counted for c in group for p in c[1]]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT b.direction_code, b.municipality_id, b.funding,
+                   GROUPING(b.direction_code), GROUPING(b.municipality_id), GROUPING(b.funding), {columns}
+              FROM ({sql}) AS b
+             GROUP BY GROUPING SETS ((b.direction_code), (b.municipality_id), (b.funding))
+            """,
+            [*column_params, *params],
+        )
+        facets = Facets()
+        for direction, municipality, funding, g_dir, g_mun, g_fund, by_dir, by_mun, by_fund, all_ok in cursor:
+            if not g_dir:
+                facets.directions[direction] = by_dir
+                facets.total += all_ok
+            elif not g_mun:
+                facets.municipalities[municipality] = by_mun
+            elif not g_fund:
+                facets.fundings[funding] = by_fund
+    return facets
+
+
+def program_detail_queryset() -> QuerySet[Program]:
+    """A visible program with its provider, direction, and open groups with schedules and seats left."""
+    groups = groups_with_seats(open_groups()).prefetch_related("schedule").order_by("start_date", "name")
+    return (
+        visible_programs()
+        .select_related("provider__municipality", "direction")
+        .prefetch_related(Prefetch("groups", queryset=groups, to_attr="open_groups"))
+    )
+
+
+def search_suggest(prefix: str, *, limit: int = 8) -> list[str]:
+    """Distinct titles of visible programs for the search box: prefix matches first, then similar."""
+    prefix = prefix.strip()[:MAX_QUERY_LENGTH]
+    if len(prefix) < 2:
+        return []
+    prefix = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")  # LIKE wildcards are literal
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT title FROM (
+                SELECT DISTINCT ON (lower(p.title)) p.title,
+                       (lower(p.title) LIKE lower(%s) || '%%') AS starts,
+                       similarity(lower(p.title), lower(%s)) AS score
+                  FROM catalog_program p JOIN catalog_provider v ON v.id = p.provider_id
+                 WHERE p.status = 'CERTIFIED' AND v.status = 'APPROVED'
+                   AND (lower(p.title) LIKE '%%' || lower(%s) || '%%' OR lower(p.title) %% lower(%s))
+                 ORDER BY lower(p.title)
+            ) t ORDER BY starts DESC, score DESC, title LIMIT %s
+            """,
+            [prefix, prefix, prefix, prefix, limit],
+        )
+        return [row[0] for row in cursor.fetchall()]
