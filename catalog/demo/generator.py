@@ -48,6 +48,7 @@ from catalog.demo.providers import (
     ProviderKind,
 )
 from catalog.models import Direction, Group, Municipality, Program, Provider, ScheduleSlot
+from catalog.services import search_vocabulary_refresh
 from certificates.models import (
     BillingPolicy,
     Certificate,
@@ -245,6 +246,7 @@ class RegionGenerator:
             else:
                 self.phase("certificates (service)", self.issue_certificates)
             self.phase("demo logins", self.make_logins)
+            self.phase("search vocabulary", search_vocabulary_refresh)
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # back to Django's default for the caller
         if self.scale.bulk_certificates:

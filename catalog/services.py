@@ -1,0 +1,13 @@
+"""Catalog writes that are not plain admin edits."""
+
+from django.db import connection
+
+
+def search_vocabulary_refresh() -> int:
+    """Add new words of program titles, activity types and descriptions to the typo vocabulary.
+
+    Run nightly by Celery beat and after bulk loads; returns how many words were added.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT catalog_search_words_refresh()")
+        return cursor.fetchone()[0]
