@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from catalog.models import Direction, Group, Municipality, Program, ProgramReview, Provider, ScheduleSlot
+from catalog.models import Direction, Group, Municipality, Program, ProgramReview, Provider, ScheduleSlot, SearchWord
 
 
 @admin.register(Municipality)
@@ -72,3 +72,16 @@ class ScheduleSlotAdmin(admin.ModelAdmin):
     list_filter = ["weekday"]
     list_select_related = ["group__program"]
     raw_id_fields = ["group"]
+
+
+@admin.register(SearchWord)
+class SearchWordAdmin(admin.ModelAdmin):
+    """The typo vocabulary is rebuilt from the catalog (nightly task); the admin shows it."""
+
+    search_fields = ["word"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

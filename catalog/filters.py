@@ -5,25 +5,42 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import django_filters
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from catalog.models import AGE_MAX, DirectionCode, Municipality, Program, ScheduleSlot
 from catalog.search import MAX_QUERY_LENGTH, CatalogQuery, catalog_search
+from core.dates import age_on
 
 
-def _no_control_characters(value: str) -> None:
+def no_control_characters(value: str) -> None:
     if any(ord(ch) < 32 for ch in value):
         raise forms.ValidationError(_("Запрос содержит недопустимые символы."), code="invalid_characters")
 
 
-def age_on(birth_date: date, day: date) -> int:
-    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number («7.5» years is not an age)."""
+
+    field_class = forms.IntegerField
+
+
+# Multiple-choice parameters whose empty value means "any" (the page's «Все …» options send `name=`).
+MULTIPLE_CHOICE_PARAMETERS = ("municipality", "direction", "funding", "weekday")
+
+
+class _Checkbox(forms.CheckboxInput):
+    """A checkbox for the page (the browser sends "on") that also reads an API client's "0", "false",
+    "off" or "no" as unticked; plain CheckboxInput takes any non-empty string but "false" as ticked."""
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        if isinstance(value, str) and value.strip().lower() in {"0", "false", "off", "no"}:
+            return False
+        return super().value_from_datadict(data, files, name)
 
 
 class CatalogFilterForm(forms.Form):
@@ -43,18 +60,24 @@ class CatalogFilter(django_filters.FilterSet):
         label=_("Что ищем"),
         method="_keep",
         max_length=MAX_QUERY_LENGTH,
-        validators=[_no_control_characters],
+        validators=[no_control_characters],
     )
-    municipality = django_filters.ModelMultipleChoiceFilter(
-        label=_("Муниципалитет"), queryset=Municipality.objects.all(), method="_keep"
+    # extend_schema_field: types for the OpenAPI schema (drf-spectacular), which cannot guess them here
+    # because these filters are not model fields of Program.
+    municipality = extend_schema_field({"type": "integer", "description": "Муниципалитет (id)"})(
+        django_filters.ModelMultipleChoiceFilter(
+            label=_("Муниципалитет"), queryset=Municipality.objects.all(), method="_keep"
+        )
     )
-    direction = django_filters.MultipleChoiceFilter(
-        label=_("Направленность"), choices=DirectionCode.choices, method="_keep"
+    direction = extend_schema_field({"type": "string", "enum": DirectionCode.values, "description": "Направленность"})(
+        django_filters.MultipleChoiceFilter(label=_("Направленность"), choices=DirectionCode.choices, method="_keep")
     )
-    age = django_filters.NumberFilter(
-        label=_("Возраст ребёнка"),
-        method="_keep",
-        validators=[MinValueValidator(0), MaxValueValidator(AGE_MAX)],
+    age = extend_schema_field({"type": "integer", "description": "Возраст ребёнка, лет"})(
+        IntegerFilter(
+            label=_("Возраст ребёнка"),
+            method="_keep",
+            validators=[MinValueValidator(0), MaxValueValidator(AGE_MAX)],
+        )
     )
     birth_date = django_filters.DateFilter(label=_("Дата рождения ребёнка"), method="_keep")
     funding = django_filters.MultipleChoiceFilter(
@@ -72,12 +95,8 @@ class CatalogFilter(django_filters.FilterSet):
         ],
         method="_keep",
     )
-    special_needs = django_filters.BooleanFilter(
-        label=_("Подходит детям с ОВЗ"), method="_keep", widget=forms.CheckboxInput
-    )
-    free_seats = django_filters.BooleanFilter(
-        label=_("Только со свободными местами"), method="_keep", widget=forms.CheckboxInput
-    )
+    special_needs = django_filters.BooleanFilter(label=_("Подходит детям с ОВЗ"), method="_keep", widget=_Checkbox)
+    free_seats = django_filters.BooleanFilter(label=_("Только со свободными местами"), method="_keep", widget=_Checkbox)
     sort = django_filters.ChoiceFilter(
         label=_("Сортировка"),
         choices=[
@@ -93,6 +112,14 @@ class CatalogFilter(django_filters.FilterSet):
         model = Program
         fields: list[str] = []
         form = CatalogFilterForm
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            data = data.copy()
+            for name in MULTIPLE_CHOICE_PARAMETERS:
+                if name in data:
+                    data.setlist(name, [value for value in data.getlist(name) if value.strip()])
+        super().__init__(data, *args, **kwargs)
 
     def _keep(self, queryset, name, value):
         return queryset  # every parameter is applied together in catalog_search()

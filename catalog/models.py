@@ -183,6 +183,25 @@ class Program(models.Model):
             models.Index(fields=["status", "direction"]),
             GinIndex(fields=["search_vector"], name="program_search_vector"),
             GinIndex(OpClass(Lower("title"), name="gin_trgm_ops"), name="program_title_trgm"),
+            # The catalog's orderings, so that a broad query reads its first page from the index and
+            # stops after 20 rows instead of sorting every visible program (docs/benchmarks.md).
+            models.Index(fields=["title", "id"], condition=Q(status="CERTIFIED"), name="program_catalog_title"),
+            models.Index(
+                F("rating").desc(nulls_last=True),
+                F("rating_count").desc(),
+                "title",
+                "id",
+                condition=Q(status="CERTIFIED"),
+                name="program_catalog_rating",
+            ),
+            # Every column the facet counts and the non-text filters read, so they scan this narrow
+            # index (index-only) rather than the wide rows with descriptions and search vectors.
+            models.Index(
+                fields=["provider", "direction"],
+                include=["funding", "age_min", "age_max", "special_needs", "id"],
+                condition=Q(status="CERTIFIED"),
+                name="program_catalog_facets",
+            ),
         ]
 
     def __str__(self) -> str:

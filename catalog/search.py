@@ -16,7 +16,7 @@ from datetime import date, time
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from catalog.models import Group, Program, Provider, ScheduleSlot
@@ -73,7 +73,8 @@ def groups_with_seats(queryset: QuerySet[Group] | None = None) -> QuerySet[Group
     """Annotate `seats_left` = capacity − applications and contracts holding a seat (never stored)."""
     queryset = Group.objects.all() if queryset is None else queryset
     held = Count("enrollments", filter=Q(enrollments__status__in=SEAT_HOLDING_STATUSES))
-    return queryset.annotate(seats_left=F("capacity") - held)
+    # Never below zero, even after an operator lowers the capacity under the seats already held.
+    return queryset.annotate(seats_left=Greatest(F("capacity") - held, Value(0)))
 
 
 def _held_seats(group_ref: str = "pk") -> Subquery:
@@ -231,7 +232,8 @@ def program_detail_queryset() -> QuerySet[Program]:
 
 def search_suggest(prefix: str, *, limit: int = 8) -> list[str]:
     """Distinct titles of visible programs for the search box: prefix matches first, then similar."""
-    prefix = prefix.strip()[:MAX_QUERY_LENGTH]
+    # PostgreSQL text cannot hold NUL: psycopg2 would refuse the parameter with a ValueError (a 500).
+    prefix = prefix.replace("\x00", "").strip()[:MAX_QUERY_LENGTH]
     if len(prefix) < 2:
         return []
     prefix = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")  # LIKE wildcards are literal

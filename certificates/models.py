@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import age_on
 from core.fields import MoneyField
 from core.validators import mask_snils, validate_snils
 
@@ -59,7 +60,7 @@ class Child(models.Model):
         return mask_snils(self.snils)
 
     def age_on(self, day: date) -> int:
-        return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+        return age_on(self.birth_date, day)
 
 
 class BillingPolicy(models.TextChoices):

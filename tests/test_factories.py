@@ -22,6 +22,7 @@ FACTORIES = [
     catalog_f.ProgramReviewFactory,
     catalog_f.GroupFactory,
     catalog_f.ScheduleSlotFactory,
+    catalog_f.SearchWordFactory,
     certificates_f.ChildFactory,
     certificates_f.FundingPeriodFactory,
     certificates_f.CertificateFactory,

@@ -4,9 +4,20 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from catalog.models import Direction, DirectionCode, Group, Municipality, Program, ProgramReview, Provider, ScheduleSlot
+from catalog.models import (
+    Direction,
+    DirectionCode,
+    Group,
+    Municipality,
+    Program,
+    ProgramReview,
+    Provider,
+    ScheduleSlot,
+    SearchWord,
+)
 from core.validators import inn_with_checksum
 
 
@@ -81,8 +92,13 @@ class ProgramReviewFactory(DjangoModelFactory):
     text = "Ребёнку очень нравится."
 
 
+def _school_year() -> int:
+    today = timezone.localdate()
+    return today.year if today.month >= 9 else today.year - 1
+
+
 class GroupFactory(DjangoModelFactory):
-    """A group of the 2025/2026 school year with open enrollment."""
+    """A group of the current school year (relative to today, so that it is open) with open enrollment."""
 
     class Meta:
         model = Group
@@ -91,8 +107,8 @@ class GroupFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Группа {n}")
     teacher = factory.Faker("name", locale="ru_RU")
     capacity = 15
-    start_date = datetime.date(2025, 9, 1)
-    end_date = datetime.date(2026, 5, 31)
+    start_date = factory.LazyFunction(lambda: datetime.date(_school_year(), 9, 1))
+    end_date = factory.LazyFunction(lambda: datetime.date(_school_year() + 1, 5, 31))
     enrollment_open = True
 
 
@@ -105,3 +121,11 @@ class ScheduleSlotFactory(DjangoModelFactory):
     start_time = datetime.time(16, 0)
     end_time = datetime.time(17, 30)
     room = "каб. 12"
+
+
+class SearchWordFactory(DjangoModelFactory):
+    class Meta:
+        model = SearchWord
+        django_get_or_create = ("word",)
+
+    word = factory.Sequence(lambda n: f"слово{n}")

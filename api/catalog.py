@@ -1,0 +1,333 @@
+"""Catalog API: the search with filters and facets, one program with its open groups, title suggestions.
+
+Thin doors over catalog.search: CatalogFilter parses and validates the parameters (through
+DjangoFilterBackend) and runs the search; these views only page and serialize.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+from django.core.paginator import Page
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+from rest_framework.views import APIView
+
+from api.errors import ErrorSerializer
+from catalog.filters import CatalogFilter, no_control_characters
+from catalog.models import Direction, Group, Municipality, Program, Provider, ScheduleSlot
+from catalog.pricing import program_lesson_price
+from catalog.search import MAX_QUERY_LENGTH, Facets, program_detail_queryset, search_suggest, visible_programs
+from core.money import DECIMAL_PLACES, MAX_DIGITS
+
+# --- Output -------------------------------------------------------------------------------------
+
+
+class AmountField(serializers.DecimalField):
+    """Roubles as a string with two decimals ("250.00"), like every amount in the API."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, coerce_to_string=True, **kwargs)
+
+
+class LessonPriceField(AmountField):
+    """One part of catalog.pricing.program_lesson_price(): `price`, `certificate_pays` or `parent_pays`."""
+
+    def __init__(self, part: str, **kwargs):
+        self.part = part
+        super().__init__(source="*", **kwargs)
+
+    def to_representation(self, program: Program) -> str:
+        return super().to_representation(getattr(program_lesson_price(program), self.part))
+
+
+class ProviderBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Provider
+        fields = ["id", "short_name"]
+
+
+class MunicipalityBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Municipality
+        fields = ["id", "name"]
+
+
+class DirectionBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Direction
+        fields = ["code", "name"]
+
+
+class ProgramListSerializer(serializers.ModelSerializer):
+    provider = ProviderBriefSerializer(read_only=True)
+    municipality = MunicipalityBriefSerializer(source="provider.municipality", read_only=True)
+    direction = DirectionBriefSerializer(read_only=True)
+    lesson_price = LessonPriceField("price", help_text="Стоимость одного занятия.")
+    certificate_pays = LessonPriceField("certificate_pays", help_text="Сколько за занятие платит сертификат.")
+    parent_pays = LessonPriceField("parent_pays", help_text="Сколько за занятие доплачивают родители.")
+    next_start = serializers.DateField(
+        read_only=True, allow_null=True, help_text="Дата начала ближайшей группы с открытым набором."
+    )
+    url = serializers.HyperlinkedIdentityField(view_name="api:program-detail")
+
+    class Meta:
+        model = Program
+        fields = [
+            "id",
+            "title",
+            "provider",
+            "municipality",
+            "direction",
+            "activity_type",
+            "age_min",
+            "age_max",
+            "form",
+            "funding",
+            "special_needs",
+            "lesson_price",
+            "certificate_pays",
+            "parent_pays",
+            "rating",
+            "rating_count",
+            "next_start",
+            "url",
+        ]
+        read_only_fields = fields
+
+
+class ScheduleSlotSerializer(serializers.ModelSerializer):
+    weekday_name = serializers.CharField(source="get_weekday_display", read_only=True)
+
+    class Meta:
+        model = ScheduleSlot
+        fields = ["weekday", "weekday_name", "start_time", "end_time", "room"]
+        read_only_fields = fields
+
+
+class GroupSerializer(serializers.ModelSerializer):
+    seats_left = serializers.IntegerField(
+        read_only=True, help_text="Свободные места: вместимость минус заявки и договоры, занимающие место."
+    )
+    schedule = ScheduleSlotSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Group
+        fields = [
+            "id",
+            "name",
+            "teacher",
+            "capacity",
+            "seats_left",
+            "start_date",
+            "end_date",
+            "enrollment_open",
+            "schedule",
+        ]
+        read_only_fields = fields
+
+
+class ProgramDetailSerializer(ProgramListSerializer):
+    normative_lesson_price = AmountField(help_text="Нормативная стоимость занятия.")
+    next_start = serializers.SerializerMethodField()
+    groups = GroupSerializer(
+        source="open_groups", many=True, read_only=True, help_text="Группы, в которые ещё можно записаться."
+    )
+
+    class Meta(ProgramListSerializer.Meta):
+        fields = [
+            *ProgramListSerializer.Meta.fields,
+            "description",
+            "venue_address",
+            "normative_lesson_price",
+            "lessons_per_month",
+            "groups",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_next_start(self, program: Program):
+        # the same rule as the list's next_start, over the open groups already fetched
+        return min((group.start_date for group in program.open_groups), default=None)
+
+
+# --- The list: parameters, facets, paging -----------------------------------------------------
+
+
+class CatalogFilterBackend(DjangoFilterBackend):
+    """DjangoFilterBackend that keeps the search's facet counts on the view (as `view.facets`) and
+    never repeats a rejected value back (it may be 10 kB of junk or markup)."""
+
+    _ECHOING = {"invalid_choice", "invalid_pk_value", "invalid_list"}
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if not filterset.is_valid():
+            raise ValidationError(
+                {
+                    name: [
+                        _("Недопустимое значение.") if e.code in self._ECHOING else " ".join(e.messages) for e in errors
+                    ]
+                    for name, errors in filterset.form.errors.as_data().items()
+                }
+            )
+        results = filterset.qs
+        view.facets = filterset.facets
+        return results
+
+
+def _facet_schema(description: str) -> dict:
+    return {"type": "object", "additionalProperties": {"type": "integer"}, "description": description}
+
+
+class FacetedPagination(PageNumberPagination):
+    """Pages of a faceted search: the count comes with the facets (no second COUNT query), a page past
+    the end is an empty page rather than a 404, and a page number that is not a number is a 400."""
+
+    page_size = 20
+    page_query_description = "Номер страницы, с 1."
+    _NUMBER = re.compile(r"[0-9]+")
+
+    def paginate_queryset(self, queryset, request, view=None, *, facets: Facets):
+        self.request = request
+        self.facets = facets
+        paginator = self.django_paginator_class(queryset, self.page_size)
+        paginator.count = facets.total  # a cached_property: set, it spares the COUNT query
+        number = self._page_number(request, paginator.num_pages)
+        self.page = paginator.page(number) if number <= paginator.num_pages else Page([], number, paginator)
+        return list(self.page)
+
+    def _page_number(self, request, num_pages: int) -> int:
+        raw = request.query_params.get(self.page_query_param, "").strip()
+        if not raw:
+            return 1
+        if raw in self.last_page_strings:
+            return num_pages
+        digits = raw.lstrip("0")
+        if not self._NUMBER.fullmatch(raw) or not digits:
+            raise ValidationError({self.page_query_param: [_("Номер страницы — целое число от 1.")]})
+        return int(digits) if len(digits) <= 18 else sys.maxsize  # absurdly far: simply past the end
+
+    def get_previous_link(self):
+        last = self.page.paginator.num_pages
+        if self.page.number <= last:
+            return super().get_previous_link()
+        # past the end, "previous" leads back to the last page
+        url = self.request.build_absolute_uri()
+        if last == 1:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, last)
+
+    def get_paginated_response(self, data):
+        facets = self.facets
+        return Response(
+            {
+                "count": self.page.paginator.count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+                "facets": {
+                    "direction": facets.directions,
+                    "municipality": facets.municipalities,
+                    "funding": facets.fundings,
+                },
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["facets"] = {
+            "type": "object",
+            "description": "Сколько программ нашлось бы по каждому значению фильтра при остальных фильтрах.",
+            "properties": {
+                "direction": _facet_schema("По направленностям: код → число программ."),
+                "municipality": _facet_schema("По муниципалитетам: id → число программ."),
+                "funding": _facet_schema("По видам финансирования: FREE / CERTIFICATE / PAID → число программ."),
+            },
+            "required": ["direction", "municipality", "funding"],
+        }
+        paginated["required"] = [*paginated.get("required", []), "facets"]
+        return paginated
+
+
+@extend_schema(
+    summary="Поиск программ",
+    description=(
+        "Сертифицированные программы допущенных организаций: полнотекстовый поиск на русском с исправлением "
+        "опечаток, фильтры, сортировка, страницы по 20 и счётчики фасетов. Страница за последней — пустой "
+        "список с верным `count`."
+    ),
+    responses={200: ProgramListSerializer(many=True), 400: ErrorSerializer},
+)
+class ProgramListView(generics.ListAPIView):
+    serializer_class = ProgramListSerializer
+    filter_backends = [CatalogFilterBackend]
+    filterset_class = CatalogFilter
+    pagination_class = FacetedPagination
+    permission_classes = [AllowAny]
+
+    def get_queryset(self):
+        # Tells the FilterSet its model; CatalogFilter runs catalog_search() itself.
+        return visible_programs()
+
+    def list(self, request, *args, **kwargs):
+        results = self.filter_queryset(self.get_queryset())
+        page = self.paginator.paginate_queryset(results, request, view=self, facets=self.facets)
+        return self.paginator.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+# --- One program --------------------------------------------------------------------------------
+
+
+@extend_schema(
+    summary="Программа",
+    description="Программа с группами, в которые открыт набор: расписание и свободные места.",
+    responses={200: ProgramDetailSerializer, 404: ErrorSerializer},
+)
+class ProgramDetailView(generics.RetrieveAPIView):
+    serializer_class = ProgramDetailSerializer
+    filter_backends = []
+    permission_classes = [AllowAny]
+
+    def get_queryset(self):
+        return program_detail_queryset()
+
+
+# --- Suggestions ----------------------------------------------------------------------------------
+
+
+class SuggestQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=MAX_QUERY_LENGTH,
+        validators=[no_control_characters],
+        help_text="Начало названия (от двух символов).",
+    )
+
+
+class SuggestionsSerializer(serializers.Serializer):
+    suggestions = serializers.ListField(child=serializers.CharField(), help_text="Названия программ.")
+
+
+class ProgramSuggestView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Подсказки для строки поиска",
+        parameters=[SuggestQuerySerializer],
+        responses={200: SuggestionsSerializer, 400: ErrorSerializer},
+    )
+    def get(self, request):
+        params = SuggestQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        return Response({"suggestions": search_suggest(params.validated_data.get("q", ""))})
