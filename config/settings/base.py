@@ -119,6 +119,16 @@ MEDIA_URL = "/media/"
 # --- Redis, Celery -------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # redis-py spells a Unix socket unix://; kombu (the broker URL) spells it redis+socket://.
+        "LOCATION": REDIS_URL.replace("redis+socket://", "unix://", 1),
+        "KEY_PREFIX": "navigator",
+    }
+}
+# Anonymous catalog result pages (HTML and API) are shared from the cache for this long.
+CATALOG_PAGE_CACHE_SECONDS = env.int("CATALOG_PAGE_CACHE_SECONDS", default=30)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE

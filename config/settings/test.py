@@ -9,3 +9,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # Separate names let several test runs share one PostgreSQL server without clashing.
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_navigator")}  # noqa: F405
+
+# Each test process has its own cache, emptied before every test (tests/conftest.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 from catalog.filters import CatalogFilter
 from catalog.models import ScheduleSlot
 from catalog.search import Facets, program_detail_queryset, search_suggest, visible_programs
+from core.cache import cache_anonymous_get
 from navigator.favourites import favourite_add, favourite_remove
 from navigator.selectors import favourite_exists, favourite_programs, provider_programs, visible_providers
 
@@ -134,6 +135,7 @@ def _filter_context(filterset: CatalogFilter, facets: Facets | None) -> dict:
 
 
 @require_GET
+@cache_anonymous_get
 def catalog(request: HttpRequest) -> HttpResponse:
     """Search results. Invalid parameters show the form's errors and no results (never a 500)."""
     filterset = CatalogFilter(request.GET)
