@@ -1,0 +1,693 @@
+"""Benchmark the catalog search: server-side latency of the API and the results page, a naive
+`icontains` baseline, and throughput of the results page under gunicorn against a bare view.
+
+    .venv/bin/python bench/catalog_search.py [--runs 30] [--reuse-db] [--duration 15] [--no-docs]
+
+1. The database `bench_catalog` (on the same server as DATABASE_URL, the embedded PostgreSQL when it
+   is unset) is created, migrated and loaded with `manage.py demo_region --scale full --seed 71`,
+   then analysed. With --reuse-db a database already loaded by this script is kept (only `migrate`
+   and `ANALYZE` run again).
+2. Latency, in process (django.test.Client, settings `bench.settings`: DEBUG off): after warm-up,
+   every query of QUERIES is requested --runs times through the API and the results page, in
+   interleaved rounds so that the machine's noise falls on every target alike. In the same rounds
+   the search core alone (CatalogFilter: count, first page, facets) and the naive baseline (an
+   `icontains` per word over title and description) are timed.
+3. Throughput: gunicorn serves `config.wsgi` on a free loopback port; `wrk` loads the results page
+   (cycling through the queries), the API and the bare view `/_bench/bare/` in alternating rounds.
+4. Markdown tables go to stdout and, unless --no-docs, into the "Catalog search" section of
+   docs/benchmarks.md (between the generated-block markers; text around them is kept).
+
+--explain prints, for every query, the SQL of one API request with EXPLAIN (ANALYZE, BUFFERS) of the
+statements slower than --explain-ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DB_NAME = "bench_catalog"
+SEED = 71
+LOADED_MARK = f"demo_region --scale full --seed {SEED}"
+SETTINGS = "bench.settings"
+API_PATH = "/api/v1/programs/"
+HTML_PATH = "/catalog/"
+BARE_PATH = "/_bench/bare/"
+PAGE_SIZE = 20
+MUNICIPALITY = "Плавский район"
+TARGETS = {"api_p95_ms": 50.0, "html_p95_ms": 100.0, "throughput_ratio": 0.25}
+DOCS = ROOT / "docs" / "benchmarks.md"
+DOCS_BEGIN = "<!-- bench/catalog_search.py: generated block begins -->"
+DOCS_END = "<!-- bench/catalog_search.py: generated block ends -->"
+
+# (label, query string); `{plavsk}` becomes the id of Плавский район in the loaded database.
+QUERIES: list[tuple[str, str]] = [
+    ("word", "q=робототехника"),
+    ("word", "q=футбол"),
+    ("word", "q=шахматы"),
+    ("word", "q=танцы"),
+    ("misspelt", "q=робатотехника"),
+    ("misspelt", "q=шахмоты"),
+    ("misspelt", "q=футбл"),
+    ("word + filters", "q=футбол&age=10&municipality={plavsk}"),
+    ("word + filters", "q=рисование&direction=arts&free_seats=true"),
+    ("filters", "direction=sports&age=8"),
+    ("filters", "funding=FREE&weekday=5"),
+    ("filters", "time_of_day=evening&special_needs=true"),
+    ("empty", ""),
+    ("sort", "sort=rating"),
+    ("sort", "direction=technical&sort=start_date"),
+]
+
+
+# --- the database ----------------------------------------------------------------------------------
+
+
+def with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def _connect(url: str):
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    return conn
+
+
+def database_mark(server_url: str, name: str) -> str | None:
+    """The comment this script leaves on a fully loaded database; None when the database is missing."""
+    conn = _connect(with_database(server_url, "postgres"))
+    with conn.cursor() as cur:
+        cur.execute(
+            "SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname = %s", [name]
+        )
+        row = cur.fetchone()
+    conn.close()
+    return None if row is None else row[0]
+
+
+def recreate_database(server_url: str, name: str) -> None:
+    conn = _connect(with_database(server_url, "postgres"))
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
+def manage(*args: str) -> float:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "BENCH_DATABASE_NAME": DB_NAME}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True)
+    return time.perf_counter() - started
+
+
+def prepare_database(server_url: str, reuse: bool) -> str:
+    """Create, migrate, load and analyse the benchmark database; returns what was done."""
+    mark = database_mark(server_url, DB_NAME)
+    bench_url = with_database(server_url, DB_NAME)
+    if reuse and mark == LOADED_MARK:
+        manage("migrate", "--noinput", "-v", "0")  # a new index migration applies to the kept data too
+        done = "reused (migrate only)"
+    else:
+        recreate_database(server_url, DB_NAME)
+        migrate_seconds = manage("migrate", "--noinput", "-v", "0")
+        load_seconds = manage("demo_region", "--scale", "full", "--seed", str(SEED), "-v", "0")
+        conn = _connect(bench_url)
+        with conn.cursor() as cur:
+            cur.execute(f"COMMENT ON DATABASE \"{DB_NAME}\" IS '{LOADED_MARK}'")
+        conn.close()
+        done = f"created: migrate {migrate_seconds:.0f} s, demo_region {load_seconds:.0f} s"
+    conn = _connect(bench_url)
+    with conn.cursor() as cur:
+        cur.execute("ANALYZE")
+        cur.execute(
+            "SELECT (SELECT count(*) FROM catalog_program), (SELECT count(*) FROM catalog_group), "
+            "current_setting('server_version')"
+        )
+        programs, groups, version = cur.fetchone()
+    conn.close()
+    return f"{done}; {programs} programs, {groups} groups; PostgreSQL {version}"
+
+
+# --- statistics ------------------------------------------------------------------------------------
+
+
+def p50(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def p95(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=20, method="inclusive")[18] if len(samples) > 1 else samples[0]
+
+
+def geometric_mean(values: list[float]) -> float:
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
+
+
+# --- latency, in process ---------------------------------------------------------------------------
+
+
+@dataclass
+class QueryResult:
+    label: str
+    query: str
+    found: int = 0
+    naive_found: int = 0
+    times: dict[str, list[float]] = field(default_factory=dict)  # target → milliseconds
+
+
+def naive_page(query_string: str):
+    """The baseline: `icontains` per word over title and description, the plain column filters, count()
+    and the first page. Weekday and time of day are matched on any schedule slot (no open-group check);
+    `free_seats` is not applied; ordering is by title (by rating for sort=rating)."""
+    from django.db.models import Exists, F, OuterRef, Q
+    from django.http import QueryDict
+
+    from catalog.models import Program, Provider, ScheduleSlot
+    from catalog.search import TIME_OF_DAY
+
+    params = QueryDict(query_string)
+    programs = Program.objects.filter(status=Program.Status.CERTIFIED, provider__status=Provider.Status.APPROVED)
+    for word in re.findall(r"\w+", params.get("q", "").lower()):
+        programs = programs.filter(Q(title__icontains=word) | Q(description__icontains=word))
+    if params.getlist("municipality"):
+        programs = programs.filter(provider__municipality_id__in=params.getlist("municipality"))
+    if params.getlist("direction"):
+        programs = programs.filter(direction__code__in=params.getlist("direction"))
+    if params.getlist("funding"):
+        programs = programs.filter(funding__in=params.getlist("funding"))
+    if params.get("age"):
+        programs = programs.filter(age_min__lte=int(params["age"]), age_max__gte=int(params["age"]))
+    if params.get("special_needs") == "true":
+        programs = programs.filter(special_needs=True)
+    if params.getlist("weekday") or params.get("time_of_day"):
+        slots = ScheduleSlot.objects.filter(group__program=OuterRef("pk"))
+        if params.getlist("weekday"):
+            slots = slots.filter(weekday__in=params.getlist("weekday"))
+        if params.get("time_of_day"):
+            start, end = TIME_OF_DAY[params["time_of_day"]]
+            slots = slots.filter(start_time__gte=start, start_time__lt=end)
+        programs = programs.filter(Exists(slots))
+    if params.get("sort") == "rating":
+        programs = programs.order_by(F("rating").desc(nulls_last=True), "title", "pk")
+    else:
+        programs = programs.order_by("title", "pk")
+    count = programs.count()
+    list(programs.select_related("provider__municipality", "direction")[:PAGE_SIZE])
+    return count
+
+
+def core_page(query_string: str) -> int:
+    """The search layer alone, as the views use it: parameters, count, facets, first page."""
+    from django.http import QueryDict
+
+    from catalog.filters import CatalogFilter
+    from catalog.models import Program
+
+    filterset = CatalogFilter(data=QueryDict(query_string), queryset=Program.objects.all())
+    if not filterset.is_valid():
+        raise SystemExit(f"invalid benchmark query {query_string!r}: {filterset.errors}")
+    results = filterset.qs
+    count = results.count()
+    list(results[:PAGE_SIZE])
+    return count
+
+
+def timed(function, *args) -> tuple[float, object]:
+    started = time.perf_counter()
+    value = function(*args)
+    return (time.perf_counter() - started) * 1000, value
+
+
+def http_get(client, path: str):
+    response = client.get(path)
+    if response.status_code != 200:
+        raise SystemExit(f"GET {path} answered {response.status_code}")
+    return response
+
+
+def available(client, path: str) -> bool:
+    return client.get(path).status_code == 200
+
+
+def measure_latency(
+    queries: list[tuple[str, str]], runs: int, warmup: int, targets: dict[str, str]
+) -> list[QueryResult]:
+    """Interleaved rounds: every round times every query on every target once."""
+    from django.test import Client
+
+    client = Client()
+    calls = {
+        "naive": naive_page,
+        "core": core_page,
+        **{name: (lambda qs, prefix=prefix: http_get(client, f"{prefix}?{qs}")) for name, prefix in targets.items()},
+    }
+    results = [QueryResult(label, qs, times={name: [] for name in calls}) for label, qs in queries]
+    for round_number in range(warmup + runs):
+        for result in results:
+            for name, call in calls.items():
+                milliseconds, value = timed(call, result.query)
+                if round_number < warmup:
+                    if name == "naive":
+                        result.naive_found = value
+                    elif name == "core":
+                        result.found = value
+                    continue
+                result.times[name].append(milliseconds)
+        if round_number % 10 == 9 or round_number == warmup + runs - 1:
+            print(f"  latency round {round_number + 1}/{warmup + runs}", file=sys.stderr, flush=True)
+    return results
+
+
+def explain_queries(queries: list[tuple[str, str]], path: str, threshold_ms: float) -> None:
+    """Print the statements of one request per query, each re-run 5 times (median), with
+    EXPLAIN (ANALYZE, BUFFERS) of those slower than the threshold."""
+    from django.db import connection
+    from django.test import Client
+
+    client = Client()
+    for label, query_string in queries:
+        statements: list[tuple[str, object]] = []
+
+        def record(execute, sql, params, many, context):
+            statements.append((sql, params))  # noqa: B023
+            return execute(sql, params, many, context)
+
+        http_get(client, f"{path}?{query_string}")  # warm
+        with connection.execute_wrapper(record):
+            milliseconds, _ = timed(http_get, client, f"{path}?{query_string}")
+        medians = []
+        with connection.cursor() as cursor:
+            for sql, params in statements:
+                medians.append(p50([timed(cursor.execute, sql, params)[0] for _ in range(5)]))
+        total_sql = sum(medians)
+        print(f"\n### {label}: `{path}?{query_string}` — {milliseconds:.1f} ms, {len(statements)} statements")
+        print(f"SQL (median of 5 re-runs each) {total_sql:.1f} ms, the rest {milliseconds - total_sql:.1f} ms")
+        for spent, (sql, _params) in zip(medians, statements, strict=True):
+            flat = " ".join(sql.split())
+            print(f"- {spent:7.1f} ms  {flat[:150]}{'…' if len(flat) > 150 else ''}")
+        for spent, (sql, params) in zip(medians, statements, strict=True):
+            if spent < threshold_ms:
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                print(f"\n```sql\n{cursor.mogrify(sql, params).decode().strip()}\n```\n```\n{plan}\n```")
+
+
+# --- throughput under gunicorn ---------------------------------------------------------------------
+
+WRK_SCRIPT = """
+local paths = {%(paths)s}
+local i = 0
+request = function()
+  i = i %% #paths + 1
+  return wrk.format("GET", paths[i])
+end
+done = function(summary, latency, requests)
+  io.write(string.format(
+    'BENCH {"requests": %%.0f, "duration_us": %%.0f, "status_errors": %%.0f, "socket_errors": %%.0f, ' ..
+    '"p50_us": %%.0f, "p99_us": %%.0f}\\n',
+    summary.requests, summary.duration, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+@dataclass
+class LoadResult:
+    name: str
+    rps: list[float] = field(default_factory=list)
+    p50_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, seconds: float, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not answer {url} within {seconds:.0f} s")
+
+
+def start_gunicorn(port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "BENCH_DATABASE_NAME": DB_NAME}
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        f"--bind=127.0.0.1:{port}",
+        f"--workers={workers}",
+        "--worker-class=gthread",
+        f"--threads={threads}",
+        "--log-level=warning",
+        f"--error-logfile={log}",
+    ]
+    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_gunicorn(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
+def run_wrk(base_url: str, paths: list[str], seconds: int, connections: int, folder: Path) -> dict:
+    script = folder / f"paths_{abs(hash(tuple(paths)))}.lua"
+    # Percent-encoded, so the request line is ASCII and the Lua strings need no escapes.
+    quoted = (json.dumps(quote(p, safe="/?=&")) for p in paths)
+    script.write_text(WRK_SCRIPT % {"paths": ", ".join(quoted)}, encoding="utf-8")
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script), base_url]
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True)
+    line = next((x for x in finished.stdout.splitlines() if x.startswith("BENCH ")), None)
+    if line is None:
+        raise SystemExit(f"wrk printed no summary:\n{finished.stdout}\n{finished.stderr}")
+    return json.loads(line.removeprefix("BENCH "))
+
+
+def measure_throughput(
+    loads: dict[str, list[str]], *, seconds: int, rounds: int, connections: int, workers: int, threads: int
+) -> dict[str, LoadResult]:
+    results = {name: LoadResult(name) for name in loads}
+    with tempfile.TemporaryDirectory(prefix="bench-wrk-") as tmp:
+        folder = Path(tmp)
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        server = start_gunicorn(port, workers, threads, folder / "gunicorn.log")
+        try:
+            wait_until_up(base_url + BARE_PATH, 60, server)
+            for paths in loads.values():  # warm every worker: imports, templates, connections, caches
+                run_wrk(base_url, paths, 3, connections, folder)
+            for round_number in range(rounds):
+                for name, paths in loads.items():
+                    summary = run_wrk(base_url, paths, seconds, connections, folder)
+                    result = results[name]
+                    result.rps.append(summary["requests"] / (summary["duration_us"] / 1e6))
+                    result.p50_ms.append(summary["p50_us"] / 1000)
+                    result.errors += int(summary["status_errors"] + summary["socket_errors"])
+                    print(
+                        f"  wrk round {round_number + 1}/{rounds} {name}: {result.rps[-1]:.0f} req/s",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+        finally:
+            stop_gunicorn(server)
+            log = (folder / "gunicorn.log").read_text(encoding="utf-8", errors="replace").strip()
+            if log:
+                print(f"gunicorn log:\n{log[-3000:]}", file=sys.stderr)
+    return results
+
+
+# --- report ----------------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    def run(cmd: list[str]) -> str:
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return "?"
+
+    memory = run(["free", "-h"]).splitlines()
+    mem = memory[1].split()[1] if len(memory) > 1 else "?"
+    load = os.getloadavg()[0]
+    return (
+        f"{run(['nproc'])} cores ({platform.processor() or platform.machine()}), {mem} RAM, "
+        f"Python {platform.python_version()}, load average {load:.2f} at start"
+    )
+
+
+def verdict(ok: bool) -> str:
+    return "**met**" if ok else "**missed**"
+
+
+def latency_tables(results: list[QueryResult], targets: dict[str, str]) -> tuple[list[str], dict[str, float]]:
+    lines: list[str] = []
+    overall: dict[str, float] = {}
+    names = {"api": "API `GET /api/v1/programs/`", "html": "results page `GET /catalog/`"}
+    for target in targets:
+        lines += [
+            f"{names[target]}, ms:",
+            "",
+            "| # | kind | query | results | p50 | p95 | naive p50 | naive results | naive / ours (p50) |",
+            "|---:|---|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        ratios = []
+        for number, r in enumerate(results, 1):
+            ours, naive = r.times[target], r.times["naive"]
+            ratio = p50(naive) / p50(ours)
+            ratios.append(ratio)
+            lines.append(
+                f"| {number} | {r.label} | `{r.query or '(empty)'}` | {r.found} | {p50(ours):.1f} | {p95(ours):.1f} "
+                f"| {p50(naive):.1f} | {r.naive_found} | {ratio:.2f} |"
+            )
+        pooled = [t for r in results for t in r.times[target]]
+        naive_pass = sum(p50(r.times["naive"]) for r in results)
+        ours_pass = sum(p50(r.times[target]) for r in results)
+        overall[f"{target}_p50"], overall[f"{target}_p95"] = p50(pooled), p95(pooled)
+        overall[f"{target}_naive_ratio"] = naive_pass / ours_pass
+        overall[f"{target}_naive_geo"] = geometric_mean(ratios)
+        lines += [
+            f"| | **all** | {len(results)} queries × {len(results[0].times[target])} | | **{p50(pooled):.1f}** "
+            f"| **{p95(pooled):.1f}** | {p50([t for r in results for t in r.times['naive']]):.1f} | "
+            f"| {naive_pass / ours_pass:.2f} (one pass), {geometric_mean(ratios):.2f} (geo. mean) |",
+            "",
+        ]
+    core = [t for r in results for t in r.times["core"]]
+    lines += [
+        "Search core alone (CatalogFilter: count, facets, first page; no view, serializer or template), "
+        f"all queries: p50 {p50(core):.1f} ms, p95 {p95(core):.1f} ms; per query p50: "
+        + ", ".join(f"{n} {p50(r.times['core']):.0f}" for n, r in enumerate(results, 1))
+        + " ms.",
+        "",
+    ]
+    return lines, overall
+
+
+def throughput_table(loads: dict[str, LoadResult], descriptions: dict[str, str]) -> tuple[list[str], dict]:
+    bare = statistics.median(loads["bare"].rps)
+    lines = [
+        "| page | req/s per round | median req/s | wrk p50 latency, ms | errors | ratio to bare |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    ratios = {}
+    for name, result in loads.items():
+        median = statistics.median(result.rps)
+        ratios[name] = median / bare
+        lines.append(
+            f"| {descriptions[name]} | {', '.join(f'{x:.0f}' for x in result.rps)} | {median:.0f} "
+            f"| {statistics.median(result.p50_ms):.1f} | {result.errors} | {median / bare:.3f} |"
+        )
+    return lines, ratios
+
+
+def write_docs(block: str) -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    generated = f"{DOCS_BEGIN}\n{block.strip()}\n{DOCS_END}"
+    if DOCS_BEGIN in text and DOCS_END in text:
+        start, end = text.index(DOCS_BEGIN), text.index(DOCS_END) + len(DOCS_END)
+        text = text[:start] + generated + text[end:]
+    else:
+        text = text.rstrip() + "\n\n## Catalog search\n\n" + generated + "\n"
+    DOCS.write_text(text, encoding="utf-8")
+
+
+# --- main ------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=30, help="timed repetitions of every query (default 30)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed rounds first (default 3)")
+    parser.add_argument("--reuse-db", action="store_true", help=f"keep {DB_NAME} between runs; load it only once")
+    parser.add_argument("--prepare-only", action="store_true", help="prepare the database and stop")
+    parser.add_argument("--duration", type=int, default=15, help="seconds of every wrk round (default 15)")
+    parser.add_argument("--rounds", type=int, default=2, help="wrk rounds per page, alternating (default 2)")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections (default 8)")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn gthread workers (default 3)")
+    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (default 2)")
+    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--no-docs", action="store_true", help=f"do not write {DOCS.relative_to(ROOT)}")
+    parser.add_argument("--explain", action="store_true", help="print SQL and EXPLAIN ANALYZE per query, then stop")
+    parser.add_argument("--explain-ms", type=float, default=5.0)
+    parser.add_argument("--only", help="comma-separated numbers of the queries to run (1-based), e.g. 13,14")
+    args = parser.parse_args()
+    if args.runs < 2 or args.rounds < 1 or args.duration < 1:
+        parser.error("--runs must be at least 2, --rounds and --duration at least 1")
+
+    from devstack.services import ensure_environment
+
+    ensure_environment()
+    started = time.time()
+    print(f"# Catalog search benchmark, {date.today()}", flush=True)
+    machine_line = machine()
+    print(f"# machine: {machine_line}", flush=True)
+    print(f"# database {DB_NAME}: {prepare_database(os.environ['DATABASE_URL'], args.reuse_db)}", flush=True)
+    if args.prepare_only:
+        return
+
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+    os.environ["BENCH_DATABASE_NAME"] = DB_NAME
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+
+    from catalog.models import Municipality
+
+    assert not settings.DEBUG and connection.settings_dict["NAME"] == DB_NAME
+    plavsk = Municipality.objects.get(name=MUNICIPALITY).pk
+    queries = [(label, qs.format(plavsk=plavsk)) for label, qs in QUERIES]
+    if args.only:
+        queries = [queries[int(n) - 1] for n in args.only.split(",")]
+    client = Client()
+    targets = {name: path for name, path in (("api", API_PATH), ("html", HTML_PATH)) if available(client, path)}
+    missing = sorted({"api", "html"} - set(targets))
+    if missing:
+        print(f"# not answering 200 yet, left out: {', '.join(missing)}", flush=True)
+
+    if args.explain:
+        for path in targets.values():
+            explain_queries(queries, path, args.explain_ms)
+        return
+
+    print(f"# latency: {len(queries)} queries × {args.runs} runs after {args.warmup} warm-up rounds", flush=True)
+    results = measure_latency(queries, args.runs, args.warmup, targets)
+
+    lines = [
+        f"- **Date**: {date.today():%d %B %Y}",
+        f"- **Machine**: {machine_line}",
+        f"- **Database**: `{DB_NAME}`, `manage.py demo_region --scale full --seed {SEED}` then `ANALYZE` "
+        f"(100 000 programs, 150 000 groups), embedded PostgreSQL on a Unix socket.",
+        f"- **Command**: `{' '.join(['.venv/bin/python', 'bench/catalog_search.py', *sys.argv[1:]])}`",
+        "",
+    ]
+    summary: list[str] = []
+    overall: dict[str, float] = {}
+    if targets:
+        lines += [
+            "### Server-side latency",
+            "",
+            f"In process (`django.test.Client`, settings `bench.settings`: DEBUG off), {args.warmup} warm-up rounds, "
+            f"then {args.runs} interleaved rounds of every query on every target; `time.perf_counter` around "
+            "`client.get`. *Naive* is `Program.objects.filter(status=CERTIFIED, provider__status=APPROVED)` with "
+            "`Q(title__icontains=w) | Q(description__icontains=w)` for each word of `q`, the municipality, "
+            "direction, funding, age and special-needs filters, weekday/time of day on any schedule slot, no "
+            "`free_seats`, ordered by title (rating for `sort=rating`), `count()` + first page of 20; it is "
+            "timed in the same rounds. *Results* is the count of matching programs.",
+            "",
+        ]
+        table, overall = latency_tables(results, targets)
+        lines += table
+    else:
+        core = [t for r in results for t in r.times["core"]]
+        naive = [t for r in results for t in r.times["naive"]]
+        lines += [f"Neither page answered yet; core p50 {p50(core):.1f} ms, naive p50 {p50(naive):.1f} ms.", ""]
+
+    throughput_ratio = None
+    if not args.skip_throughput and "html" in targets:
+        loads = {"html": [f"{HTML_PATH}?{qs}" for _, qs in queries]}
+        if "api" in targets:
+            loads["api"] = [f"{API_PATH}?{qs}" for _, qs in queries]
+        loads["bare"] = [BARE_PATH]
+        print(f"# throughput: gunicorn {args.workers} × {args.threads} gthread, wrk", flush=True)
+        measured = measure_throughput(
+            loads,
+            seconds=args.duration,
+            rounds=args.rounds,
+            connections=args.connections,
+            workers=args.workers,
+            threads=args.threads,
+        )
+        descriptions = {
+            "html": f"results page, cycling the {len(queries)} queries",
+            "api": f"API, cycling the {len(queries)} queries",
+            "bare": "bare view (constant page)",
+        }
+        table, ratios = throughput_table(measured, descriptions)
+        throughput_ratio = ratios["html"]
+        lines += [
+            "### Throughput under gunicorn",
+            "",
+            f"`gunicorn config.wsgi:application` with {args.workers} gthread workers × {args.threads} threads "
+            f"(DJANGO_SETTINGS_MODULE=bench.settings) on 127.0.0.1; `wrk -t2 -c{args.connections} "
+            f"-d{args.duration}s` with a Lua script cycling through the query URLs; {args.rounds} alternating "
+            "rounds per page after a 3 s warm-up of each; wrk runs on the same 2 cores.",
+            "",
+            *table,
+            "",
+        ]
+
+    summary += ["### Targets", "", "| target | measured | goal | |", "|---|---:|---:|---|"]
+    if "api" in targets:
+        summary.append(
+            f"| API p95, all queries | {overall['api_p95']:.1f} ms | ≤ {TARGETS['api_p95_ms']:.0f} ms "
+            f"| {verdict(overall['api_p95'] <= TARGETS['api_p95_ms'])} |"
+        )
+    if "html" in targets:
+        summary.append(
+            f"| results page p95, all queries | {overall['html_p95']:.1f} ms | ≤ {TARGETS['html_p95_ms']:.0f} ms "
+            f"| {verdict(overall['html_p95'] <= TARGETS['html_p95_ms'])} |"
+        )
+    if throughput_ratio is not None:
+        summary.append(
+            f"| results page / bare view throughput | {throughput_ratio:.3f} | ≥ {TARGETS['throughput_ratio']} "
+            f"| {verdict(throughput_ratio >= TARGETS['throughput_ratio'])} |"
+        )
+    if "api" in targets:
+        summary.append(
+            f"| naive / API, one pass of all queries (p50) | {overall['api_naive_ratio']:.2f}× | — | "
+            f"geo. mean {overall['api_naive_geo']:.2f}× |"
+        )
+    summary += ["", f"Wall clock of the run: {(time.time() - started) / 60:.1f} min.", ""]
+    block = "\n".join([*lines, *summary])
+    print("\n" + block)
+    if not args.no_docs and targets:
+        write_docs(block)
+        print(f"# written to {DOCS.relative_to(ROOT)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+"""Settings for the catalog benchmark: the development stack with production-like request handling.
+
+DEBUG is off (no query log, no debug pages), the database is the full-scale `bench_catalog` on the
+same server as DATABASE_URL, and the URLs add a bare constant page to compare the catalog with.
+"""
+
+import warnings
+
+from config.settings.dev import *  # noqa: F403
+from config.settings.dev import DATABASES, env
+
+DEBUG = False
+DATABASES["default"]["NAME"] = env.str("BENCH_DATABASE_NAME", default="bench_catalog")
+ROOT_URLCONF = "bench.urls"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+# Request logging would measure the console; warnings and errors still show.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}
+# No collectstatic in development; WhiteNoise serves from the finders (dev settings) and says so.
+warnings.filterwarnings("ignore", message="No directory at")
