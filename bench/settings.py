@@ -7,12 +7,15 @@ same server as DATABASE_URL, and the URLs add a bare constant page to compare th
 import warnings
 
 from config.settings.dev import *  # noqa: F403
-from config.settings.dev import DATABASES, env
+from config.settings.dev import CACHES, DATABASES, env
 
 DEBUG = False
 DATABASES["default"]["NAME"] = env.str("BENCH_DATABASE_NAME", default="bench_catalog")
 ROOT_URLCONF = "bench.urls"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+# The page cache (core.cache) keys on the URL only: a prefix of its own per benchmark run keeps pages
+# of the development database (or of an earlier run, up to 30 s old) from being served as hits.
+CACHES["default"]["KEY_PREFIX"] = env.str("BENCH_CACHE_PREFIX", default="navigator-bench")
 # Request logging would measure the console; warnings and errors still show.
 LOGGING = {
     "version": 1,
