@@ -160,6 +160,9 @@ class Program(models.Model):
     updated_at = models.DateTimeField(_("изменена"), auto_now=True)
     # Kept by a database trigger (sql/search.sql): title (A), activity type (B), description (C).
     search_vector = SearchVectorField(null=True, editable=False)
+    # Start date of the nearest open group (enrollment open, not ended on the day it was computed),
+    # NULL when none. Kept by database triggers on groups and refreshed nightly (sql/next_start.sql).
+    next_start = models.DateField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("программа")
@@ -193,6 +196,13 @@ class Program(models.Model):
                 "id",
                 condition=Q(status="CERTIFIED"),
                 name="program_catalog_rating",
+            ),
+            models.Index(
+                F("next_start").asc(nulls_last=True),
+                "title",
+                "id",
+                condition=Q(status="CERTIFIED"),
+                name="program_catalog_next_start",
             ),
             # Every column the facet counts and the non-text filters read, so they scan this narrow
             # index (index-only) rather than the wide rows with descriptions and search vectors.

@@ -166,11 +166,11 @@ def catalog_search(query: CatalogQuery) -> tuple[QuerySet[Program], Facets]:
     results = base
     for condition in _facet_filters(query).values():
         results = results.filter(condition)
-    next_start = open_groups().filter(program=OuterRef("pk")).order_by("start_date").values("start_date")[:1]
-    results = results.annotate(next_start=Subquery(next_start)).select_related("provider__municipality", "direction")
+    results = results.select_related("provider__municipality", "direction")
     if query.sort == "rating":
         ordering = [F("rating").desc(nulls_last=True), "-rating_count", "title", "pk"]
     elif query.sort == "start_date":
+        # The stored next_start (kept by triggers, refreshed nightly), read from program_catalog_next_start.
         ordering = [F("next_start").asc(nulls_last=True), "title", "pk"]
     elif text is not None:
         results = results.annotate(rank=SearchRank(F("search_vector"), text))

@@ -7,13 +7,13 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from catalog.models import Program, Provider
-from catalog.search import open_groups, visible_programs
+from catalog.search import visible_programs
 from navigator.models import Favourite
 
 
 def _program_cards(programs: QuerySet[Program]) -> QuerySet[Program]:
-    next_start = open_groups().filter(program=OuterRef("pk")).order_by("start_date").values("start_date")[:1]
-    return programs.annotate(next_start=Subquery(next_start)).select_related("provider__municipality", "direction")
+    # next_start is a stored column (catalog/sql/next_start.sql), as in the search results.
+    return programs.select_related("provider__municipality", "direction")
 
 
 def visible_providers() -> QuerySet[Provider]:

@@ -6,8 +6,11 @@ from decimal import Decimal
 
 from django import template
 from django.template.defaultfilters import floatformat
+from django.urls import reverse
+from django.utils.encoding import force_str
+from django.utils.translation import gettext as _
 
-from catalog.models import Program
+from catalog.models import Direction, Program
 from catalog.pricing import LessonPrice, program_lesson_price
 
 register = template.Library()
@@ -25,3 +28,33 @@ def rub(value: Decimal | None) -> str:
 def lesson_price(program: Program) -> LessonPrice:
     """Usage: {% lesson_price program as price %} — pure Python, no query."""
     return program_lesson_price(program)
+
+
+@register.simple_tag
+def card_labels() -> dict[str, str]:
+    """Usage, once before a loop of program cards: {% card_labels as card_labels %}. The cards' fixed
+    wording and the start of a program's URL, translated and reversed once per page rather than once
+    per card (_program_card.html asks for them itself when the page did not)."""
+    program_url = reverse("program", args=[0])
+    assert program_url.endswith("/0/"), program_url  # the cards append "<pk>/" to the rest
+    return {
+        "program_url_prefix": program_url.removesuffix("0/"),
+        "free": _("Бесплатно"),
+        "budget_place": _("бюджетное место"),
+        "per_lesson": _("за занятие"),
+        "parents_pay": _("оплачивают родители"),
+        "certificate_caption": _("Оплата сертификатом, за занятие:"),
+        "price": _("Цена"),
+        "certificate": _("Сертификат"),
+        "copayment": _("Доплата"),
+    }
+
+
+_DIRECTION_LABELS = dict(Direction._meta.get_field("code").flatchoices)
+
+
+@register.filter
+def direction_label(code: str) -> str:
+    """{{ direction.code|direction_label }} is {{ direction.get_code_display }} without the model's
+    per-call hashing of every choice (it runs once per result card)."""
+    return force_str(_DIRECTION_LABELS.get(code, code), strings_only=True)

@@ -360,6 +360,24 @@ def test_amounts_are_strings_with_two_decimals(client):
     assert detail["lesson_price"] == "350.00"
 
 
+def test_list_rows_are_what_the_declared_fields_give(client, monkeypatch):
+    """ProgramListSerializer builds its rows directly for speed: they must equal the generic
+    ModelSerializer output of its declared fields (which are also the OpenAPI schema)."""
+    from rest_framework import serializers
+
+    from api.catalog import ProgramListSerializer
+
+    program(lesson_price=Decimal("350"), normative_lesson_price=Decimal("300"), rating=Decimal("4.5"), rating_count=3)
+    program(funding=Program.Funding.FREE, lesson_price=Decimal("0"), special_needs=True)
+    open_group(program(funding=Program.Funding.PAID, lesson_price=Decimal("400.5")))
+    fast = client.get(LIST_URL, {"sort": "rating"}).json()
+    monkeypatch.setattr(ProgramListSerializer, "to_representation", serializers.ModelSerializer.to_representation)
+    generic = client.get(LIST_URL, {"sort": "rating"}).json()
+    assert len(fast["results"]) == 3
+    assert any(row["next_start"] for row in fast["results"])
+    assert fast == generic
+
+
 def test_closed_groups_are_not_offered(client):
     prog = program()
     offered = open_group(prog)
