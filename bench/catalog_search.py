@@ -38,7 +38,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import re
 import signal
 import socket
@@ -56,6 +55,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.machine import machine  # noqa: E402  (after the path is set)
 
 DB_NAME = "bench_catalog"
 SEED = 71
@@ -526,22 +527,6 @@ def measure_throughput(
 # --- report ----------------------------------------------------------------------------------------
 
 
-def machine() -> str:
-    def run(cmd: list[str]) -> str:
-        try:
-            return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip()
-        except (OSError, subprocess.CalledProcessError):
-            return "?"
-
-    memory = run(["free", "-h"]).splitlines()
-    mem = memory[1].split()[1] if len(memory) > 1 else "?"
-    load = os.getloadavg()[0]
-    return (
-        f"{run(['nproc'])} cores ({platform.processor() or platform.machine()}), {mem} RAM, "
-        f"Python {platform.python_version()}, load average {load:.2f} at start"
-    )
-
-
 def verdict(ok: bool) -> str:
     return "**met**" if ok else "**missed**"
 
@@ -658,7 +643,7 @@ def main() -> None:
     ensure_environment()
     started = time.time()
     print(f"# Catalog search benchmark, {date.today()}", flush=True)
-    machine_line = machine()
+    machine_line = machine(with_load=True)
     print(f"# machine: {machine_line}", flush=True)
     print(f"# database {DB_NAME}: {prepare_database(os.environ['DATABASE_URL'], args.reuse_db)}", flush=True)
     if args.prepare_only:

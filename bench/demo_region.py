@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.machine import machine  # noqa: E402  (after the path is set)
 
 COUNTED_TABLES = [
     ("catalog_municipality", "municipalities"),
@@ -109,18 +110,6 @@ def one_run(url: str, db_name: str, scale: str, seed: int, keep: bool) -> dict:
         if not keep:
             drop(url, db_name)
     return {"migrate": migrate_seconds, "command": command_seconds, "report": report, "counts": rows}
-
-
-def machine() -> str:
-    def run(cmd: list[str]) -> str:
-        try:
-            return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip()
-        except (OSError, subprocess.CalledProcessError):
-            return "?"
-
-    memory = run(["free", "-h"]).splitlines()
-    mem = memory[1].split()[1] if len(memory) > 1 else "?"
-    return f"{run(['nproc'])} cores ({platform.processor() or platform.machine()}), {mem} RAM, Python {platform.python_version()}"
 
 
 def main() -> None:
