@@ -15,10 +15,7 @@ BEAT_HEARTBEAT = "beat"
 
 
 def _redis_client() -> redis.Redis:
-    url = settings.REDIS_URL
-    if url.startswith("redis+socket://"):
-        return redis.Redis(unix_socket_path=url.removeprefix("redis+socket://"), socket_timeout=2)
-    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    return redis.Redis.from_url(settings.REDIS_CLIENT_URL, socket_timeout=2, socket_connect_timeout=2)
 
 
 def check_database() -> dict:

@@ -119,11 +119,12 @@ MEDIA_URL = "/media/"
 # --- Redis, Celery -------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL
+# redis-py spells a Unix socket unix://; kombu (the broker URL) spells it redis+socket://.
+REDIS_CLIENT_URL = REDIS_URL.replace("redis+socket://", "unix://", 1)
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        # redis-py spells a Unix socket unix://; kombu (the broker URL) spells it redis+socket://.
-        "LOCATION": REDIS_URL.replace("redis+socket://", "unix://", 1),
+        "LOCATION": REDIS_CLIENT_URL,
         "KEY_PREFIX": "navigator",
     }
 }

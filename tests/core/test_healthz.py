@@ -39,7 +39,7 @@ def test_healthz_marks_a_stale_beat_without_failing_the_node(client, settings):
 
 
 def test_healthz_is_503_when_redis_is_down(client, settings, tmp_path):
-    settings.REDIS_URL = f"redis+socket://{tmp_path}/no-such-redis.sock"
+    settings.REDIS_CLIENT_URL = f"unix://{tmp_path}/no-such-redis.sock"
 
     response = client.get("/healthz")
 
