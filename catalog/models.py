@@ -160,9 +160,19 @@ class Program(models.Model):
     updated_at = models.DateTimeField(_("изменена"), auto_now=True)
     # Kept by a database trigger (sql/search.sql): title (A), activity type (B), description (C).
     search_vector = SearchVectorField(null=True, editable=False)
+    # The columns below are kept by database triggers (sql/listing.sql), never written by Django
+    # (see save()), so that the catalog's search reads this one table.
     # Start date of the nearest open group (enrollment open, not ended on the day it was computed),
-    # NULL when none. Kept by database triggers on groups and refreshed nightly (sql/next_start.sql).
+    # NULL when none; refreshed nightly.
     next_start = models.DateField(null=True, editable=False)
+    # One bit per (weekday, part of day) in which an open group meets (catalog.search.schedule_bits).
+    schedule_mask = models.IntegerField(default=0, db_default=0, editable=False)
+    # Shown in the catalog: certified, and the provider approved.
+    listed = models.BooleanField(default=False, db_default=False, editable=False)
+    # The provider's municipality.
+    municipality = models.ForeignKey(
+        Municipality, null=True, editable=False, db_index=False, on_delete=models.DO_NOTHING, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("программа")
@@ -187,35 +197,80 @@ class Program(models.Model):
             GinIndex(fields=["search_vector"], name="program_search_vector"),
             GinIndex(OpClass(Lower("title"), name="gin_trgm_ops"), name="program_title_trgm"),
             # The catalog's orderings, so that a broad query reads its first page from the index and
-            # stops after 20 rows instead of sorting every visible program (docs/benchmarks.md).
-            models.Index(fields=["title", "id"], condition=Q(status="CERTIFIED"), name="program_catalog_title"),
+            # stops after 20 rows instead of sorting every listed program (docs/benchmarks.md).
+            models.Index(fields=["title", "id"], condition=Q(listed=True), name="program_listed_title"),
             models.Index(
                 F("rating").desc(nulls_last=True),
                 F("rating_count").desc(),
                 "title",
                 "id",
-                condition=Q(status="CERTIFIED"),
-                name="program_catalog_rating",
+                condition=Q(listed=True),
+                name="program_listed_rating",
             ),
             models.Index(
                 F("next_start").asc(nulls_last=True),
                 "title",
                 "id",
-                condition=Q(status="CERTIFIED"),
-                name="program_catalog_next_start",
+                condition=Q(listed=True),
+                name="program_listed_next_start",
             ),
-            # Every column the facet counts and the non-text filters read, so they scan this narrow
-            # index (index-only) rather than the wide rows with descriptions and search vectors.
+            # Every column the facet counts and the non-text filters read, so that they scan this
+            # narrow index (index-only) rather than the wide rows with descriptions and search vectors.
             models.Index(
-                fields=["provider", "direction"],
-                include=["funding", "age_min", "age_max", "special_needs", "id"],
-                condition=Q(status="CERTIFIED"),
-                name="program_catalog_facets",
+                fields=["direction", "municipality", "funding"],
+                include=["age_min", "age_max", "special_needs", "schedule_mask", "id"],
+                condition=Q(listed=True),
+                name="program_listed_facets",
             ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        # An update writes every field but the ones the database keeps: this instance's copy of them
+        # may be stale (a group added since it was loaded), and writing it back would undo the trigger.
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in DATABASE_KEPT
+            ]
+        super().save(*args, **kwargs)
+
+
+# Program columns kept by database triggers (sql/search.sql, sql/listing.sql).
+DATABASE_KEPT = frozenset({"search_vector", "next_start", "schedule_mask", "listed", "municipality"})
+
+
+class FacetCell(models.Model):
+    """How many listed programs share one combination of the facet and filter columns.
+
+    Kept by statement triggers on catalog_program (sql/listing.sql), never written by Django: a
+    search without text or schedule filters sums these ~11 000 cells for its facet counts instead of
+    grouping 100 000 programs (catalog.search).
+    """
+
+    # No indexes of their own: the unique constraint leads with direction, and rows are few.
+    direction = models.ForeignKey(Direction, db_index=False, on_delete=models.DO_NOTHING, related_name="+")
+    municipality = models.ForeignKey(Municipality, db_index=False, on_delete=models.DO_NOTHING, related_name="+")
+    funding = models.CharField(max_length=16, choices=Program.Funding.choices)
+    special_needs = models.BooleanField()
+    age_min = models.PositiveSmallIntegerField()
+    age_max = models.PositiveSmallIntegerField()
+    programs = models.IntegerField()
+
+    class Meta:
+        verbose_name = _("ячейка счётчиков каталога")
+        verbose_name_plural = _("счётчики каталога")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["direction", "municipality", "funding", "special_needs", "age_min", "age_max"],
+                name="facetcell_one_per_combination",
+            ),
+            models.CheckConstraint(condition=Q(programs__gte=0), name="facetcell_programs_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction_id}/{self.municipality_id}/{self.funding}: {self.programs}"
 
 
 class SearchWord(models.Model):

@@ -5,6 +5,10 @@ document (title A, activity type B, description C), after each query word missin
 catalog's vocabulary is replaced by its nearest vocabulary word by trigram similarity
 («робатотехника» → «робототехника»). Filters, facet counts that honour the other active filters,
 sorting and the seats left in each group are all computed here, for the pages and the API alike.
+
+Searches read catalog_program alone: whether a program is listed, its municipality and the weekdays
+and parts of day of its open groups are columns kept by triggers (sql/listing.sql), and a search
+without text or schedule filters counts its facets from the trigger-kept FacetCell table.
 """
 
 from __future__ import annotations
@@ -15,11 +19,11 @@ from datetime import date, time
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from catalog.models import Group, Program, Provider, ScheduleSlot
+from catalog.models import FacetCell, Group, Program, Provider, ScheduleSlot
 from navigator.models import SEAT_HOLDING_STATUSES
 
 MAX_QUERY_LENGTH = 200
@@ -27,11 +31,10 @@ MAX_QUERY_LENGTH = 200
 TYPO_SIMILARITY = 0.3
 _WORD = re.compile(r"[0-9a-zа-яё]+")
 
-TIME_OF_DAY = {
-    "morning": (time(0, 0), time(12, 0)),
-    "afternoon": (time(12, 0), time(17, 0)),
-    "evening": (time(17, 0), time(23, 59, 59)),
-}
+# Parts of the day by the lesson's start time: the same boundaries as catalog_schedule_bit() in
+# sql/listing.sql, which sets the bits of Program.schedule_mask.
+TIME_OF_DAY = {"morning": 0, "afternoon": 1, "evening": 2}
+AFTERNOON_FROM, EVENING_FROM = time(12, 0), time(17, 0)
 SORTS = ("relevance", "rating", "start_date")
 
 
@@ -60,8 +63,29 @@ class Facets:
 
 
 def visible_programs() -> QuerySet[Program]:
-    """What the catalog may show: certified programs of approved providers."""
-    return Program.objects.filter(status=Program.Status.CERTIFIED, provider__status=Provider.Status.APPROVED)
+    """What the catalog may show: certified programs of approved providers (`listed`, kept by triggers)."""
+    return Program.objects.filter(listed=True)
+
+
+def part_of_day(start: time) -> int:
+    return 0 if start < AFTERNOON_FROM else 1 if start < EVENING_FROM else 2
+
+
+def schedule_bit(weekday: int, part: int) -> int:
+    """The bit of Program.schedule_mask for lessons on a weekday (0 = Monday) in a part of the day."""
+    return 1 << (weekday * 3 + part)
+
+
+def schedule_bits(weekdays: tuple[int, ...], time_of_day: str) -> int:
+    """Every bit a program's open groups may have to match the weekday and time-of-day filters:
+    a lesson on one of the weekdays (any, when none is chosen) in the chosen part of the day (any)."""
+    days = weekdays or tuple(ScheduleSlot.Weekday.values)
+    parts = (TIME_OF_DAY[time_of_day],) if time_of_day else tuple(TIME_OF_DAY.values())
+    mask = 0
+    for day in days:
+        for part in parts:
+            mask |= schedule_bit(day, part)
+    return mask
 
 
 def open_groups(on: date | None = None) -> QuerySet[Group]:
@@ -121,26 +145,35 @@ def _without_facet_filters(query: CatalogQuery) -> Q:
         conditions &= Q(age_min__lte=query.age, age_max__gte=query.age)
     if query.special_needs:
         conditions &= Q(special_needs=True)
-    groups = open_groups().filter(program=OuterRef("pk"))
-    if query.weekdays or query.time_of_day:
-        slots = ScheduleSlot.objects.filter(group=OuterRef("pk"))
-        if query.weekdays:
-            slots = slots.filter(weekday__in=query.weekdays)
-        if query.time_of_day:
-            start, end = TIME_OF_DAY[query.time_of_day]
-            slots = slots.filter(start_time__gte=start, start_time__lt=end)
-        groups = groups.filter(Exists(slots))
+    if _filters_schedule(query):
+        # An open group meets in one of the wanted (weekday, part of day) cells.
+        conditions &= Q(schedule_hits__gt=0)
     if query.free_seats:
-        groups = groups.annotate(held=_held_seats()).filter(capacity__gt=F("held"))
-    if query.weekdays or query.time_of_day or query.free_seats:
-        conditions &= Exists(groups)
+        groups = open_groups().filter(program=OuterRef("pk"))
+        if _filters_schedule(query):
+            # The group with free seats must itself meet when asked (the mask is per program).
+            slots = ScheduleSlot.objects.filter(group=OuterRef("pk"))
+            if query.weekdays:
+                slots = slots.filter(weekday__in=query.weekdays)
+            if query.time_of_day == "morning":
+                slots = slots.filter(start_time__lt=AFTERNOON_FROM)
+            elif query.time_of_day == "afternoon":
+                slots = slots.filter(start_time__gte=AFTERNOON_FROM, start_time__lt=EVENING_FROM)
+            elif query.time_of_day == "evening":
+                slots = slots.filter(start_time__gte=EVENING_FROM)
+            groups = groups.filter(Exists(slots))
+        conditions &= Exists(groups.annotate(held=_held_seats()).filter(capacity__gt=F("held")))
     return conditions
+
+
+def _filters_schedule(query: CatalogQuery) -> bool:
+    return bool(query.weekdays or query.time_of_day)
 
 
 def _facet_filters(query: CatalogQuery) -> dict[str, Q]:
     return {
         "direction": Q(direction__code__in=query.directions) if query.directions else Q(),
-        "municipality": Q(provider__municipality_id__in=query.municipalities) if query.municipalities else Q(),
+        "municipality": Q(municipality_id__in=query.municipalities) if query.municipalities else Q(),
         "funding": Q(funding__in=query.fundings) if query.fundings else Q(),
     }
 
@@ -152,7 +185,12 @@ def _text_query(query: CatalogQuery) -> SearchQuery | None:
 
 def catalog_base(query: CatalogQuery, text: SearchQuery | None) -> QuerySet[Program]:
     """Visible programs matching the text and every non-facet filter."""
-    programs = visible_programs().filter(_without_facet_filters(query))
+    programs = visible_programs()
+    if _filters_schedule(query):
+        programs = programs.annotate(
+            schedule_hits=F("schedule_mask").bitand(schedule_bits(query.weekdays, query.time_of_day))
+        )
+    programs = programs.filter(_without_facet_filters(query))
     if text is not None:
         programs = programs.filter(search_vector=text)
     return programs
@@ -162,11 +200,15 @@ def catalog_search(query: CatalogQuery) -> tuple[QuerySet[Program], Facets]:
     """The ordered result set (not yet paged) and the facet counts for the same query."""
     text = _text_query(query)
     base = catalog_base(query, text)
-    facets = _facets(base, query)
+    facets = _facets(base if text is not None or _filters_schedule(query) or query.free_seats else None, query)
     results = base
     for condition in _facet_filters(query).values():
         results = results.filter(condition)
-    results = results.select_related("provider__municipality", "direction")
+    # Providers and directions of the page's rows by primary key, after the sort and the LIMIT: joined
+    # here, they would be joined to every matching row before a relevance sort (docs/benchmarks.md).
+    results = results.prefetch_related(
+        Prefetch("provider", queryset=Provider.objects.select_related("municipality")), "direction"
+    )
     if query.sort == "rating":
         ordering = [F("rating").desc(nulls_last=True), "-rating_count", "title", "pk"]
     elif query.sort == "start_date":
@@ -180,16 +222,24 @@ def catalog_search(query: CatalogQuery) -> tuple[QuerySet[Program], Facets]:
     return results.order_by(*ordering), facets
 
 
-def _facets(base: QuerySet[Program], query: CatalogQuery) -> Facets:
+def _facets(base: QuerySet[Program] | None, query: CatalogQuery) -> Facets:
     """Facet counts, each honouring the *other* two facet filters but not its own.
 
     One GROUP BY over (direction, municipality, funding) — at most 6 × municipalities × 3 rows —
-    rolled up here. Not cached on its own: the result count that paging uses comes from here and
-    must match the results (whole anonymous pages are cached instead, see core.cache).
+    rolled up here: of the programs matching the text and schedule filters (`base`), or, without
+    those (`base` None), of the trigger-kept FacetCell counts, which hold every other filter's
+    columns. Not cached on its own: the result count that paging uses comes from here and must match
+    the results (whole anonymous pages are cached instead, see core.cache).
     """
-    cells = (
-        base.order_by().values_list("direction__code", "provider__municipality_id", "funding").annotate(n=Count("pk"))
-    )
+    if base is None:
+        cells = FacetCell.objects.filter(programs__gt=0)  # a cell whose programs all went stays, at 0
+        if query.age is not None:
+            cells = cells.filter(age_min__lte=query.age, age_max__gte=query.age)
+        if query.special_needs:
+            cells = cells.filter(special_needs=True)
+        cells = cells.values_list("direction__code", "municipality_id", "funding").annotate(n=Sum("programs"))
+    else:
+        cells = base.order_by().values_list("direction__code", "municipality_id", "funding").annotate(n=Count("pk"))
     facets = Facets()
     for direction, municipality, funding, n in cells:
         d_ok = not query.directions or direction in query.directions
@@ -226,8 +276,8 @@ def search_suggest(prefix: str, *, limit: int = 8) -> list[str]:
                 SELECT DISTINCT ON (lower(p.title)) p.title,
                        (lower(p.title) LIKE lower(%s) || '%%') AS starts,
                        similarity(lower(p.title), lower(%s)) AS score
-                  FROM catalog_program p JOIN catalog_provider v ON v.id = p.provider_id
-                 WHERE p.status = 'CERTIFIED' AND v.status = 'APPROVED'
+                  FROM catalog_program p
+                 WHERE p.listed
                    AND (lower(p.title) LIKE '%%' || lower(%s) || '%%' OR lower(p.title) %% lower(%s))
                  ORDER BY lower(p.title)
             ) t ORDER BY starts DESC, score DESC, title LIMIT %s

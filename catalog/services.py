@@ -13,11 +13,12 @@ def search_vocabulary_refresh() -> int:
         return cursor.fetchone()[0]
 
 
-def program_next_start_refresh() -> int:
-    """Recompute every program's `next_start` (groups end with time; triggers cover only group writes).
+def program_open_groups_refresh() -> int:
+    """Recompute every program's `next_start` and `schedule_mask` from its open groups (groups end with
+    time; the triggers of sql/listing.sql cover only writes).
 
     Run nightly by Celery beat and after bulk loads; returns how many programs changed.
     """
     with connection.cursor() as cursor:
-        cursor.execute("SELECT catalog_program_next_start_refresh()")
+        cursor.execute("SELECT catalog_program_open_groups_refresh()")
         return cursor.fetchone()[0]

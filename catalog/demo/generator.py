@@ -48,7 +48,7 @@ from catalog.demo.providers import (
     ProviderKind,
 )
 from catalog.models import Direction, Group, Municipality, Program, Provider, ScheduleSlot
-from catalog.services import program_next_start_refresh, search_vocabulary_refresh
+from catalog.services import program_open_groups_refresh, search_vocabulary_refresh
 from certificates.models import (
     BillingPolicy,
     Certificate,
@@ -247,7 +247,7 @@ class RegionGenerator:
                 self.phase("certificates (service)", self.issue_certificates)
             self.phase("demo logins", self.make_logins)
             self.phase("search vocabulary", search_vocabulary_refresh)
-            self.phase("program start dates", program_next_start_refresh)
+            self.phase("program open groups (start dates, schedules)", program_open_groups_refresh)
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # back to Django's default for the caller
         if self.scale.bulk_certificates:

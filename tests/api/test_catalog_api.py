@@ -529,11 +529,11 @@ def test_list_queries_do_not_grow_with_results(client, django_assert_num_queries
     for i in range(n):
         prog = program(f"Робототехника {i}", provider=ProviderFactory(), direction=direction("technical"))
         ScheduleSlotFactory(group=open_group(prog))
-    # facets with the count (1) and the page (1)
-    with django_assert_num_queries(2):
+    # facets with the count (1), the page (1), its providers with municipalities (1), directions (1)
+    with django_assert_num_queries(4):
         assert len(search(client)["results"]) == n
     # plus the typo correction of the query words (1)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(5):
         assert len(search(client, q="робототехника", direction="technical", free_seats="true")["results"]) == n
 
 

@@ -1,5 +1,5 @@
-"""Program.next_start, kept by the database (catalog/sql/next_start.sql): statement triggers on
-catalog_group recompute the programs a write touched, catalog_program_next_start_refresh() recomputes
+"""Program.next_start, kept by the database (catalog/sql/listing.sql): statement triggers on
+catalog_group recompute the programs a write touched, catalog_program_open_groups_refresh() recomputes
 every program (groups end with time), and the catalog's start-date sort reads the stored column."""
 
 import datetime
@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from catalog.models import Group, Program
 from catalog.search import CatalogQuery, catalog_search
-from catalog.services import program_next_start_refresh
-from catalog.tasks import program_next_start_refresh_task
+from catalog.services import program_open_groups_refresh
+from catalog.tasks import program_open_groups_refresh_task
 from tests.catalog.factories import GroupFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
@@ -154,16 +154,16 @@ def test_refresh_clears_a_program_whose_only_group_has_ended():
     # trigger off, so only the refresh can notice.
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE refuses pending (deferred) FK checks
-        cursor.execute("ALTER TABLE catalog_group DISABLE TRIGGER catalog_group_next_start_update")
+        cursor.execute("ALTER TABLE catalog_group DISABLE TRIGGER catalog_group_open_groups_update")
     Group.objects.filter(pk=group.pk).update(end_date=days(-1))
     with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE catalog_group ENABLE TRIGGER catalog_group_next_start_update")
+        cursor.execute("ALTER TABLE catalog_group ENABLE TRIGGER catalog_group_open_groups_update")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     assert next_start(program) == days(-100)  # stale until the refresh
 
-    assert program_next_start_refresh() == 1
+    assert program_open_groups_refresh() == 1
     assert next_start(program) is None
-    assert program_next_start_refresh() == 0  # nothing left to change
+    assert program_open_groups_refresh() == 0  # nothing left to change
 
 
 def test_refresh_repairs_any_stale_value():
@@ -171,14 +171,14 @@ def test_refresh_repairs_any_stale_value():
     open_group(with_group, start_date=days(8))
     Program.objects.update(next_start=days(-5))
 
-    assert program_next_start_refresh_task() == 2
+    assert program_open_groups_refresh_task() == 2
     assert (next_start(with_group), next_start(without)) == (days(8), None)
 
 
 def test_the_nightly_task_is_scheduled():
     from django_celery_beat.models import PeriodicTask
 
-    task = PeriodicTask.objects.get(task="catalog.program_next_start_refresh")
+    task = PeriodicTask.objects.get(task="catalog.program_open_groups_refresh")
     assert task.enabled and task.crontab is not None
 
 

@@ -698,28 +698,32 @@ def test_results_carry_provider_and_direction_without_more_queries(django_assert
     for i in range(4):
         program(f"Программа {i}")
     results, _ = catalog_search(CatalogQuery())
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(3):  # the programs, then their providers (with municipalities), directions
         rows = [(p.title, p.provider.short_name, p.provider.municipality.name, p.direction.name) for p in results]
     assert len(rows) == 4
 
 
 @pytest.mark.parametrize(
-    ("params", "eager_queries"),
+    ("params", "eager_queries", "result_queries"),
     [
-        ({}, 1),  # the facets
-        ({"q": "шх", "directions": ("sports",), "age": 8}, 1),  # short words need no correction
-        ({"q": "шахмоты футбл", "directions": ("sports",), "free_seats": True, "weekdays": (0,)}, 2),
+        ({}, 1, 3),  # the facets; 4 results
+        ({"q": "шх", "directions": ("sports",), "age": 8}, 1, 1),  # short words need no correction; none found
+        # both words must match: none found, so no providers or directions to fetch
+        ({"q": "шахмоты футбл", "directions": ("sports",), "free_seats": True, "weekdays": (0,)}, 2, 1),
+        ({"q": "футбл", "directions": ("sports",), "free_seats": True, "weekdays": (0,)}, 2, 3),
     ],
 )
-def test_catalog_search_query_count(django_assert_num_queries, params, eager_queries):
-    """Typo correction (one query for every word) and the facets (one scan), then the results in one query."""
+def test_catalog_search_query_count(django_assert_num_queries, params, eager_queries, result_queries):
+    """Typo correction (one query for all words) and the facets (one scan), then the results: the page of
+    programs, and when there are any, their providers with municipalities and their directions."""
     for i in range(4):
         slot(open_group(program(f"Футбол {i}", direction=DirectionCode.SPORTS)), weekday=0)
     search_vocabulary_refresh()
     with django_assert_num_queries(eager_queries):
         results, _ = catalog_search(CatalogQuery(**params))
-    with django_assert_num_queries(1):
-        [(p.title, p.provider.municipality.name, p.direction.name, p.next_start) for p in results]
+    with django_assert_num_queries(result_queries):
+        rows = [(p.title, p.provider.municipality.name, p.direction.name, p.next_start) for p in results]
+    assert len(rows) == (4 if result_queries == 3 else 0)
 
 
 # Groups and seats left

@@ -67,3 +67,51 @@ def test_language_switch_works_without_a_csrf_token(client):
 
     assert response.status_code == 302
     assert response.cookies[django_settings.LANGUAGE_COOKIE_NAME].value == "en"
+
+
+@pytest.mark.parametrize("path", ["/catalog/", "/api/v1/programs/"])
+def test_parameter_order_does_not_make_another_page(client, path):
+    ProgramFactory(title="Шахматы", age_min=7, age_max=12)
+    first = client.get(f"{path}?q=шахматы&age=8")
+    ProgramFactory(title="Шахматы для малышей", age_min=7, age_max=12)
+
+    reordered = client.get(f"{path}?age=8&q=шахматы")
+
+    assert reordered.content == first.content  # the same cached page
+    assert "для малышей" not in reordered.content.decode()
+
+
+def test_a_crowd_missing_the_same_page_renders_it_once(rf):
+    """Stampede protection: concurrent misses wait for the one request that renders the page."""
+    import threading
+    import time
+
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpResponse
+
+    from core.cache import cache_anonymous_get
+
+    rendered = []
+
+    @cache_anonymous_get
+    def slow_view(request):
+        rendered.append(1)
+        time.sleep(0.3)
+        return HttpResponse("страница")
+
+    responses = []
+
+    def visit():
+        request = rf.get("/catalog/?q=футбол")
+        request.user = AnonymousUser()
+        request.LANGUAGE_CODE = "ru"
+        responses.append(slow_view(request))
+
+    threads = [threading.Thread(target=visit) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(rendered) == 1
+    assert [r.content.decode() for r in responses] == ["страница"] * 6

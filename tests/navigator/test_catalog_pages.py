@@ -707,8 +707,9 @@ def _programs_with_groups(n: int) -> None:
         created.save()
 
 
-# municipalities for the select, the vocabulary lookup for `q`, facets, one page of programs
-RESULTS_QUERIES = 4
+# municipalities for the select, the vocabulary lookup for `q`, facets, one page of programs, its
+# providers with their municipalities, its directions
+RESULTS_QUERIES = 6
 
 
 @pytest.mark.parametrize("n", [3, 20])

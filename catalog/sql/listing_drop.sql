@@ -1,0 +1,21 @@
+-- Reverse of listing.sql: drop what it created (the migration then runs next_start.sql again).
+DROP TRIGGER IF EXISTS catalog_program_facetcells_delete ON catalog_program;
+DROP TRIGGER IF EXISTS catalog_program_facetcells_update ON catalog_program;
+DROP TRIGGER IF EXISTS catalog_program_facetcells_insert ON catalog_program;
+DROP FUNCTION IF EXISTS catalog_program_facetcells();
+DROP FUNCTION IF EXISTS catalog_facetcells_rebuild();
+DROP TRIGGER IF EXISTS catalog_provider_listing ON catalog_provider;
+DROP FUNCTION IF EXISTS catalog_provider_listing();
+DROP TRIGGER IF EXISTS catalog_program_listing ON catalog_program;
+DROP FUNCTION IF EXISTS catalog_program_listing();
+DROP TRIGGER IF EXISTS catalog_scheduleslot_open_groups_delete ON catalog_scheduleslot;
+DROP TRIGGER IF EXISTS catalog_scheduleslot_open_groups_update ON catalog_scheduleslot;
+DROP TRIGGER IF EXISTS catalog_scheduleslot_open_groups_insert ON catalog_scheduleslot;
+DROP FUNCTION IF EXISTS catalog_scheduleslot_open_groups();
+DROP TRIGGER IF EXISTS catalog_group_open_groups_delete ON catalog_group;
+DROP TRIGGER IF EXISTS catalog_group_open_groups_update ON catalog_group;
+DROP TRIGGER IF EXISTS catalog_group_open_groups_insert ON catalog_group;
+DROP FUNCTION IF EXISTS catalog_group_open_groups();
+DROP FUNCTION IF EXISTS catalog_program_open_groups_refresh();
+DROP FUNCTION IF EXISTS catalog_program_open_groups_update(bigint[]);
+DROP FUNCTION IF EXISTS catalog_schedule_bit(integer, time);
