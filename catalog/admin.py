@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from catalog.models import Direction, Group, Municipality, Program, ProgramReview, Provider, ScheduleSlot, SearchWord
+from catalog.models import (
+    Direction,
+    FacetCell,
+    Group,
+    Municipality,
+    Program,
+    ProgramReview,
+    Provider,
+    ScheduleSlot,
+    SearchWord,
+)
 
 
 @admin.register(Municipality)
@@ -84,4 +94,22 @@ class SearchWordAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FacetCell)
+class FacetCellAdmin(admin.ModelAdmin):
+    """The catalog's filter counts, kept by database triggers (catalog/sql/listing.sql); read-only."""
+
+    list_display = ["direction", "municipality", "funding", "special_needs", "age_min", "age_max", "programs"]
+    list_filter = ["direction", "municipality", "funding"]
+    list_select_related = ["direction", "municipality"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -253,3 +253,17 @@ def test_free_seats_with_a_schedule_filter_need_one_group_with_both():
     assert found(weekdays=(5,), time_of_day="morning")
     assert not found(weekdays=(5,), time_of_day="afternoon")
     assert found(time_of_day="morning") and not found(time_of_day="evening")
+
+
+def test_the_cells_are_read_only_in_the_admin(client):
+    from django.urls import reverse
+
+    from tests.accounts.factories import UserFactory
+
+    ProgramFactory()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    cell = FacetCell.objects.get()
+    assert client.get(reverse("admin:catalog_facetcell_changelist")).status_code == 200
+    assert client.get(reverse("admin:catalog_facetcell_change", args=[cell.pk])).status_code == 200
+    assert client.post(reverse("admin:catalog_facetcell_change", args=[cell.pk]), {"programs": 99}).status_code == 403
+    assert FacetCell.objects.get().programs == 1
