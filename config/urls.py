@@ -19,11 +19,17 @@ urlpatterns = [
     # switches the visitor's interface language.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("admin/", admin.site.urls),
-    path("social/", include("social_django.urls", namespace="social")),
+    # Gosuslugi sign-in. Its own views rather than social_django's generic URLs: the callback must
+    # never tie a Gosuslugi profile to whoever is signed in, and failures get a Russian page.
+    path("esia/", include("esia.urls")),
     path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+if settings.ESIA_STANDIN_ENABLED:
+    # Development and tests only: ESIA's endpoints served by the local stand-in.
+    urlpatterns.append(path("esia-standin/", include("esia_standin.urls")))
 
 admin.site.site_header = f"Навигатор дополнительного образования — {settings.PORTAL_REGION_NAME}"
 admin.site.site_title = "Навигатор"

@@ -1,8 +1,11 @@
-"""Parent-facing pages: the catalog, program and provider pages, favourites."""
+"""Parent-facing pages: the catalog, program and provider pages, favourites, the personal account."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from navigator.views import catalog
+from navigator.views import cabinet, catalog
+
+# A certificate number is ten digits; anything else is simply not found.
+CERTIFICATE = r"(?P<number>[0-9]{10})"
 
 urlpatterns = [
     path("catalog/", catalog.catalog, name="catalog"),
@@ -11,4 +14,24 @@ urlpatterns = [
     path("catalog/programs/<int:pk>/favourite/", catalog.favourite, name="favourite"),
     path("catalog/providers/<int:pk>/", catalog.provider_detail, name="provider"),
     path("favourites/", catalog.favourites, name="favourites"),
+    # The parent's personal account
+    path("cabinet/", cabinet.overview, name="cabinet"),
+    path("cabinet/children/", cabinet.children, name="cabinet-children"),
+    path("cabinet/children/add/", cabinet.child_add_view, name="cabinet-child-add"),
+    path("cabinet/children/<int:pk>/", cabinet.child_detail, name="cabinet-child"),
+    path("cabinet/children/<int:pk>/certificate/", cabinet.certificate_request, name="cabinet-certificate-request"),
+    path("cabinet/certificates/", cabinet.certificates, name="cabinet-certificates"),
+    re_path(rf"^cabinet/certificates/{CERTIFICATE}/$", cabinet.certificate_detail, name="cabinet-certificate"),
+    re_path(
+        rf"^cabinet/certificates/{CERTIFICATE}/statement/$",
+        cabinet.statement,
+        name="cabinet-statement",
+    ),
+    path("cabinet/enrollments/", cabinet.enrollments, name="cabinet-enrollments"),
+    path("cabinet/enrollments/<int:pk>/", cabinet.enrollment_detail, name="cabinet-enrollment"),
+    path("cabinet/enrollments/<int:pk>/cancel/", cabinet.enrollment_cancel_view, name="cabinet-enrollment-cancel"),
+    path("cabinet/notifications/", cabinet.notifications, name="cabinet-notifications"),
+    path("cabinet/notifications/read/", cabinet.notifications_read_all, name="cabinet-notifications-read"),
+    path("cabinet/notifications/<int:pk>/read/", cabinet.notification_read, name="cabinet-notification-read"),
+    path("cabinet/profile/", cabinet.profile, name="cabinet-profile"),
 ]

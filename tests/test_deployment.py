@@ -18,6 +18,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "navigator.example.ru",
     "DATABASE_URL": "postgres://navigator:secret@db.example.ru:5432/navigator",
     "REDIS_URL": "redis://redis.example.ru:6379/0",
+    "ESIA_TOKEN_CERTIFICATE_PATH": "/run/secrets/esia-token.pem",
 }
 
 
@@ -35,7 +36,9 @@ def test_production_settings_pass_check_deploy_without_warnings():
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize("variable", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS"])
+@pytest.mark.parametrize(
+    "variable", ["SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "ESIA_TOKEN_CERTIFICATE_PATH"]
+)
 def test_production_refuses_to_start_without(variable):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != variable}
 
@@ -43,6 +46,21 @@ def test_production_refuses_to_start_without(variable):
 
     assert result.returncode != 0
     assert f"Set the {variable} environment variable" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("ESIA_SIGNER", "esia.signers.DevelopmentSigner", "ESIA_SIGNER=esia.signers.DevelopmentSigner is for development"),
+        ("ESIA_STANDIN_ENABLED", "true", "the local Gosuslugi stand-in is for development and tests only"),
+    ],
+)
+def test_production_refuses_the_gosuslugi_development_signer_and_stand_in(variable, value, message):
+    result = _manage(["check"], {**PRODUCTION_ENV, variable: value})
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
 
 
 def test_production_never_starts_embedded_servers():

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "social_django",
+    "axes",
     # Front-end assets shipped inside pip packages and served as local static files (no CDN):
     # Bootstrap 5 (js_lib_bootstrap5/static/js-lib-bootstrap5/) and htmx (django_htmx/static/django_htmx/).
     "js_lib_bootstrap5",
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "certificates",
     "navigator",
     "billing",
+    "esia",
 ]
 
 MIDDLEWARE = [
@@ -53,6 +55,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: turns a locked-out password login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -92,7 +96,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username + address before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    # Passwords: provider staff, municipal staff, regional operators. Parents have no usable
+    # password (accounts created from Gosuslugi get an unusable one).
     "django.contrib.auth.backends.ModelBackend",
+    # Parents: Gosuslugi (ESIA).
+    "esia.backends.EsiaOAuth2",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -172,19 +182,68 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# --- Gosuslugi (ESIA) login through python-social-auth; the backend itself comes later ---------
-SOCIAL_AUTH_URL_NAMESPACE = "social"
+# --- Password login lockout (django-axes) -------------------------------------------------------
+# Five wrong passwords for one username from one address lock that pair out for half an hour.
+# Locking the username alone would let anyone lock staff out on purpose.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# --- Gosuslugi (ESIA) sign-in for parents: esia/ (backend, signers, pipeline) ------------------
+# Production values; development and tests switch to the local stand-in (dev.py).
+ESIA_HOST = env.str("ESIA_HOST", default="https://esia.gosuslugi.ru")
+# `iss` of ESIA's tokens (ESIA writes it with http:// even on its https hosts).
+ESIA_ISSUER = env.str("ESIA_ISSUER", default="http://esia.gosuslugi.ru/")
+# The system's mnemonic registered at ESIA's technology portal.
+ESIA_CLIENT_ID = env.str("ESIA_CLIENT_ID", default="")
+ESIA_SCOPE = env.str(
+    "ESIA_SCOPE",
+    default="openid fullname birthdate gender snils email mobile kid_fullname kid_birthdate kid_gender kid_snils",
+)
+# esia.signers.OpenSSLGostSigner (OpenSSL + libengine-gost-openssl) or esia.signers.CryptoProSigner.
+ESIA_SIGNER = env.str("ESIA_SIGNER", default="esia.signers.OpenSSLGostSigner")
+ESIA_PRIVATE_KEY_PATH = env.str("ESIA_PRIVATE_KEY_PATH", default="")
+ESIA_CERTIFICATE_PATH = env.str("ESIA_CERTIFICATE_PATH", default="")
+# Given, it replaces the hash computed from ESIA_CERTIFICATE_PATH (CryptoPro keeps the certificate).
+ESIA_CLIENT_CERTIFICATE_HASH = env.str("ESIA_CLIENT_CERTIFICATE_HASH", default="")
+ESIA_OPENSSL = env.str("ESIA_OPENSSL", default="openssl")
+ESIA_OPENSSL_ENGINE = env.str("ESIA_OPENSSL_ENGINE", default="gost")
+ESIA_SIGNATURE_FORMAT = env.str("ESIA_SIGNATURE_FORMAT", default="raw")
+ESIA_CRYPTOPRO_COMMAND = env.str(
+    "ESIA_CRYPTOPRO_COMMAND",
+    default="/opt/cprocsp/bin/amd64/csptest -keys -sign GOST12_256 -cont {container} -keytype exchange "
+    "-in {input} -out {output}",
+)
+ESIA_CRYPTOPRO_CONTAINER = env.str("ESIA_CRYPTOPRO_CONTAINER", default="")
+ESIA_CRYPTOPRO_REVERSE = env.bool("ESIA_CRYPTOPRO_REVERSE", default=True)
+# ESIA's certificate: id_token signatures are verified with it (esia/tokens.py).
+ESIA_TOKEN_CERTIFICATE_PATH = env.str("ESIA_TOKEN_CERTIFICATE_PATH", default="")
+# Development and tests only: the HS256 key of the local stand-in's tokens. Refused in production.
+ESIA_TOKEN_HMAC_KEY = ""
+ESIA_DEVELOPMENT_SECRET = ""
+ESIA_STANDIN_ENABLED = False
+ESIA_TIMEOUT_SECONDS = env.float("ESIA_TIMEOUT_SECONDS", default=10)
+ESIA_CLOCK_SKEW_SECONDS = 60
+
 SOCIAL_AUTH_JSONFIELD_ENABLED = True
+# After Gosuslugi the parent lands in the personal account (a literal path: social-auth does not
+# resolve URL names).
+SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/cabinet/"
 SOCIAL_AUTH_PIPELINE = (
     "social_core.pipeline.social_auth.social_details",
     "social_core.pipeline.social_auth.social_uid",
     "social_core.pipeline.social_auth.auth_allowed",
     "social_core.pipeline.social_auth.social_user",
-    "social_core.pipeline.user.get_username",
-    "social_core.pipeline.user.create_user",
+    # Gosuslugi replaces social-auth's get_username / create_user / user_details: a parent is found
+    # by oid or СНИЛС, asked once where the children live, then created or updated as a PARENT.
+    "esia.pipeline.find_parent",
+    "esia.pipeline.choose_municipality",
+    "esia.pipeline.save_parent",
     "social_core.pipeline.social_auth.associate_user",
     "social_core.pipeline.social_auth.load_extra_data",
-    "social_core.pipeline.user.user_details",
+    "esia.pipeline.import_children",
 )
 
 # --- The portal ----------------------------------------------------------------------------------

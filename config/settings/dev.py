@@ -16,3 +16,17 @@ SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
+
+# --- Gosuslugi: the local ESIA stand-in (esia_standin/) instead of ESIA -------------------------
+# "Войти через Госуслуги" goes through a real redirect to the stand-in's person picker and back;
+# the backend really calls the stand-in's token and REST endpoints over HTTP.
+ESIA_STANDIN_ENABLED = env.bool("ESIA_STANDIN_ENABLED", default=True)
+if ESIA_STANDIN_ENABLED:
+    INSTALLED_APPS = [*INSTALLED_APPS, "esia_standin"]  # noqa: F405
+    # Empty: the stand-in on this very portal, at whatever address the browser used.
+    ESIA_HOST = env.str("ESIA_HOST", default="")
+    ESIA_ISSUER = ESIA_STANDIN_ISSUER = "http://esia-standin.localhost/"
+    ESIA_CLIENT_ID = env.str("ESIA_CLIENT_ID", default="NAVIGATOR-DEV")
+    ESIA_SIGNER = env.str("ESIA_SIGNER", default="esia.signers.DevelopmentSigner")
+    ESIA_DEVELOPMENT_SECRET = "dev-only-esia-client-secret-key-not-for-production"  # the stand-in checks client_secret with it
+    ESIA_TOKEN_HMAC_KEY = "dev-only-esia-standin-token-key-not-for-production"  # the stand-in signs its JWTs with it

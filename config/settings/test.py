@@ -12,3 +12,7 @@ DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="t
 
 # Each test process has its own cache, emptied before every test (tests/conftest.py).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# django-axes refuses authenticate() calls without a request, which Django's test Client.login()
+# makes; the lockout tests switch it on for themselves (tests/esia/test_password_login.py).
+AXES_ENABLED = False

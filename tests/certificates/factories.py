@@ -180,3 +180,16 @@ def account_for(certificate: Certificate, day: datetime.date) -> CertificateAcco
     if account is None:
         account = funded_account(period.nominal, certificate=certificate, period=period)
     return account
+
+
+def certificate_with_money(parent=None, *, nominal: Decimal | None = None, on: datetime.date | None = None, **child):
+    """A child of `parent` (a new parent by default) with a funded certificate whose account for the
+    period containing `on` (today by default) is credited with the period's nominal (or `nominal`)."""
+    from django.utils import timezone
+
+    on = on or timezone.localdate()
+    kwargs = {"parents": [parent]} if parent is not None else {}
+    certificate = CertificateFactory(child=ChildFactory(**kwargs, **child))
+    period_for(certificate.municipality, on, **({"nominal": nominal} if nominal is not None else {}))
+    account_for(certificate, on)
+    return certificate

@@ -1,0 +1,205 @@
+"""Reads of children, certificates and the ledger as a parent sees them (selectors: reads; see services
+for writes).
+
+Every selector here is scoped to one parent: a child, certificate or ledger entry of another family is
+simply not in the result, so a view that looks an object up through these answers 404 for it, never
+403 (which would confirm that the object exists).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from certificates.models import Certificate, CertificateAccount, Child, LedgerEntry
+
+
+def _accounts_newest_first(lookup: str = "accounts") -> Prefetch:
+    return Prefetch(
+        lookup,
+        queryset=CertificateAccount.objects.select_related("period").order_by("-period__start_date", "-pk"),
+        to_attr="period_accounts",
+    )
+
+
+def _with_current_account(certificate: Certificate, on: date) -> Certificate:
+    """Sets `certificate.current_account`: the account of the period containing `on`, or None.
+    Expects `period_accounts` prefetched by _accounts_newest_first()."""
+    certificate.current_account = next(
+        (a for a in certificate.period_accounts if a.period.start_date <= on <= a.period.end_date), None
+    )
+    return certificate
+
+
+def child_certificate(child: Child) -> Certificate | None:
+    """The child's certificate or None (the reverse one-to-one raises rather than answering None)."""
+    try:
+        return child.certificate
+    except ObjectDoesNotExist:
+        return None
+
+
+def parent_children(*, parent) -> QuerySet[Child]:
+    """The parent's children, alphabetically, with their municipality and certificate (if any)."""
+    return (
+        Child.objects.filter(parents=parent)
+        .select_related("municipality", "certificate")
+        .order_by("last_name", "first_name", "middle_name", "pk")
+    )
+
+
+def parent_children_with_accounts(*, parent, on: date | None = None) -> list[Child]:
+    """The parent's children; each certificate carries `period_accounts` (newest period first) and
+    `current_account` (the period containing `on`, today by default). Two queries whatever the count."""
+    on = on or timezone.localdate()
+    children = list(parent_children(parent=parent).prefetch_related(_accounts_newest_first("certificate__accounts")))
+    for child in children:
+        certificate = child_certificate(child)
+        if certificate is not None:
+            _with_current_account(certificate, on)
+    return children
+
+
+def parent_child(*, parent, child_id: int, on: date | None = None) -> Child | None:
+    """One of the parent's children with the certificate's accounts (as above); None when the id is
+    not one of theirs, whether or not it exists."""
+    on = on or timezone.localdate()
+    child = (
+        parent_children(parent=parent)
+        .prefetch_related(_accounts_newest_first("certificate__accounts"))
+        .filter(pk=child_id)
+        .first()
+    )
+    if child is not None and (certificate := child_certificate(child)) is not None:
+        _with_current_account(certificate, on)
+    return child
+
+
+def parent_certificates(*, parent) -> QuerySet[Certificate]:
+    """Certificates of the parent's children, by child name, with the child and municipality; each
+    carries `period_accounts` (newest period first) once evaluated, one more query for all of them.
+    Pass the result through with_current_account() for `current_account`."""
+    return (
+        Certificate.objects.filter(child__parents=parent)
+        .select_related("child", "municipality")
+        .prefetch_related(_accounts_newest_first())
+        .order_by("child__last_name", "child__first_name", "number")
+    )
+
+
+def with_current_account(certificates: Iterable[Certificate], *, on: date | None = None) -> list[Certificate]:
+    """The certificates (with `period_accounts`), each given `current_account`: the account of the
+    period containing `on` (today by default), or None."""
+    on = on or timezone.localdate()
+    return [_with_current_account(c, on) for c in certificates]
+
+
+def parent_certificates_with_accounts(*, parent, on: date | None = None) -> list[Certificate]:
+    """All the parent's certificates with `period_accounts` and `current_account`: two queries."""
+    return with_current_account(parent_certificates(parent=parent), on=on)
+
+
+def parent_certificate(*, parent, number: str, on: date | None = None) -> Certificate | None:
+    """One certificate of the parent's children by number, with its accounts; None when the number is
+    not one of theirs, whether or not it exists."""
+    found = parent_certificates(parent=parent).filter(number=number).first()
+    return None if found is None else with_current_account([found], on=on)[0]
+
+
+# --- The statement (выписка) ---------------------------------------------------------------------
+
+
+def certificate_statement(*, certificate: Certificate) -> QuerySet[LedgerEntry]:
+    """Every ledger entry of the certificate, newest first, with what a statement line shows: the
+    period, the program (through the enrollment) and the lesson or month paid for (through the charge,
+    or the reversed charge for a refund). One query per page."""
+    return (
+        LedgerEntry.objects.filter(account__certificate=certificate)
+        .select_related("account__period", "enrollment__group__program", "charge", "reversal__charge")
+        .order_by("-created_at", "-pk")
+    )
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    """One ledger entry as the parent reads it.
+
+    `amount` is signed from the certificate's side: the nominal credited (+), money set aside for a
+    contract (−) or given back from the reserve (+), a lesson paid (−), a payment refunded (+).
+    `service_date` is the lesson date (`service_kind` LESSON) or the first day of the month paid for
+    (MONTH); both are None for entries not tied to a charge.
+    """
+
+    id: int
+    created_at: datetime
+    kind: str
+    kind_label: str
+    amount: Decimal
+    nominal_delta: Decimal
+    reserved_delta: Decimal
+    spent_delta: Decimal
+    period_id: int
+    period_name: str
+    program_id: int | None
+    program_title: str
+    group_name: str
+    service_kind: str | None
+    service_date: date | None
+    description: str
+
+
+_SIGNED_AMOUNT = {
+    LedgerEntry.Kind.OPEN: lambda e: e.nominal_delta,
+    LedgerEntry.Kind.RESERVE: lambda e: -e.reserved_delta,
+    LedgerEntry.Kind.RELEASE: lambda e: -e.reserved_delta,
+    LedgerEntry.Kind.DEBIT: lambda e: -e.spent_delta,
+    LedgerEntry.Kind.REFUND: lambda e: -e.spent_delta,
+}
+
+
+def _paid_charge(entry: LedgerEntry):
+    for path in (("charge",), ("reversal", "charge")):
+        obj = entry
+        try:
+            for name in path:
+                obj = getattr(obj, name)
+        except ObjectDoesNotExist:
+            continue
+        return obj
+    return None
+
+
+def statement_lines(entries: Iterable[LedgerEntry]) -> list[StatementLine]:
+    """Statement lines for entries fetched by certificate_statement() (no further queries)."""
+    kind_labels = dict(LedgerEntry.Kind.choices)
+    lines = []
+    for entry in entries:
+        charge = _paid_charge(entry)
+        program = entry.enrollment.group.program if entry.enrollment_id else None
+        lines.append(
+            StatementLine(
+                id=entry.pk,
+                created_at=entry.created_at,
+                kind=entry.kind,
+                kind_label=str(kind_labels.get(entry.kind, entry.kind)),
+                amount=_SIGNED_AMOUNT[entry.kind](entry),
+                nominal_delta=entry.nominal_delta,
+                reserved_delta=entry.reserved_delta,
+                spent_delta=entry.spent_delta,
+                period_id=entry.account.period_id,
+                period_name=entry.account.period.name,
+                program_id=program.pk if program else None,
+                program_title=program.title if program else "",
+                group_name=entry.enrollment.group.name if program else "",
+                service_kind=charge.kind if charge else None,
+                service_date=charge.service_date if charge else None,
+                description=entry.description,
+            )
+        )
+    return lines

@@ -1,0 +1,170 @@
+"""Signing a parent in from their Gosuslugi profile: find or create the account, import the children.
+
+Rules
+- A parent is found by their ESIA oid; failing that by СНИЛС, when the account with that СНИЛС is
+  a parent not yet tied to another Gosuslugi profile (parents registered by hand or loaded from a
+  municipal registry). Any other holder of the СНИЛС or oid is a conflict for an operator to sort
+  out: nothing is merged silently.
+- Children are matched by СНИЛС, so a child shared by two parents, or signed in twice, is one row;
+  names, birth date and sex follow the Gosuslugi profile. Links are only ever added: a child the
+  parent added by hand stays.
+- A child without a (valid) СНИЛС cannot be matched and is not imported; so are adults (certificates
+  end at 18). The parent is told, and can add a child by hand.
+- A new child needs a municipality of residence: that of the family's children already known to
+  the portal, else the one the parent picks once at sign-in. An existing child keeps theirs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from accounts.models import Role, User
+from certificates.models import Child
+from core.dates import age_on
+from esia.protocol import EsiaKid, EsiaPerson
+
+ADULT_AGE = 18
+# The child_birth_date_plausible constraint of certificates.Child.
+EARLIEST_BIRTH_DATE = date(1990, 1, 1)
+
+
+class ParentConflict(Exception):
+    """The oid or СНИЛС from Gosuslugi already belongs to an account that is not this parent's."""
+
+
+def find_parent(*, oid: str, snils: str) -> User | None:
+    """The parent account for this Gosuslugi profile, or None when there is none yet."""
+    user = User.objects.filter(esia_oid=oid).first()
+    if user is None and snils:
+        user = User.objects.filter(snils=snils).first()
+        if user is not None and (user.role != Role.PARENT or user.esia_oid):
+            raise ParentConflict("snils")
+    if user is None:
+        return None
+    if user.role != Role.PARENT:
+        raise ParentConflict("role")
+    if snils and User.objects.filter(snils=snils).exclude(pk=user.pk).exists():
+        raise ParentConflict("snils")
+    return user
+
+
+def importable(kid: EsiaKid, today=None) -> bool:
+    today = today or timezone.localdate()
+    return bool(
+        kid.snils
+        and kid.last_name
+        and kid.first_name
+        and kid.birth_date
+        and EARLIEST_BIRTH_DATE <= kid.birth_date <= today
+        and age_on(kid.birth_date, today) < ADULT_AGE
+    )
+
+
+def known_municipality_id(user: User | None, person: EsiaPerson) -> int | None:
+    """Where the family's children already live, as far as the portal knows (the most common)."""
+    snils = [k.snils for k in person.kids if k.snils]
+    condition = Q(snils__in=snils)
+    if user is not None and user.pk:
+        condition |= Q(parents=user)
+    row = (
+        Child.objects.filter(condition)
+        .values("municipality_id")
+        .annotate(n=Count("id", distinct=True))
+        .order_by("-n", "municipality_id")
+        .first()
+    )
+    return row["municipality_id"] if row else None
+
+
+def new_children(person: EsiaPerson) -> list[EsiaKid]:
+    kids = [k for k in person.kids if importable(k)]
+    known = set(Child.objects.filter(snils__in=[k.snils for k in kids]).values_list("snils", flat=True))
+    return [k for k in kids if k.snils not in known]
+
+
+def needs_municipality(user: User | None, person: EsiaPerson) -> bool:
+    """True when new children would be created and the portal cannot tell where they live."""
+    return bool(new_children(person)) and known_municipality_id(user, person) is None
+
+
+def _username(oid: str) -> str:
+    username = f"esia-{oid}"
+    if User.objects.filter(username=username).exists():
+        username = f"{username}-{uuid.uuid4().hex[:6]}"
+    return username
+
+
+@transaction.atomic
+def save_parent(person: EsiaPerson, user: User | None = None) -> tuple[User, bool]:
+    """Create the parent or bring their account up to date with the Gosuslugi profile."""
+    created = user is None
+    if created:
+        user = User(username=_username(person.oid), role=Role.PARENT)
+        # Parents sign in through Gosuslugi only; no password works for this account.
+        user.set_unusable_password()
+    user.esia_oid = person.oid
+    user.last_name = person.last_name or user.last_name
+    user.first_name = person.first_name or user.first_name
+    user.middle_name = person.middle_name
+    if person.snils:
+        user.snils = person.snils
+    if person.email:
+        user.email = person.email
+    if person.phone:
+        user.phone = person.phone
+    user.save()
+    return user, created
+
+
+@dataclass
+class ImportReport:
+    created: list[Child] = field(default_factory=list)
+    updated: list[Child] = field(default_factory=list)
+    linked: list[Child] = field(default_factory=list)
+    skipped: list[EsiaKid] = field(default_factory=list)
+
+
+@transaction.atomic
+def import_children(parent: User, person: EsiaPerson, municipality_id: int | None) -> ImportReport:
+    """Create or update the parent's children from the profile and link them to the parent."""
+    report = ImportReport()
+    municipality_id = municipality_id or known_municipality_id(parent, person)
+    for kid in person.kids:
+        if not importable(kid):
+            report.skipped.append(kid)
+            continue
+        values = {
+            "last_name": kid.last_name,
+            "first_name": kid.first_name,
+            "middle_name": kid.middle_name,
+            "birth_date": kid.birth_date,
+            "sex": kid.sex,
+        }
+        child = Child.objects.select_for_update().filter(snils=kid.snils).first()
+        if child is None:
+            if municipality_id is None:
+                report.skipped.append(kid)
+                continue
+            # get_or_create: a second parent of the same child may be signing in at this moment.
+            child, created = Child.objects.get_or_create(
+                snils=kid.snils, defaults={**values, "municipality_id": municipality_id}
+            )
+            if created:
+                report.created.append(child)
+        changed = [name for name, value in values.items() if getattr(child, name) != value]
+        if changed:
+            for name in changed:
+                setattr(child, name, values[name])
+            child.save(update_fields=changed)
+            report.updated.append(child)
+        if not child.parents.filter(pk=parent.pk).exists():
+            child.parents.add(parent)
+            if child not in report.created:
+                report.linked.append(child)
+    return report

@@ -1,0 +1,100 @@
+"""Forms of the parent's personal account. They parse and show errors; the rules live in the services
+(certificates.services.child_add, navigator.services.parent_contacts_update)."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Municipality
+from certificates.models import Child
+from core.validators import normalize_snils, validate_snils
+
+
+class _PortalFormMixin:
+    """Bootstrap classes and accessible error wiring on every widget."""
+
+    def _style(self):
+        for name, field in self.fields.items():
+            widget = field.widget
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            if isinstance(widget, forms.RadioSelect):
+                css = "form-check-input"
+            widget.attrs.setdefault("class", css)
+            if self.is_bound and name in self.errors:
+                widget.attrs["aria-invalid"] = "true"
+                widget.attrs["aria-describedby"] = f"id_{name}_errors"
+
+    def full_clean(self):
+        super().full_clean()
+        self._style()
+
+
+class ChildAddForm(_PortalFormMixin, forms.Form):
+    last_name = forms.CharField(label=_("Фамилия"), max_length=150, widget=forms.TextInput({"autocomplete": "off"}))
+    first_name = forms.CharField(label=_("Имя"), max_length=150, widget=forms.TextInput({"autocomplete": "off"}))
+    middle_name = forms.CharField(
+        label=_("Отчество"),
+        max_length=150,
+        required=False,
+        help_text=_("Если есть."),
+        widget=forms.TextInput({"autocomplete": "off"}),
+    )
+    birth_date = forms.DateField(
+        label=_("Дата рождения"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+        input_formats=["%Y-%m-%d", "%d.%m.%Y"],
+    )
+    sex = forms.ChoiceField(label=_("Пол"), choices=Child.Sex.choices, widget=forms.RadioSelect)
+    snils = forms.CharField(
+        label=_("СНИЛС ребёнка"),
+        max_length=20,
+        help_text=_("11 цифр, например 123-456-789 64. Он указан на карточке СНИЛС или в Госуслугах."),
+        widget=forms.TextInput({"inputmode": "numeric", "autocomplete": "off", "placeholder": "123-456-789 64"}),
+    )
+    municipality = forms.ModelChoiceField(
+        label=_("Муниципалитет проживания"),
+        queryset=Municipality.objects.order_by("name"),
+        empty_label=_("Выберите муниципалитет"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+    def clean_snils(self) -> str:
+        snils = normalize_snils(self.cleaned_data["snils"])
+        validate_snils(snils)
+        return snils
+
+
+_PHONE = re.compile(r"\+?[0-9 ()\-]{10,20}")
+
+
+class ContactsForm(_PortalFormMixin, forms.Form):
+    email = forms.EmailField(
+        label=_("Электронная почта"),
+        required=False,
+        help_text=_("На неё приходят уведомления о заявках и списаниях."),
+        widget=forms.EmailInput({"autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label=_("Телефон"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput({"type": "tel", "autocomplete": "tel", "placeholder": "+7 900 000-00-00"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._style()
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"].strip()
+        digits = re.sub(r"[^0-9]", "", phone)
+        if phone and (not _PHONE.fullmatch(phone) or not 10 <= len(digits) <= 15):
+            raise ValidationError(_("Введите номер телефона: от 10 до 15 цифр, например +7 900 000-00-00."))
+        return phone

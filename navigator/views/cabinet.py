@@ -1,0 +1,339 @@
+"""The parent's personal account (личный кабинет): children, certificates and their statements,
+enrollments, notices and the profile.
+
+Only parents come in: anonymous visitors go to the login page, other roles get 403. Every object is
+looked up through a selector scoped to the signed-in parent, so another family's child, certificate,
+statement or enrollment answers 404, exactly as one that does not exist. Views read the request and
+choose a template; reads are in certificates.selectors and navigator.selectors, writes in the services.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import Role
+from certificates.selectors import (
+    certificate_statement,
+    child_certificate,
+    parent_certificate,
+    parent_certificates_with_accounts,
+    parent_child,
+    parent_children_with_accounts,
+    statement_lines,
+)
+from certificates.services import certificate_issue, child_add
+from core.validators import format_snils, mask_snils
+from navigator.forms import ChildAddForm, ContactsForm
+from navigator.selectors import (
+    enrollment_history,
+    parent_enrollment,
+    parent_enrollments,
+    parent_live_enrollment_count,
+    unread_notification_count,
+    user_notifications,
+)
+from navigator.services import (
+    EnrollmentNotFound,
+    TransitionNotAllowed,
+    enrollment_cancel,
+    enrollment_parent_actions,
+    notification_mark_read,
+    notifications_mark_all_read,
+    parent_contacts_update,
+)
+
+PAGE_SIZE = 20
+
+
+def parent_required(view: Callable) -> Callable:
+    """Anonymous → the login page; a signed-in user who is not a parent → 403. Never cached: the
+    pages are personal."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if request.user.role != Role.PARENT:
+            raise PermissionDenied(_("Личный кабинет доступен только родителям."))
+        return view(request, *args, **kwargs)
+
+    return never_cache(wrapped)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of a list. `page` is None when the requested page is past the end (the page says so
+    and offers the first page, as the catalog does)."""
+
+    paginator: Paginator
+    page: Page | None
+    items: list
+
+
+def _paginate(request: HttpRequest, rows: QuerySet) -> Listing:
+    paginator = Paginator(rows, PAGE_SIZE)
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except PageNotAnInteger:
+        page = paginator.page(1)
+    except EmptyPage:
+        return Listing(paginator=paginator, page=None, items=[])
+    return Listing(paginator=paginator, page=page, items=list(page.object_list))
+
+
+def _render(request: HttpRequest, template: str, section: str, context: dict | None = None) -> HttpResponse:
+    """A cabinet page: the section for the cabinet menu and the unread notices for its badge."""
+    context = {
+        "cabinet_section": section,
+        "unread_count": unread_notification_count(user=request.user),
+        **(context or {}),
+    }
+    return render(request, f"navigator/cabinet/{template}", context)
+
+
+def _with_actions(enrollments: list) -> list:
+    for enrollment in enrollments:
+        enrollment.parent_actions = enrollment_parent_actions(enrollment)
+    return enrollments
+
+
+# --- Overview, children ----------------------------------------------------------------------------
+
+
+@parent_required
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    return _render(
+        request,
+        "overview.html",
+        "overview",
+        {
+            "children": parent_children_with_accounts(parent=request.user),
+            "live_enrollments": parent_live_enrollment_count(parent=request.user),
+        },
+    )
+
+
+@parent_required
+@require_GET
+def children(request: HttpRequest) -> HttpResponse:
+    return _render(
+        request,
+        "children.html",
+        "children",
+        {"children": parent_children_with_accounts(parent=request.user)},
+    )
+
+
+def _own_child(request: HttpRequest, pk: int):
+    child = parent_child(parent=request.user, child_id=pk)
+    if child is None:
+        raise Http404
+    return child
+
+
+@parent_required
+@require_GET
+def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    child = _own_child(request, pk)
+    enrollments = _with_actions(list(parent_enrollments(parent=request.user, child_id=child.pk)[:PAGE_SIZE]))
+    return _render(
+        request,
+        "child.html",
+        "children",
+        {
+            "child": child,
+            "certificate": child_certificate(child),
+            # The full number only here, to the child's own parent.
+            "snils_full": format_snils(child.snils),
+            "enrollments": enrollments,
+        },
+    )
+
+
+@parent_required
+@require_http_methods(["GET", "POST"])
+def child_add_view(request: HttpRequest) -> HttpResponse:
+    form = ChildAddForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            child = child_add(parent=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Ребёнок добавлен: %(name)s.") % {"name": child.full_name})
+            return redirect("cabinet-child", pk=child.pk)
+    return _render(request, "child_add.html", "children", {"form": form})
+
+
+@parent_required
+@require_POST
+def certificate_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """Issue the child's certificate on request (idempotent: the one it has is kept)."""
+    child = _own_child(request, pk)
+    had_one = child_certificate(child) is not None
+    certificate = certificate_issue(child=child)
+    if had_one:
+        messages.info(request, _("У ребёнка уже есть сертификат № %(number)s.") % {"number": certificate.number})
+    else:
+        messages.success(request, _("Сертификат № %(number)s выдан.") % {"number": certificate.number})
+    return redirect("cabinet-child", pk=child.pk)
+
+
+# --- Certificates and statements --------------------------------------------------------------------
+
+
+@parent_required
+@require_GET
+def certificates(request: HttpRequest) -> HttpResponse:
+    return _render(
+        request,
+        "certificates.html",
+        "certificates",
+        {"certificates": parent_certificates_with_accounts(parent=request.user)},
+    )
+
+
+def _own_certificate(request: HttpRequest, number: str):
+    certificate = parent_certificate(parent=request.user, number=number)
+    if certificate is None:
+        raise Http404
+    return certificate
+
+
+@parent_required
+@require_GET
+def certificate_detail(request: HttpRequest, number: str) -> HttpResponse:
+    certificate = _own_certificate(request, number)
+    recent = statement_lines(certificate_statement(certificate=certificate)[:5])
+    return _render(request, "certificate.html", "certificates", {"certificate": certificate, "recent": recent})
+
+
+@parent_required
+@require_GET
+def statement(request: HttpRequest, number: str) -> HttpResponse:
+    certificate = _own_certificate(request, number)
+    listing = _paginate(request, certificate_statement(certificate=certificate))
+    return _render(
+        request,
+        "statement.html",
+        "certificates",
+        {"certificate": certificate, "listing": listing, "lines": statement_lines(listing.items)},
+    )
+
+
+# --- Enrollments -------------------------------------------------------------------------------------
+
+
+@parent_required
+@require_GET
+def enrollments(request: HttpRequest) -> HttpResponse:
+    listing = _paginate(request, parent_enrollments(parent=request.user))
+    _with_actions(listing.items)
+    return _render(request, "enrollments.html", "enrollments", {"listing": listing})
+
+
+def _own_enrollment(request: HttpRequest, pk: int):
+    enrollment = parent_enrollment(parent=request.user, enrollment_id=pk)
+    if enrollment is None:
+        raise Http404
+    enrollment.parent_actions = enrollment_parent_actions(enrollment)
+    return enrollment
+
+
+@parent_required
+@require_GET
+def enrollment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = _own_enrollment(request, pk)
+    return _render(
+        request,
+        "enrollment.html",
+        "enrollments",
+        {"enrollment": enrollment, "history": list(enrollment_history(enrollment=enrollment))},
+    )
+
+
+@parent_required
+@require_http_methods(["GET", "POST"])
+def enrollment_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks for confirmation; POST cancels. A repeated POST only says it is already cancelled."""
+    if request.method == "GET":
+        enrollment = _own_enrollment(request, pk)
+        if "cancel" not in enrollment.parent_actions:
+            return redirect("cabinet-enrollment", pk=pk)
+        return _render(request, "enrollment_cancel.html", "enrollments", {"enrollment": enrollment})
+    try:
+        result = enrollment_cancel(parent=request.user, enrollment_id=pk)
+    except EnrollmentNotFound:
+        raise Http404 from None
+    except TransitionNotAllowed as error:
+        messages.error(request, error.message)
+    else:
+        if result.changed:
+            messages.success(request, _("Заявка отменена."))
+        else:
+            messages.info(request, _("Заявка уже отменена."))
+    return redirect("cabinet-enrollment", pk=pk)
+
+
+# --- Notifications, profile ----------------------------------------------------------------------------
+
+
+@parent_required
+@require_GET
+def notifications(request: HttpRequest) -> HttpResponse:
+    listing = _paginate(request, user_notifications(user=request.user))
+    return _render(request, "notifications.html", "notifications", {"listing": listing})
+
+
+@parent_required
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    notification = get_object_or_404(user_notifications(user=request.user), pk=pk)
+    notification_mark_read(notification=notification)
+    return redirect(_notifications_back(request))
+
+
+@parent_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    marked = notifications_mark_all_read(user=request.user)
+    if marked:
+        messages.success(request, _("Все уведомления отмечены прочитанными."))
+    return redirect(_notifications_back(request))
+
+
+def _notifications_back(request: HttpRequest) -> str:
+    """Back to the page of the list the parent was on (only a page number is taken from the form)."""
+    page = request.POST.get("page", "")
+    suffix = f"?page={int(page)}" if re.fullmatch(r"[0-9]{1,9}", page) and int(page) > 1 else ""
+    return reverse("cabinet-notifications") + suffix
+
+
+@parent_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    form = ContactsForm(request.POST or None, initial={"email": user.email, "phone": user.phone})
+    if request.method == "POST" and form.is_valid():
+        if parent_contacts_update(user=user, **form.cleaned_data):
+            messages.success(request, _("Контакты сохранены."))
+        return redirect("cabinet-profile")
+    return _render(
+        request, "profile.html", "profile", {"form": form, "snils_masked": mask_snils(user.snils) if user.snils else ""}
+    )
