@@ -6,23 +6,18 @@ DjangoFilterBackend) and runs the search; these views only page and serialize.
 
 from __future__ import annotations
 
-import re
-import sys
-
-from django.core.paginator import Page
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
-from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 from api.errors import ErrorSerializer
+from api.pagination import PortalPagination
 from catalog.filters import CatalogFilter, no_control_characters
 from catalog.models import Direction, Group, Municipality, Program, Provider, ScheduleSlot
 from catalog.pricing import program_lesson_price
@@ -254,43 +249,12 @@ def _facet_schema(description: str) -> dict:
     return {"type": "object", "additionalProperties": {"type": "integer"}, "description": description}
 
 
-class FacetedPagination(PageNumberPagination):
-    """Pages of a faceted search: the count comes with the facets (no second COUNT query), a page past
-    the end is an empty page rather than a 404, and a page number that is not a number is a 400."""
-
-    page_size = 20
-    page_query_description = "Номер страницы, с 1."
-    _NUMBER = re.compile(r"[0-9]+")
+class FacetedPagination(PortalPagination):
+    """Pages of a faceted search: the count comes with the facets (no second COUNT query)."""
 
     def paginate_queryset(self, queryset, request, view=None, *, facets: Facets):
-        self.request = request
         self.facets = facets
-        paginator = self.django_paginator_class(queryset, self.page_size)
-        paginator.count = facets.total  # a cached_property: set, it spares the COUNT query
-        number = self._page_number(request, paginator.num_pages)
-        self.page = paginator.page(number) if number <= paginator.num_pages else Page([], number, paginator)
-        return list(self.page)
-
-    def _page_number(self, request, num_pages: int) -> int:
-        raw = request.query_params.get(self.page_query_param, "").strip()
-        if not raw:
-            return 1
-        if raw in self.last_page_strings:
-            return num_pages
-        digits = raw.lstrip("0")
-        if not self._NUMBER.fullmatch(raw) or not digits:
-            raise ValidationError({self.page_query_param: [_("Номер страницы — целое число от 1.")]})
-        return int(digits) if len(digits) <= 18 else sys.maxsize  # absurdly far: simply past the end
-
-    def get_previous_link(self):
-        last = self.page.paginator.num_pages
-        if self.page.number <= last:
-            return super().get_previous_link()
-        # past the end, "previous" leads back to the last page
-        url = self.request.build_absolute_uri()
-        if last == 1:
-            return remove_query_param(url, self.page_query_param)
-        return replace_query_param(url, self.page_query_param, last)
+        return super().paginate_queryset(queryset, request, view, count=facets.total)
 
     def get_paginated_response(self, data):
         facets = self.facets

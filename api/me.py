@@ -7,23 +7,16 @@ these (others get 403). СНИЛС is never given in full here, only masked.
 
 from __future__ import annotations
 
-import re
-import sys
-
-from django.core.paginator import Page
 from django.http import Http404
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
-from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
-from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from accounts.models import Role
 from api.catalog import AmountField, MunicipalityBriefSerializer
 from api.errors import ErrorSerializer
+from api.pagination import PortalPagination
 from certificates.models import Certificate, CertificateAccount, Child, FundingPeriod
 from certificates.selectors import (
     certificate_statement,
@@ -46,43 +39,6 @@ class IsParent(BasePermission):
     def has_permission(self, request, view) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and user.role == Role.PARENT)
-
-
-class PortalPagination(PageNumberPagination):
-    """Pages of 20, as the catalog's: a page past the end is an empty page with the true `count`
-    (not a 404), and a page number that is not a number is a 400."""
-
-    page_size = 20
-    page_query_description = "Номер страницы, с 1."
-    _NUMBER = re.compile(r"[0-9]+")
-
-    def paginate_queryset(self, queryset, request, view=None):
-        self.request = request
-        paginator = self.django_paginator_class(queryset, self.page_size)
-        number = self._page_number(request, paginator)
-        self.page = paginator.page(number) if number <= paginator.num_pages else Page([], number, paginator)
-        return list(self.page)
-
-    def _page_number(self, request, paginator) -> int:
-        raw = request.query_params.get(self.page_query_param, "").strip()
-        if not raw:
-            return 1
-        if raw in self.last_page_strings:
-            return paginator.num_pages
-        digits = raw.lstrip("0")
-        if not self._NUMBER.fullmatch(raw) or not digits:
-            raise ValidationError({self.page_query_param: [_("Номер страницы — целое число от 1.")]})
-        return int(digits) if len(digits) <= 18 else sys.maxsize  # absurdly far: simply past the end
-
-    def get_previous_link(self):
-        last = self.page.paginator.num_pages
-        if self.page.number <= last:
-            return super().get_previous_link()
-        # past the end, "previous" leads back to the last page
-        url = self.request.build_absolute_uri()
-        if last == 1:
-            return remove_query_param(url, self.page_query_param)
-        return replace_query_param(url, self.page_query_param, last)
 
 
 class _ParentListView(generics.ListAPIView):

@@ -190,6 +190,8 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Its start-up banner would print in every manage.py command; lockouts are still logged.
+AXES_VERBOSE = False
 
 # --- Gosuslugi (ESIA) sign-in for parents: esia/ (backend, signers, pipeline) ------------------
 # Production values; development and tests switch to the local stand-in (dev.py).

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -56,8 +53,7 @@ from navigator.services import (
     notifications_mark_all_read,
     parent_contacts_update,
 )
-
-PAGE_SIZE = 20
+from navigator.views.paging import PAGE_SIZE, paginate
 
 
 def parent_required(view: Callable) -> Callable:
@@ -73,27 +69,6 @@ def parent_required(view: Callable) -> Callable:
         return view(request, *args, **kwargs)
 
     return never_cache(wrapped)
-
-
-@dataclass(frozen=True)
-class Listing:
-    """One page of a list. `page` is None when the requested page is past the end (the page says so
-    and offers the first page, as the catalog does)."""
-
-    paginator: Paginator
-    page: Page | None
-    items: list
-
-
-def _paginate(request: HttpRequest, rows: QuerySet) -> Listing:
-    paginator = Paginator(rows, PAGE_SIZE)
-    try:
-        page = paginator.page(request.GET.get("page") or 1)
-    except PageNotAnInteger:
-        page = paginator.page(1)
-    except EmptyPage:
-        return Listing(paginator=paginator, page=None, items=[])
-    return Listing(paginator=paginator, page=page, items=list(page.object_list))
 
 
 def _render(request: HttpRequest, template: str, section: str, context: dict | None = None) -> HttpResponse:
@@ -228,7 +203,7 @@ def certificate_detail(request: HttpRequest, number: str) -> HttpResponse:
 @require_GET
 def statement(request: HttpRequest, number: str) -> HttpResponse:
     certificate = _own_certificate(request, number)
-    listing = _paginate(request, certificate_statement(certificate=certificate))
+    listing = paginate(request, certificate_statement(certificate=certificate))
     return _render(
         request,
         "statement.html",
@@ -243,7 +218,7 @@ def statement(request: HttpRequest, number: str) -> HttpResponse:
 @parent_required
 @require_GET
 def enrollments(request: HttpRequest) -> HttpResponse:
-    listing = _paginate(request, parent_enrollments(parent=request.user))
+    listing = paginate(request, parent_enrollments(parent=request.user))
     _with_actions(listing.items)
     return _render(request, "enrollments.html", "enrollments", {"listing": listing})
 
@@ -297,7 +272,7 @@ def enrollment_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 @parent_required
 @require_GET
 def notifications(request: HttpRequest) -> HttpResponse:
-    listing = _paginate(request, user_notifications(user=request.user))
+    listing = paginate(request, user_notifications(user=request.user))
     return _render(request, "notifications.html", "notifications", {"listing": listing})
 
 

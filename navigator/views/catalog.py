@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -29,8 +27,8 @@ from catalog.search import Facets, program_detail_queryset, search_suggest, visi
 from core.cache import cache_anonymous_get
 from navigator.favourites import favourite_add, favourite_remove
 from navigator.selectors import favourite_exists, favourite_programs, provider_programs, visible_providers
+from navigator.views.paging import paginate
 
-PAGE_SIZE = 20
 # Filters that live in the collapsible «Фильтры» panel (the query box and the sort order do not).
 PANEL_FILTERS = (
     "municipality",
@@ -63,28 +61,6 @@ class Option:
     selected: bool
     count: int | None = None
     short_label: str = ""
-
-
-@dataclass(frozen=True)
-class Listing:
-    """One page of a program list. `page` is None when the requested page is past the end."""
-
-    paginator: Paginator
-    page: Page | None
-    programs: list
-
-
-def _paginate(request: HttpRequest, programs: QuerySet, *, count: int | None = None) -> Listing:
-    paginator = Paginator(programs, PAGE_SIZE)
-    if count is not None:
-        paginator.count = count  # already known (the facet total): spares a COUNT(*) over the search
-    try:
-        page = paginator.page(request.GET.get("page") or 1)
-    except PageNotAnInteger:
-        page = paginator.page(1)
-    except EmptyPage:
-        return Listing(paginator=paginator, page=None, programs=[])
-    return Listing(paginator=paginator, page=page, programs=list(page.object_list))
 
 
 def _selected(form, name: str) -> set[str]:
@@ -143,7 +119,7 @@ def catalog(request: HttpRequest) -> HttpResponse:
     if filterset.is_valid():
         results = filterset.qs
         facets = filterset.facets
-        listing = _paginate(request, results, count=facets.total)
+        listing = paginate(request, results, count=facets.total)
     context = _filter_context(filterset, facets)
     context.update(listing=listing, results_target="#catalog-results")
 
@@ -222,14 +198,14 @@ def favourite(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
     provider = get_object_or_404(visible_providers(), pk=pk)
-    listing = _paginate(request, provider_programs(provider=provider))
+    listing = paginate(request, provider_programs(provider=provider))
     return render(request, "navigator/catalog/provider.html", {"provider": provider, "listing": listing})
 
 
 @login_required
 @require_GET
 def favourites(request: HttpRequest) -> HttpResponse:
-    listing = _paginate(request, favourite_programs(user=request.user))
+    listing = paginate(request, favourite_programs(user=request.user))
     return render(
         request,
         "navigator/catalog/favourites.html",
