@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from core.validators import validate_snils
@@ -41,6 +42,9 @@ class User(AbstractUser):
         on_delete=models.PROTECT,
         related_name="staff",
     )
+    # Part of every session's authentication hash: raising it signs the person out on every device
+    # (accounts.services.sign_out_everywhere), with or without a password to change.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("пользователь")
@@ -60,6 +64,12 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django's hash covers the password only; a parent from Gosuslugi has none to change.
+        key_salt = "accounts.User.get_session_auth_hash"
+        value = f"{self.password}|{self.session_generation}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def full_name(self) -> str:

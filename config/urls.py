@@ -6,6 +6,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import views as account_views
 from core import views as core_views
 from core.forms import PortalAuthenticationForm
 
@@ -15,6 +16,7 @@ urlpatterns = [
     path("", include("navigator.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=PortalAuthenticationForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/everywhere/", account_views.logout_everywhere, name="logout-everywhere"),
     # Exempt from CSRF so that shared, cached pages carry no token; at worst a forged request
     # switches the visitor's interface language.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
