@@ -51,7 +51,11 @@ def test_production_refuses_to_start_without(variable):
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
-        ("ESIA_SIGNER", "esia.signers.DevelopmentSigner", "ESIA_SIGNER=esia.signers.DevelopmentSigner is for development"),
+        (
+            "ESIA_SIGNER",
+            "esia.signers.DevelopmentSigner",
+            "ESIA_SIGNER=esia.signers.DevelopmentSigner is for development",
+        ),
         ("ESIA_STANDIN_ENABLED", "true", "the local Gosuslugi stand-in is for development and tests only"),
     ],
 )

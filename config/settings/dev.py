@@ -28,5 +28,7 @@ if ESIA_STANDIN_ENABLED:
     ESIA_ISSUER = ESIA_STANDIN_ISSUER = "http://esia-standin.localhost/"
     ESIA_CLIENT_ID = env.str("ESIA_CLIENT_ID", default="NAVIGATOR-DEV")
     ESIA_SIGNER = env.str("ESIA_SIGNER", default="esia.signers.DevelopmentSigner")
-    ESIA_DEVELOPMENT_SECRET = "dev-only-esia-client-secret-key-not-for-production"  # the stand-in checks client_secret with it
+    ESIA_DEVELOPMENT_SECRET = (
+        "dev-only-esia-client-secret-key-not-for-production"  # the stand-in checks client_secret with it
+    )
     ESIA_TOKEN_HMAC_KEY = "dev-only-esia-standin-token-key-not-for-production"  # the stand-in signs its JWTs with it
