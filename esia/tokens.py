@@ -6,10 +6,10 @@ Which signatures are checked depends on the settings, never on the token's own `
   and the production environment). RS256 tokens are checked by PyJWT, GOST3410_2012_256 tokens by
   OpenSSL's GOST engine (PyJWT has no GOST).
 - `ESIA_TOKEN_HMAC_KEY` — development and tests only: the local stand-in signs HS256 with it.
-  Production settings refuse to start with it.
-- Neither: the signature is not checked. The token then comes straight from ESIA over TLS in the
-  token response, which OpenID Connect Core (3.1.3.7, item 6) accepts in place of the signature;
-  the claims are still checked. Configure the certificate in production anyway.
+  Only the development settings set it; production settings cannot (it is not read from the
+  environment).
+- Neither (development without the stand-in): the signature is not checked, the claims still are.
+  Production settings refuse to start without `ESIA_TOKEN_CERTIFICATE_PATH`.
 
 ESIA sends `sub` (the person's oid) as a JSON number; PyJWT insists on a string `sub`, so its own
 `sub` check is off and the oid is checked here.
