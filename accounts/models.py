@@ -44,7 +44,7 @@ class User(AbstractUser):
     )
     # Part of every session's authentication hash: raising it signs the person out on every device
     # (accounts.services.sign_out_everywhere), with or without a password to change.
-    session_generation = models.PositiveIntegerField(default=0, editable=False)
+    session_generation = models.PositiveIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         verbose_name = _("пользователь")
