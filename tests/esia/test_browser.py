@@ -50,7 +50,9 @@ def sign_in_on_gosuslugi(page, portal: str, surname: str, full_name: str) -> Non
 
 def log_out(page) -> None:
     open_menu(page)
-    page.get_by_role("button", name="Выйти").click()
+    # Wait for the page after the logout: opening the menu before it loads would open the old one.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Выйти").click()
     open_menu(page)
     expect(page.get_by_role("link", name="Войти через Госуслуги")).to_be_visible()
 
