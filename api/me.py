@@ -8,6 +8,7 @@ these (others get 403). СНИЛС is never given in full here, only masked.
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
@@ -45,6 +46,12 @@ class _ParentListView(generics.ListAPIView):
     permission_classes = [IsParent]
     pagination_class = PortalPagination
     filter_backends = []
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # A family's data: never kept by the browser or a cache on the way, as the cabinet's pages.
+        response = super().finalize_response(request, response, *args, **kwargs)
+        add_never_cache_headers(response)
+        return response
 
 
 # --- Children ---------------------------------------------------------------------------------------

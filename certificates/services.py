@@ -79,8 +79,11 @@ def certificate_issue(*, child: Child, on: date | None = None) -> Certificate:
 
     Funded while the municipality's limit of funded certificates for the current period is not
     reached, otherwise an accounting certificate plus a place in the first-come queue. The period
-    row is locked so that two issuances cannot both take the last funded place.
+    row is locked so that two issuances cannot both take the last funded place; the child's row
+    first, so that two requests for the same child (a double click) issue one certificate and the
+    second gets it back rather than an error.
     """
+    Child.objects.select_for_update().filter(pk=child.pk).values_list("pk", flat=True).first()
     existing = Certificate.objects.filter(child=child).first()
     if existing is not None:
         return existing

@@ -25,11 +25,14 @@ def _esia(backend) -> bool:
 
 
 def find_parent(backend, uid, response, user=None, *args, **kwargs):
-    """An account already known by this oid or СНИЛС is this parent's (see services.find_parent)."""
-    if not _esia(backend) or user is not None:
+    """An account already known by this oid or СНИЛС is this parent's (see services.find_parent).
+
+    `user` here is the account social_user found linked to this oid (the views never pass the one
+    signed in): it goes through the same checks, it is not simply trusted."""
+    if not _esia(backend):
         return None
     try:
-        parent = services.find_parent(oid=uid, snils=backend.person(response).snils)
+        parent = services.find_parent(oid=uid, snils=backend.person(response).snils, linked=user)
     except services.ParentConflict as error:
         raise AuthAssociationError(backend, str(error), code="identity_in_use", stage="pipeline") from error
     return {"user": parent} if parent is not None else None

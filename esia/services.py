@@ -38,19 +38,31 @@ class ParentConflict(Exception):
     """The oid or СНИЛС from Gosuslugi already belongs to an account that is not this parent's."""
 
 
-def find_parent(*, oid: str, snils: str) -> User | None:
-    """The parent account for this Gosuslugi profile, or None when there is none yet."""
-    user = User.objects.filter(esia_oid=oid).first()
+def _parent_account(user: User) -> bool:
+    """Only a parent's account is signed in through Gosuslugi: never one of staff, nor one that can
+    open the admin (a superuser made by `createsuperuser` has the default role, PARENT)."""
+    return user.role == Role.PARENT and not user.is_staff and not user.is_superuser
+
+
+def find_parent(*, oid: str, snils: str, linked: User | None = None) -> User | None:
+    """The parent account for this Gosuslugi profile, or None when there is none yet.
+
+    `linked` is the account social-auth already ties to this oid (its UserSocialAuth row): it is
+    checked like any other, so an account whose role changed since cannot be entered through ESIA.
+    """
+    user = linked or User.objects.filter(esia_oid=oid).first()
     if user is None and snils:
         user = User.objects.filter(snils=snils).first()
-        if user is not None and (user.role != Role.PARENT or user.esia_oid):
+        if user is not None and (not _parent_account(user) or user.esia_oid):
             raise ParentConflict("snils")
     if user is None:
         return None
-    if user.role != Role.PARENT:
+    if not _parent_account(user):
         raise ParentConflict("role")
     if snils and User.objects.filter(snils=snils).exclude(pk=user.pk).exists():
         raise ParentConflict("snils")
+    if User.objects.filter(esia_oid=oid).exclude(pk=user.pk).exists():
+        raise ParentConflict("oid")
     return user
 
 

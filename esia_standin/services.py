@@ -75,14 +75,22 @@ def issuer() -> str:
     return settings.ESIA_STANDIN_ISSUER
 
 
-def check_request(params, *, code: str = "", check_time: bool = True) -> Problem | None:
-    """The checks ESIA makes on /v2/ac and /v3/te requests, in ESIA's order."""
+def check_request(params, *, code: str = "", check_time: bool = True, portal_host: str | None = None) -> Problem | None:
+    """The checks ESIA makes on /v2/ac and /v3/te requests, in ESIA's order.
+
+    `portal_host` (the browser-facing /v2/ac): the host the stand-in is served at, which is the
+    portal's own; a redirect_uri elsewhere is not «registered», so the stand-in never sends the
+    browser (with a code or an error) to another site.
+    """
     if any(not params.get(name) for name in REQUIRED):
         return Problem("ESIA-007014")
     if params["client_id"] != settings.ESIA_CLIENT_ID:
         return Problem("ESIA-007002")
     # The one redirect_uri «registered» for the portal: its own ESIA callback.
-    if urlsplit(params["redirect_uri"]).path != reverse("esia:complete"):
+    redirect_uri = urlsplit(params["redirect_uri"])
+    if redirect_uri.path != reverse("esia:complete"):
+        return Problem("ESIA-007023")
+    if portal_host is not None and (redirect_uri.scheme not in {"http", "https"} or redirect_uri.netloc != portal_host):
         return Problem("ESIA-007023")
     signer = DevelopmentSigner()
     if params["client_certificate_hash"] != signer.certificate_hash():

@@ -31,7 +31,7 @@ def authorize(request):
     """GET: ESIA's sign-in page, here a list of the demo people; POST: the person chosen (or refused)."""
     params = request.GET if request.method == "GET" else request.POST
     # A picker open for a while is still fine: the time was checked when the page was first shown.
-    problem = services.check_request(params, check_time=request.method == "GET")
+    problem = services.check_request(params, check_time=request.method == "GET", portal_host=request.get_host())
     if problem is None and params.get("response_type") != "code":
         problem = services.Problem("ESIA-007003")
     if problem is not None:

@@ -19,6 +19,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.filters import CatalogFilter
@@ -202,6 +203,7 @@ def provider_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "navigator/catalog/provider.html", {"provider": provider, "listing": listing})
 
 
+@never_cache
 @login_required
 @require_GET
 def favourites(request: HttpRequest) -> HttpResponse:

@@ -265,6 +265,13 @@ def test_staff_are_refused_with_403(staff, url):
     }
 
 
+def test_a_familys_data_is_never_cached(api, certificate):
+    for url in (CHILDREN, CERTIFICATES, statement_url(certificate.number), statement_url("7100000001")):
+        response = api.get(url)
+
+        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"], url
+
+
 def test_token_authentication_works_too(client, parent, certificate):
     token = Token.objects.create(user=parent)
 

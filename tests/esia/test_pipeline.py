@@ -210,3 +210,31 @@ def test_a_new_sign_in_supersedes_one_paused_at_the_municipality_question(client
     assert signed_in_user(client).esia_oid == second.oid
     assert not User.objects.filter(esia_oid=first.oid).exists()
     assert Partial.objects.count() == 0
+
+
+def test_an_account_linked_to_gosuslugi_that_became_staff_is_not_entered_through_gosuslugi(client, sign_in):
+    person = PersonFactory()
+    sign_in(person.oid)
+    # The operator makes the parent a municipal operator; their Gosuslugi link stays in the database.
+    account = User.objects.get(esia_oid=person.oid)
+    User.objects.filter(pk=account.pk).update(role=Role.MUNICIPAL, municipality=MunicipalityFactory(), is_staff=True)
+    client.logout()
+
+    response = sign_in(person.oid)
+
+    assert response.status_code == 409
+    assert "Обратитесь к оператору портала" in response.content.decode()
+    assert SESSION_KEY not in client.session
+
+
+def test_snils_of_a_superuser_with_the_default_role_is_a_conflict(client, sign_in):
+    # `createsuperuser` leaves the role at its default, PARENT: Gosuslugi must not open the admin.
+    admin = User.objects.create_superuser("root", "root@example.ru", "password", snils=snils_with_checksum("500000003"))
+    person = PersonFactory(snils=admin.snils)
+
+    response = sign_in(person.oid)
+
+    assert response.status_code == 409
+    assert SESSION_KEY not in client.session
+    admin.refresh_from_db()
+    assert admin.esia_oid is None and not UserSocialAuth.objects.exists()

@@ -151,3 +151,25 @@ def test_load_command_replaces_the_registry(settings):
     call_command("esia_standin_load")
     assert list(Person.objects.values_list("snils", flat=True)) == ["11223344595"]
     assert Kid.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "redirect_uri",
+    ["https://evil.example/esia/complete/", "//evil.example/esia/complete/", "javascript:/esia/complete/"],
+)
+def test_picker_never_sends_the_browser_to_another_site(client, settings, redirect_uri):
+    """The stand-in runs on the portal itself: a redirect_uri on another host is not registered, so
+    neither an error nor a code goes there (an open redirect on a public demo otherwise)."""
+    person = PersonFactory()
+    url = reverse("esia_standin:authorize")
+    forged = signed_params(settings, redirect_uri=redirect_uri) | {"response_type": "code"}
+    unsigned = forged | {"client_secret": client_secret(DevelopmentSigner(), "something else")}
+
+    for response in (
+        client.get(url, unsigned),
+        client.get(url, forged),
+        client.post(url, forged | {"oid": person.oid}),
+        client.post(url, forged | {"deny": "1"}),
+    ):
+        assert response.status_code == 400
+        assert "ESIA-007023" in response.content.decode()

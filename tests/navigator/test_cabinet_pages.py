@@ -117,6 +117,13 @@ def test_cabinet_pages_are_not_cached(client_):
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
 
 
+def test_favourites_linked_from_the_cabinet_are_not_cached_either(client_):
+    response = client_.get("/favourites/")
+
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
 # --- Overview ----------------------------------------------------------------------------------------
 
 

@@ -1,7 +1,9 @@
 """Enrollment changes a parent makes (navigator.services): cancel with its audit row and notices,
 idempotent on repeat, refused for statuses that cannot be cancelled, the freed seat going to the
-waiting list; and a real concurrent double cancel that the row locks turn into one change."""
+waiting list; and a real concurrent double cancel that the row locks turn into one change; likewise two
+concurrent requests for a child's certificate, which issue one."""
 
+import datetime
 import threading
 import time
 
@@ -10,6 +12,8 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from certificates.models import Certificate, LedgerEntry
+from certificates.services import certificate_issue
 from navigator.models import ALLOWED_TRANSITIONS, Enrollment, EnrollmentEvent, EnrollmentStatus, Notification
 from navigator.services import (
     EnrollmentNotFound,
@@ -22,6 +26,7 @@ from navigator.services import (
 )
 from tests.accounts.factories import ParentFactory
 from tests.catalog.factories import GroupFactory
+from tests.certificates.factories import ChildFactory, FundingPeriodFactory
 from tests.navigator.factories import EnrollmentFactory, NotificationFactory
 
 
@@ -196,3 +201,39 @@ def test_two_concurrent_cancellations_change_it_once(locks, monkeypatch):
         assert events == 1
     else:
         assert events == 2
+
+
+# --- Two requests for a child's certificate at the same moment (a double click) -----------------------
+
+
+def _issue_in_thread(child, results):
+    try:
+        results.append(certificate_issue(child=child))
+    except Exception as error:  # reported by the test
+        results.append(error)
+    finally:
+        connection.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_certificate_requests_issue_one_certificate():
+    """«Получить сертификат» pressed twice: the second request waits for the first, then gets the same
+    certificate back (the cabinet promises idempotence) instead of failing on the one-to-one."""
+    child = ChildFactory()
+    FundingPeriodFactory(
+        municipality=child.municipality,
+        start_date=timezone.localdate() - datetime.timedelta(days=30),
+        end_date=timezone.localdate() + datetime.timedelta(days=300),
+    )
+    results = []
+
+    with transaction.atomic():
+        first = certificate_issue(child=child)
+        second = threading.Thread(target=_issue_in_thread, args=(child, results))
+        second.start()
+        time.sleep(1.0)  # the second request is now under way while the first is not yet committed
+    second.join(timeout=30)
+
+    assert results == [first]
+    assert Certificate.objects.filter(child=child).count() == 1
+    assert LedgerEntry.objects.filter(account__certificate=first).count() == 1
