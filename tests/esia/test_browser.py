@@ -50,9 +50,10 @@ def sign_in_on_gosuslugi(page, portal: str, surname: str, full_name: str) -> Non
 
 def log_out(page) -> None:
     open_menu(page)
-    # Wait for the page after the logout: opening the menu before it loads would open the old one.
-    with page.expect_navigation():
-        page.get_by_role("button", name="Выйти").click()
+    page.get_by_role("button", name="Выйти").click()
+    # Wait for the signed-out page (no «Выйти» left): opening the menu before it loads would open
+    # the old page's menu.
+    expect(page.get_by_role("button", name="Выйти")).to_have_count(0, timeout=15_000)
     open_menu(page)
     expect(page.get_by_role("link", name="Войти через Госуслуги")).to_be_visible()
 
