@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from social_core.exceptions import AuthAssociationError
+from social_core.exceptions import AuthAssociationError, AuthPolicyError
 from social_core.pipeline.partial import partial
 
 from catalog.models import Municipality
@@ -22,6 +22,15 @@ MUNICIPALITY_SESSION_KEY = "esia_municipality_id"
 
 def _esia(backend) -> bool:
     return backend.name == EsiaOAuth2.name
+
+
+def require_confirmed_account(backend, response, *args, **kwargs):
+    """Only a confirmed (подтверждённая) Gosuslugi account may sign in: certificates carry public
+    money, and an unconfirmed account's name and СНИЛС are whatever its owner typed."""
+    if _esia(backend) and not backend.person(response).trusted:
+        raise AuthPolicyError(
+            backend, code="unconfirmed_account", stage="pipeline", context={"esia_code": "ESIA-007055"}
+        )
 
 
 def find_parent(backend, uid, response, user=None, *args, **kwargs):

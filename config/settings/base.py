@@ -238,6 +238,7 @@ SOCIAL_AUTH_PIPELINE = (
     "social_core.pipeline.social_auth.social_uid",
     "social_core.pipeline.social_auth.auth_allowed",
     "social_core.pipeline.social_auth.social_user",
+    "esia.pipeline.require_confirmed_account",
     # Gosuslugi replaces social-auth's get_username / create_user / user_details: a parent is found
     # by oid or СНИЛС, asked once where the children live, then created or updated as a PARENT.
     "esia.pipeline.find_parent",

@@ -238,3 +238,15 @@ def test_snils_of_a_superuser_with_the_default_role_is_a_conflict(client, sign_i
     assert SESSION_KEY not in client.session
     admin.refresh_from_db()
     assert admin.esia_oid is None and not UserSocialAuth.objects.exists()
+
+
+def test_an_unconfirmed_gosuslugi_account_cannot_sign_in(client, sign_in):
+    person = PersonFactory(trusted=False)
+    KidFactory(person=person)
+
+    response = sign_in(person.oid)
+
+    assert response.status_code == 403
+    assert "Учётная запись на Госуслугах не подтверждена" in response.content.decode()
+    assert not User.objects.exists() and not Child.objects.exists()
+    assert SESSION_KEY not in client.session
