@@ -53,6 +53,9 @@ def _stop_children(children: dict[str, subprocess.Popen]) -> None:
 
 
 def run() -> int:
+    # gunicorn and Celery default to the production settings (config/wsgi.py, config/celery.py);
+    # the development stack says which it wants.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     started = services.ensure_environment()
     port = os.environ.get("PORT", "8000")
     host = os.environ.get("HOST", "127.0.0.1")

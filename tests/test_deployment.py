@@ -136,3 +136,25 @@ def test_compose_app_services_read_the_same_environment_and_build_this_project()
 def test_env_example_names_every_variable_production_requires():
     names = {line.split("=", 1)[0] for line in (ROOT / ".env.example").read_text().splitlines() if "=" in line}
     assert set(PRODUCTION_ENV) <= names
+
+
+@pytest.mark.parametrize("module", ["config.wsgi", "config.celery"])
+def test_servers_started_without_settings_get_the_production_ones(module):
+    """gunicorn or Celery started without DJANGO_SETTINGS_MODULE must not run the development settings
+    (embedded servers, the Gosuslugi stand-in): they load production's, which insist on their variables."""
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k != "DJANGO_SETTINGS_MODULE"}
+    code = f"import {module}, django.conf; print(django.conf.settings.SETTINGS_MODULE)"
+
+    bare = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    configured = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**env, **{k: v for k, v in PRODUCTION_ENV.items() if k != "DJANGO_SETTINGS_MODULE"}},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert bare.returncode != 0 and "ImproperlyConfigured: Set the " in bare.stderr
+    assert configured.returncode == 0, configured.stderr
+    assert configured.stdout.strip().splitlines()[-1] == "config.settings.production"
