@@ -15,12 +15,26 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, Greatest
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from catalog.models import FacetCell, Group, Program, Provider, ScheduleSlot
@@ -31,10 +45,9 @@ MAX_QUERY_LENGTH = 200
 TYPO_SIMILARITY = 0.3
 _WORD = re.compile(r"[0-9a-zа-яё]+")
 
-# Parts of the day by the lesson's start time: the same boundaries as catalog_schedule_bit() in
-# sql/listing.sql, which sets the bits of Program.schedule_mask.
+# Parts of the day as numbered by catalog_schedule_bit() in sql/listing.sql (by the lesson's start:
+# before 12:00, before 17:00, later), which sets the bits of Program.schedule_mask.
 TIME_OF_DAY = {"morning": 0, "afternoon": 1, "evening": 2}
-AFTERNOON_FROM, EVENING_FROM = time(12, 0), time(17, 0)
 SORTS = ("relevance", "rating", "start_date")
 
 
@@ -67,10 +80,6 @@ def visible_programs() -> QuerySet[Program]:
     return Program.objects.filter(listed=True)
 
 
-def part_of_day(start: time) -> int:
-    return 0 if start < AFTERNOON_FROM else 1 if start < EVENING_FROM else 2
-
-
 def schedule_bit(weekday: int, part: int) -> int:
     """The bit of Program.schedule_mask for lessons on a weekday (0 = Monday) in a part of the day."""
     return 1 << (weekday * 3 + part)
@@ -86,6 +95,18 @@ def schedule_bits(weekdays: tuple[int, ...], time_of_day: str) -> int:
         for part in parts:
             mask |= schedule_bit(day, part)
     return mask
+
+
+class ScheduleBit(Func):
+    """A schedule slot's bit in Program.schedule_mask: catalog_schedule_bit(weekday, start_time)."""
+
+    function = "catalog_schedule_bit"
+    output_field = IntegerField()
+
+
+def _meets(bit_or_mask, query: CatalogQuery) -> GreaterThan:
+    """The bits (a program's mask or a slot's bit) include a wanted (weekday, part of day)."""
+    return GreaterThan(bit_or_mask.bitand(schedule_bits(query.weekdays, query.time_of_day)), 0)
 
 
 def open_groups(on: date | None = None) -> QuerySet[Group]:
@@ -147,21 +168,13 @@ def _without_facet_filters(query: CatalogQuery) -> Q:
         conditions &= Q(special_needs=True)
     if _filters_schedule(query):
         # An open group meets in one of the wanted (weekday, part of day) cells.
-        conditions &= Q(schedule_hits__gt=0)
+        conditions &= Q(_meets(F("schedule_mask"), query))
     if query.free_seats:
         groups = open_groups().filter(program=OuterRef("pk"))
         if _filters_schedule(query):
             # The group with free seats must itself meet when asked (the mask is per program).
             slots = ScheduleSlot.objects.filter(group=OuterRef("pk"))
-            if query.weekdays:
-                slots = slots.filter(weekday__in=query.weekdays)
-            if query.time_of_day == "morning":
-                slots = slots.filter(start_time__lt=AFTERNOON_FROM)
-            elif query.time_of_day == "afternoon":
-                slots = slots.filter(start_time__gte=AFTERNOON_FROM, start_time__lt=EVENING_FROM)
-            elif query.time_of_day == "evening":
-                slots = slots.filter(start_time__gte=EVENING_FROM)
-            groups = groups.filter(Exists(slots))
+            groups = groups.filter(Exists(slots.filter(_meets(ScheduleBit("weekday", "start_time"), query))))
         conditions &= Exists(groups.annotate(held=_held_seats()).filter(capacity__gt=F("held")))
     return conditions
 
@@ -185,12 +198,7 @@ def _text_query(query: CatalogQuery) -> SearchQuery | None:
 
 def catalog_base(query: CatalogQuery, text: SearchQuery | None) -> QuerySet[Program]:
     """Visible programs matching the text and every non-facet filter."""
-    programs = visible_programs()
-    if _filters_schedule(query):
-        programs = programs.annotate(
-            schedule_hits=F("schedule_mask").bitand(schedule_bits(query.weekdays, query.time_of_day))
-        )
-    programs = programs.filter(_without_facet_filters(query))
+    programs = visible_programs().filter(_without_facet_filters(query))
     if text is not None:
         programs = programs.filter(search_vector=text)
     return programs
