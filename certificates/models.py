@@ -18,6 +18,10 @@ from core.dates import age_on
 from core.fields import MoneyField
 from core.validators import mask_snils, validate_snils
 
+# A certificate is valid until the 18th birthday; a child born earlier than this is a data error.
+CHILD_MAX_AGE = 18
+EARLIEST_BIRTH_DATE = date(1990, 1, 1)
+
 
 class Child(models.Model):
     class Sex(models.TextChoices):
@@ -45,7 +49,7 @@ class Child(models.Model):
         ordering = ["last_name", "first_name"]
         constraints = [
             models.CheckConstraint(condition=Q(snils__regex=r"^\d{11}$"), name="child_snils_digits"),
-            models.CheckConstraint(condition=Q(birth_date__gte=date(1990, 1, 1)), name="child_birth_date_plausible"),
+            models.CheckConstraint(condition=Q(birth_date__gte=EARLIEST_BIRTH_DATE), name="child_birth_date_plausible"),
         ]
 
     def __str__(self) -> str:

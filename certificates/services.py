@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Municipality
 from certificates.models import (
+    CHILD_MAX_AGE,
     Certificate,
     CertificateAccount,
     CertificateNumberSequence,
@@ -35,9 +36,9 @@ def certificate_number(*, region_code: str, municipality_code: str, sequence: in
 def certificate_valid_until(birth_date: date) -> date:
     """The day before the 18th birthday (29 February births end on 28 February)."""
     try:
-        eighteenth = birth_date.replace(year=birth_date.year + 18)
+        eighteenth = birth_date.replace(year=birth_date.year + CHILD_MAX_AGE)
     except ValueError:
-        eighteenth = date(birth_date.year + 18, 3, 1)
+        eighteenth = date(birth_date.year + CHILD_MAX_AGE, 3, 1)
     return date.fromordinal(eighteenth.toordinal() - 1)
 
 
@@ -111,8 +112,6 @@ def certificate_issue(*, child: Child, on: date | None = None) -> Certificate:
 
 
 # --- A child added by hand (when Gosuslugi has none) ---------------------------------------------
-
-CHILD_MAX_AGE = 18  # a certificate is valid until the 18th birthday
 
 
 def _snils_taken() -> ValidationError:

@@ -18,20 +18,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
 
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import Role, User
-from certificates.models import Child
+from certificates.models import CHILD_MAX_AGE, EARLIEST_BIRTH_DATE, Child
 from core.dates import age_on
 from esia.protocol import EsiaKid, EsiaPerson
-
-ADULT_AGE = 18
-# The child_birth_date_plausible constraint of certificates.Child.
-EARLIEST_BIRTH_DATE = date(1990, 1, 1)
 
 
 class ParentConflict(Exception):
@@ -74,7 +69,7 @@ def importable(kid: EsiaKid, today=None) -> bool:
         and kid.first_name
         and kid.birth_date
         and EARLIEST_BIRTH_DATE <= kid.birth_date <= today
-        and age_on(kid.birth_date, today) < ADULT_AGE
+        and age_on(kid.birth_date, today) < CHILD_MAX_AGE
     )
 
 
