@@ -60,10 +60,16 @@ def _forget_unfinished_sign_in(request) -> None:
     strategy.session_pop(MUNICIPALITY_SESSION_KEY)
 
 
-def _misconfigured(request, error: Exception):
-    """The signer cannot sign (no key, no engine): the operator's problem, said plainly to the parent."""
-    logger.error("Gosuslugi sign-in is misconfigured: %s", error, exc_info=error)
-    return failure_page(request, AuthConfigurationError(None, code="invalid_setting", stage="begin"))
+def _protocol_step(request, step):
+    """Run a step of the sign-in; any failure becomes the Russian error page. A signer that cannot
+    sign (no key, no engine) is the operator's problem, said plainly to the parent."""
+    try:
+        return step()
+    except SocialAuthBaseException as error:
+        return failure_page(request, error)
+    except (ImproperlyConfigured, GostError) as error:
+        logger.error("Gosuslugi sign-in is misconfigured: %s", error, exc_info=error)
+        return failure_page(request, AuthConfigurationError(None, code="invalid_setting", stage="begin"))
 
 
 @never_cache
@@ -79,12 +85,7 @@ def start(request):
     _forget_unfinished_sign_in(request)
     if not next_url:
         request.session.pop(REDIRECT_FIELD_NAME, None)  # an earlier attempt's destination is not this one's
-    try:
-        return do_auth(_backend(request), redirect_name=REDIRECT_FIELD_NAME)
-    except SocialAuthBaseException as error:
-        return failure_page(request, error)
-    except (ImproperlyConfigured, GostError) as error:
-        return _misconfigured(request, error)
+    return _protocol_step(request, lambda: do_auth(_backend(request), redirect_name=REDIRECT_FIELD_NAME))
 
 
 @never_cache
@@ -94,12 +95,10 @@ def complete(request):
     `user=None` keeps a session of someone else from being tied to this Gosuslugi profile."""
     if "code" in request.GET or "error" in request.GET:
         _forget_unfinished_sign_in(request)
-    try:
-        return do_complete(_backend(request), _login, user=None, redirect_name=REDIRECT_FIELD_NAME, request=request)
-    except SocialAuthBaseException as error:
-        return failure_page(request, error)
-    except (ImproperlyConfigured, GostError) as error:
-        return _misconfigured(request, error)
+    return _protocol_step(
+        request,
+        lambda: do_complete(_backend(request), _login, user=None, redirect_name=REDIRECT_FIELD_NAME, request=request),
+    )
 
 
 @never_cache
