@@ -243,8 +243,8 @@ def core_page(query_string: str) -> int:
     """The search layer alone, as the views use it: parameters, count, facets, first page."""
     from django.http import QueryDict
 
-    from catalog.filters import CatalogFilter
     from catalog.models import Program
+    from search.filters import CatalogFilter
 
     filterset = CatalogFilter(data=QueryDict(query_string), queryset=Program.objects.all())
     if not filterset.is_valid():

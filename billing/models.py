@@ -39,7 +39,7 @@ class AttendanceMark(models.Model):
 
     lesson = models.ForeignKey(Lesson, verbose_name=_("занятие"), on_delete=models.PROTECT, related_name="marks")
     enrollment = models.ForeignKey(
-        "navigator.Enrollment", verbose_name=_("зачисление"), on_delete=models.PROTECT, related_name="marks"
+        "enrollments.Enrollment", verbose_name=_("зачисление"), on_delete=models.PROTECT, related_name="marks"
     )
     status = models.CharField(_("отметка"), max_length=8, choices=AttendanceStatus.choices)
     version = models.PositiveIntegerField(_("версия"), default=1)
@@ -139,7 +139,7 @@ class Charge(models.Model):
 
     kind = models.CharField(_("вид"), max_length=8, choices=Kind.choices)
     enrollment = models.ForeignKey(
-        "navigator.Enrollment", verbose_name=_("зачисление"), on_delete=models.PROTECT, related_name="charges"
+        "enrollments.Enrollment", verbose_name=_("зачисление"), on_delete=models.PROTECT, related_name="charges"
     )
     mark = models.ForeignKey(
         AttendanceMark,

@@ -361,3 +361,21 @@ class ScheduleSlot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.start_time:%H:%M}–{self.end_time:%H:%M}"
+
+
+class Favourite(models.Model):
+    """A program a user bookmarked (избранное)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("пользователь"), on_delete=models.CASCADE, related_name="favourites"
+    )
+    program = models.ForeignKey(Program, verbose_name=_("программа"), on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("добавлено"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("избранное")
+        verbose_name_plural = _("избранное")
+        constraints = [models.UniqueConstraint(fields=["user", "program"], name="favourite_once_per_user_program")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.program_id}"

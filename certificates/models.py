@@ -256,14 +256,6 @@ class LedgerEntry(models.Model):
     reserved_delta = MoneyField(_("изменение резерва"))
     spent_delta = MoneyField(_("изменение списанного"))
     idempotency_key = models.CharField(_("ключ идемпотентности"), max_length=128, unique=True)
-    enrollment = models.ForeignKey(
-        "navigator.Enrollment",
-        verbose_name=_("зачисление"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="ledger_entries",
-    )
     description = models.CharField(_("описание"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("время"), auto_now_add=True)
 

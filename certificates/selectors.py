@@ -9,15 +9,13 @@ simply not in the result, so a view that looks an object up through these answer
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from certificates.models import Certificate, CertificateAccount, Child, LedgerEntry
+from certificates.models import Certificate, CertificateAccount, Child
 
 
 def _accounts_newest_first(lookup: str = "accounts") -> Prefetch:
@@ -110,96 +108,3 @@ def parent_certificate(*, parent, number: str, on: date | None = None) -> Certif
     not one of theirs, whether or not it exists."""
     found = parent_certificates(parent=parent).filter(number=number).first()
     return None if found is None else with_current_account([found], on=on)[0]
-
-
-# --- The statement (выписка) ---------------------------------------------------------------------
-
-
-def certificate_statement(*, certificate: Certificate) -> QuerySet[LedgerEntry]:
-    """Every ledger entry of the certificate, newest first, with what a statement line shows: the
-    period, the program (through the enrollment) and the lesson or month paid for (through the charge,
-    or the reversed charge for a refund). One query per page."""
-    return (
-        LedgerEntry.objects.filter(account__certificate=certificate)
-        .select_related("account__period", "enrollment__group__program", "charge", "reversal__charge")
-        .order_by("-created_at", "-pk")
-    )
-
-
-@dataclass(frozen=True)
-class StatementLine:
-    """One ledger entry as the parent reads it.
-
-    `amount` is signed from the certificate's side: the nominal credited (+), money set aside for a
-    contract (−) or given back from the reserve (+), a lesson paid (−), a payment refunded (+).
-    `service_date` is the lesson date (`service_kind` LESSON) or the first day of the month paid for
-    (MONTH); both are None for entries not tied to a charge.
-    """
-
-    id: int
-    created_at: datetime
-    kind: str
-    kind_label: str
-    amount: Decimal
-    nominal_delta: Decimal
-    reserved_delta: Decimal
-    spent_delta: Decimal
-    period_id: int
-    period_name: str
-    program_id: int | None
-    program_title: str
-    group_name: str
-    service_kind: str | None
-    service_date: date | None
-    description: str
-
-
-_SIGNED_AMOUNT = {
-    LedgerEntry.Kind.OPEN: lambda e: e.nominal_delta,
-    LedgerEntry.Kind.RESERVE: lambda e: -e.reserved_delta,
-    LedgerEntry.Kind.RELEASE: lambda e: -e.reserved_delta,
-    LedgerEntry.Kind.DEBIT: lambda e: -e.spent_delta,
-    LedgerEntry.Kind.REFUND: lambda e: -e.spent_delta,
-}
-
-
-def _paid_charge(entry: LedgerEntry):
-    for path in (("charge",), ("reversal", "charge")):
-        obj = entry
-        try:
-            for name in path:
-                obj = getattr(obj, name)
-        except ObjectDoesNotExist:
-            continue
-        return obj
-    return None
-
-
-def statement_lines(entries: Iterable[LedgerEntry]) -> list[StatementLine]:
-    """Statement lines for entries fetched by certificate_statement() (no further queries)."""
-    kind_labels = dict(LedgerEntry.Kind.choices)
-    lines = []
-    for entry in entries:
-        charge = _paid_charge(entry)
-        program = entry.enrollment.group.program if entry.enrollment_id else None
-        lines.append(
-            StatementLine(
-                id=entry.pk,
-                created_at=entry.created_at,
-                kind=entry.kind,
-                kind_label=str(kind_labels.get(entry.kind, entry.kind)),
-                amount=_SIGNED_AMOUNT[entry.kind](entry),
-                nominal_delta=entry.nominal_delta,
-                reserved_delta=entry.reserved_delta,
-                spent_delta=entry.spent_delta,
-                period_id=entry.account.period_id,
-                period_name=entry.account.period.name,
-                program_id=program.pk if program else None,
-                program_title=program.title if program else "",
-                group_name=entry.enrollment.group.name if program else "",
-                service_kind=charge.kind if charge else None,
-                service_date=charge.service_date if charge else None,
-                description=entry.description,
-            )
-        )
-    return lines

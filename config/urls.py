@@ -9,11 +9,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts import views as account_views
 from core import views as core_views
 from core.forms import PortalAuthenticationForm
+from navigator.views.home import HomeView
 
 urlpatterns = [
-    path("", core_views.HomeView.as_view(), name="home"),
+    path("", HomeView.as_view(), name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("navigator.urls")),
+    path("workplace/", include("workplace.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=PortalAuthenticationForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/logout/everywhere/", account_views.logout_everywhere, name="logout-everywhere"),

@@ -1,5 +1,5 @@
 """Forms of the parent's personal account. They parse and show errors; the rules live in the services
-(certificates.services.child_add, navigator.services.parent_contacts_update)."""
+(certificates.services.child_add, accounts.services.contacts_update)."""
 
 from __future__ import annotations
 

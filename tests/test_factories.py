@@ -1,4 +1,4 @@
-"""Every model of the five apps can be built and saved through its factory against the real
+"""Every model of the domain apps can be built and saved through its factory against the real
 database constraints and triggers."""
 
 from decimal import Decimal
@@ -10,7 +10,8 @@ from tests.accounts import factories as accounts_f
 from tests.billing import factories as billing_f
 from tests.catalog import factories as catalog_f
 from tests.certificates import factories as certificates_f
-from tests.navigator import factories as navigator_f
+from tests.enrollments import factories as enrollments_f
+from tests.notices import factories as notices_f
 
 pytestmark = pytest.mark.django_db
 
@@ -30,10 +31,11 @@ FACTORIES = [
     certificates_f.FundedCertificateRequestFactory,
     certificates_f.CertificateAccountFactory,
     certificates_f.LedgerEntryFactory,
-    navigator_f.EnrollmentFactory,
-    navigator_f.EnrollmentEventFactory,
-    navigator_f.FavouriteFactory,
-    navigator_f.NotificationFactory,
+    catalog_f.FavouriteFactory,
+    enrollments_f.EnrollmentFactory,
+    enrollments_f.EnrollmentEventFactory,
+    enrollments_f.ReserveEntryFactory,
+    notices_f.NotificationFactory,
     billing_f.LessonFactory,
     billing_f.AttendanceMarkFactory,
     billing_f.AttendanceCorrectionFactory,
@@ -55,7 +57,7 @@ def _label(model) -> str:
 def test_every_model_has_a_factory():
     models = {
         _label(m)
-        for app in ("accounts", "catalog", "certificates", "navigator", "billing")
+        for app in ("accounts", "catalog", "notices", "certificates", "enrollments", "billing")
         for m in apps.get_app_config(app).get_models()
     }
     covered = {_label(f._meta.model) for f in FACTORIES}
@@ -79,7 +81,7 @@ def test_factory_saves_a_valid_instance(factory_class):
         accounts_f.ProviderStaffFactory,
         accounts_f.MunicipalStaffFactory,
         catalog_f.ProviderFactory,
-        navigator_f.EnrollmentFactory,
+        enrollments_f.EnrollmentFactory,
     ],
     ids=lambda f: f.__name__,
 )
@@ -95,7 +97,7 @@ def test_individual_provider_has_a_twelve_digit_inn_and_no_licence():
 
 
 def test_active_enrollment_and_monthly_charge():
-    enrollment = navigator_f.EnrollmentFactory(active=True)
+    enrollment = enrollments_f.EnrollmentFactory(active=True)
     assert enrollment.accepted_at is not None
 
     charge = billing_f.ChargeFactory(monthly=True)

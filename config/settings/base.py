@@ -35,12 +35,18 @@ INSTALLED_APPS = [
     # Bootstrap 5 (js_lib_bootstrap5/static/js-lib-bootstrap5/) and htmx (django_htmx/static/django_htmx/).
     "js_lib_bootstrap5",
     "django_htmx",
+    # Layers, lowest first (README, «Architecture»; checked by import-linter and tests/test_layers.py).
     "core",
     "accounts",
     "catalog",
+    "notices",
     "certificates",
-    "navigator",
+    "enrollments",
     "billing",
+    # Doors: the parent's pages, the provider's workplace, the municipal admin, Gosuslugi sign-in.
+    "navigator",
+    "workplace",
+    "municipal",
     "esia",
 ]
 
@@ -151,6 +157,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# Row locks wait at most this long; then the request answers "busy, try again" (core.locking).
+LOCK_TIMEOUT_MS = env.int("LOCK_TIMEOUT_MS", default=3000)
+
 # --- E-mail --------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
@@ -168,7 +177,7 @@ REST_FRAMEWORK = {
     # JSON only for other systems; the documentation lives at /api/docs/.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
 }

@@ -6,11 +6,12 @@ from datetime import date
 from decimal import Decimal
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.dates import age_on
-from navigator.models import EnrollmentStatus
+from enrollments.models import EnrollmentStatus
 from navigator.templatetags.navigator_catalog import rub
 
 register = template.Library()
@@ -55,3 +56,15 @@ def signed_rub(value: Decimal | None) -> str:
 def full_years(birth_date: date) -> int:
     """Full years of age today."""
     return age_on(birth_date, timezone.localdate())
+
+
+# The parent's page for each kind of notice subject (notices.models.Notification.subject).
+_SUBJECT_PAGES = {"enrollment": "cabinet-enrollment"}
+
+
+@register.simple_tag
+def notice_url(subject: str) -> str:
+    """The personal-account page a notice is about, or "" when it is about nothing shown here."""
+    kind, _sep, pk = (subject or "").partition(":")
+    name = _SUBJECT_PAGES.get(kind)
+    return reverse(name, args=[int(pk)]) if name and pk.isdigit() else ""

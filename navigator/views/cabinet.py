@@ -4,7 +4,7 @@ enrollments, notices and the profile.
 Only parents come in: anonymous visitors go to the login page, other roles get 403. Every object is
 looked up through a selector scoped to the signed-in parent, so another family's child, certificate,
 statement or enrollment answers 404, exactly as one that does not exist. Views read the request and
-choose a template; reads are in certificates.selectors and navigator.selectors, writes in the services.
+choose a template; reads are in the selectors, writes in the services of the apps below this door.
 """
 
 from __future__ import annotations
@@ -23,37 +23,30 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Role
+from accounts.access import is_parent
+from accounts.services import contacts_update
+from billing.selectors import certificate_statement, statement_lines
 from certificates.selectors import (
-    certificate_statement,
     child_certificate,
     parent_certificate,
     parent_certificates_with_accounts,
     parent_child,
     parent_children_with_accounts,
-    statement_lines,
 )
 from certificates.services import certificate_issue, child_add
+from core.errors import Conflict, NotFound
 from core.validators import format_snils, mask_snils
-from navigator.forms import ChildAddForm, ContactsForm
-from navigator.selectors import (
+from enrollments.selectors import (
     enrollment_history,
     parent_enrollment,
     parent_enrollments,
     parent_live_enrollment_count,
-    unread_notification_count,
-    user_notifications,
 )
-from navigator.services import (
-    EnrollmentNotFound,
-    TransitionNotAllowed,
-    enrollment_cancel,
-    enrollment_parent_actions,
-    notification_mark_read,
-    notifications_mark_all_read,
-    parent_contacts_update,
-)
+from enrollments.services import enrollment_cancel, enrollment_parent_actions
+from navigator.forms import ChildAddForm, ContactsForm
 from navigator.views.paging import PAGE_SIZE, paginate
+from notices.selectors import unread_notification_count, user_notifications
+from notices.services import notification_mark_read, notifications_mark_all_read
 
 
 def parent_required(view: Callable) -> Callable:
@@ -64,7 +57,7 @@ def parent_required(view: Callable) -> Callable:
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if request.user.role != Role.PARENT:
+        if not is_parent(request.user):
             raise PermissionDenied(_("Личный кабинет доступен только родителям."))
         return view(request, *args, **kwargs)
 
@@ -254,9 +247,9 @@ def enrollment_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
         return _render(request, "enrollment_cancel.html", "enrollments", {"enrollment": enrollment})
     try:
         result = enrollment_cancel(parent=request.user, enrollment_id=pk)
-    except EnrollmentNotFound:
+    except NotFound:
         raise Http404 from None
-    except TransitionNotAllowed as error:
+    except Conflict as error:
         messages.error(request, error.message)
     else:
         if result.changed:
@@ -306,7 +299,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
     form = ContactsForm(request.POST or None, initial={"email": user.email, "phone": user.phone})
     if request.method == "POST" and form.is_valid():
-        if parent_contacts_update(user=user, **form.cleaned_data):
+        if contacts_update(user=user, **form.cleaned_data):
             messages.success(request, _("Контакты сохранены."))
         return redirect("cabinet-profile")
     return _render(

@@ -1,8 +1,8 @@
 """The catalog as a parent sees it: search results with filters and facet counts, a program, a provider,
 and the parent's favourites.
 
-Views only read the request and choose a template. Queries live in catalog.search (through the
-catalog.filters parameter set) and navigator.selectors; writes in navigator.favourites.
+Views only read the request and choose a template. Queries live in search.selectors (through the
+search.filters parameter set) and catalog.selectors; writes in catalog.favourites.
 """
 
 from __future__ import annotations
@@ -22,13 +22,19 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from catalog.filters import CatalogFilter
+from catalog.favourites import favourite_add, favourite_remove
 from catalog.models import ScheduleSlot
-from catalog.search import Facets, program_detail_queryset, search_suggest, visible_programs
+from catalog.selectors import (
+    favourite_exists,
+    favourite_programs,
+    provider_programs,
+    visible_programs,
+    visible_providers,
+)
 from core.cache import cache_anonymous_get
-from navigator.favourites import favourite_add, favourite_remove
-from navigator.selectors import favourite_exists, favourite_programs, provider_programs, visible_providers
 from navigator.views.paging import paginate
+from search.filters import CatalogFilter
+from search.selectors import Facets, program_detail_queryset, search_suggest
 
 # Filters that live in the collapsible «Фильтры» panel (the query box and the sort order do not).
 PANEL_FILTERS = (

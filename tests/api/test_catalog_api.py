@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from catalog.models import Program, Provider
 from catalog.services import search_vocabulary_refresh
-from navigator.models import EnrollmentStatus
+from enrollments.models import EnrollmentStatus
 from tests.catalog.factories import (
     GroupFactory,
     MunicipalityFactory,
@@ -21,7 +21,7 @@ from tests.catalog.factories import (
     ScheduleSlotFactory,
     direction,
 )
-from tests.navigator.factories import EnrollmentFactory
+from tests.enrollments.factories import EnrollmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -365,7 +365,7 @@ def test_list_rows_are_what_the_declared_fields_give(client, monkeypatch):
     ModelSerializer output of its declared fields (which are also the OpenAPI schema)."""
     from rest_framework import serializers
 
-    from api.catalog import ProgramListSerializer
+    from api.public.catalog import ProgramListSerializer
 
     program(lesson_price=Decimal("350"), normative_lesson_price=Decimal("300"), rating=Decimal("4.5"), rating_count=3)
     program(funding=Program.Funding.FREE, lesson_price=Decimal("0"), special_needs=True)

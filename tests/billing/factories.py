@@ -25,7 +25,7 @@ from certificates.models import LedgerEntry
 from tests.accounts.factories import ProviderStaffFactory
 from tests.catalog.factories import ProviderFactory
 from tests.certificates.factories import LedgerEntryFactory, account_for
-from tests.navigator.factories import EnrollmentFactory
+from tests.enrollments.factories import EnrollmentFactory
 
 ZERO = Decimal("0.00")
 
@@ -143,7 +143,6 @@ class ChargeFactory(DjangoModelFactory):
             DebitEntryFactory,
             account=factory.LazyAttribute(_charge_account),
             spent_delta=factory.SelfAttribute("..certificate_amount"),
-            enrollment=factory.SelfAttribute("..enrollment"),
         ),
         no_declaration=None,
     )
@@ -166,7 +165,6 @@ class ChargeReversalFactory(DjangoModelFactory):
             kind=LedgerEntry.Kind.REFUND,
             nominal_delta=ZERO,
             spent_delta=factory.LazyAttribute(lambda o: -o.factory_parent.charge.certificate_amount),
-            enrollment=factory.SelfAttribute("..charge.enrollment"),
         ),
         no_declaration=None,
     )

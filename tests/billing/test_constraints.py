@@ -23,7 +23,7 @@ from tests.billing.factories import (
     StatementFactory,
 )
 from tests.db import refused
-from tests.navigator.factories import EnrollmentFactory
+from tests.enrollments.factories import EnrollmentFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,6 +10,7 @@ from factory.django import DjangoModelFactory
 from catalog.models import (
     Direction,
     DirectionCode,
+    Favourite,
     Group,
     Municipality,
     Program,
@@ -129,3 +130,11 @@ class SearchWordFactory(DjangoModelFactory):
         django_get_or_create = ("word",)
 
     word = factory.Sequence(lambda n: f"слово{n}")
+
+
+class FavouriteFactory(DjangoModelFactory):
+    class Meta:
+        model = Favourite
+
+    user = factory.SubFactory("tests.accounts.factories.ParentFactory")
+    program = factory.SubFactory(ProgramFactory)

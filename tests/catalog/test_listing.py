@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 
 from catalog.models import FacetCell, Group, Program, Provider, ScheduleSlot
-from catalog.search import (
+from search.selectors import (
     CatalogQuery,
     _facets,
     catalog_base,
@@ -18,7 +18,7 @@ from catalog.search import (
     schedule_bits,
 )
 from tests.catalog.factories import MunicipalityFactory, ProgramFactory, ProviderFactory
-from tests.catalog.test_search import closed_group, days, direction, open_group, slot
+from tests.search.test_search import closed_group, days, direction, open_group, slot
 
 pytestmark = pytest.mark.django_db
 
@@ -237,8 +237,8 @@ def test_facets_from_cells_equal_facets_from_programs(query):
 
 def test_free_seats_with_a_schedule_filter_need_one_group_with_both():
     """The mask is per program; with free seats asked too, the group with the seats must meet then."""
-    from catalog.search import catalog_search
-    from tests.catalog.test_search import enroll
+    from search.selectors import catalog_search
+    from tests.search.test_search import enroll
 
     program = ProgramFactory(title="Футбол")
     full_on_monday = open_group(program, capacity=1)

@@ -9,9 +9,9 @@ from django.db import connection
 from django.utils import timezone
 
 from catalog.models import Group, Program
-from catalog.search import CatalogQuery, catalog_search
 from catalog.services import program_open_groups_refresh
 from catalog.tasks import program_open_groups_refresh_task
+from search.selectors import CatalogQuery, catalog_search
 from tests.catalog.factories import GroupFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db

@@ -144,7 +144,6 @@ class LedgerEntryFactory(DjangoModelFactory):
     reserved_delta = ZERO
     spent_delta = ZERO
     idempotency_key = factory.Sequence(lambda n: f"test:ledger:{n}")
-    enrollment = None
     description = ""
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.test import Client
 
-from navigator.models import Enrollment
+from enrollments.models import Enrollment
 from tests.billing.factories import ChargeFactory
 from tests.catalog.factories import GroupFactory, ProgramFactory, ProviderFactory
-from tests.navigator.factories import EnrollmentFactory
+from tests.enrollments.factories import EnrollmentFactory
 
 
 def signed_in(user, **kwargs) -> Client:

@@ -6,11 +6,14 @@ import re
 import pytest
 
 from certificates.models import Certificate
-from navigator.models import EnrollmentStatus, Notification
+from enrollments.models import EnrollmentStatus
+from enrollments.services import enrollment_subject
+from notices.models import Notification
 from tests.accounts.factories import ParentFactory
 from tests.certificates.factories import ChildFactory, certificate_with_money
+from tests.enrollments.factories import EnrollmentFactory
 from tests.navigator.cabinet import lessons_paid, signed_in
-from tests.navigator.factories import EnrollmentFactory, NotificationFactory
+from tests.notices.factories import NotificationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +25,7 @@ def other():
     certificate = certificate_with_money(parent)
     lessons_paid(certificate, 2)
     enrollment = EnrollmentFactory(child=certificate.child, certificate=certificate)
-    notice = NotificationFactory(user=parent, enrollment=enrollment)
+    notice = NotificationFactory(user=parent, subject=enrollment_subject(enrollment.pk))
     uncertified = ChildFactory(parents=[parent])
     return {
         "child": certificate.child.pk,

@@ -15,12 +15,12 @@ from django.conf import settings
 from django.db import connection
 from playwright.sync_api import expect
 
-from navigator.models import EnrollmentStatus
+from enrollments.models import EnrollmentStatus
 from tests.accounts.factories import ParentFactory
 from tests.catalog.factories import MunicipalityFactory
 from tests.certificates.factories import certificate_with_money
+from tests.enrollments.factories import EnrollmentFactory
 from tests.navigator.cabinet import lessons_paid, signed_in
-from tests.navigator.factories import EnrollmentFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from certificates.models import Certificate, Child, LedgerEntry
 from core.validators import format_snils, snils_with_checksum
-from navigator.models import EnrollmentEvent, EnrollmentStatus, Notification
+from enrollments.models import EnrollmentEvent, EnrollmentStatus
+from enrollments.services import enrollment_subject
+from notices.models import Notification
 from tests.accounts.factories import MunicipalStaffFactory, ParentFactory, ProviderStaffFactory
 from tests.catalog.factories import GroupFactory, MunicipalityFactory
 from tests.certificates.factories import (
@@ -23,8 +25,9 @@ from tests.certificates.factories import (
     account_for,
     certificate_with_money,
 )
+from tests.enrollments.factories import EnrollmentFactory
 from tests.navigator.cabinet import lessons_paid, signed_in
-from tests.navigator.factories import EnrollmentFactory, NotificationFactory
+from tests.notices.factories import NotificationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -583,7 +586,9 @@ def test_cancelling_asks_first_then_cancels_with_an_event(client_, certificate, 
     assert "Заявка отменена." in html(response)
     event = enrollment.events.get()
     assert (event.from_status, event.to_status, event.actor) == ("SUBMITTED", "CANCELLED", parent)
-    assert Notification.objects.filter(user=parent, enrollment=enrollment, title="Заявка отменена").exists()
+    assert Notification.objects.filter(
+        user=parent, subject=enrollment_subject(enrollment.pk), title="Заявка отменена"
+    ).exists()
 
 
 def test_cancelling_again_changes_nothing(client_, certificate):
@@ -595,7 +600,7 @@ def test_cancelling_again_changes_nothing(client_, certificate):
 
     assert "Заявка уже отменена." in html(again)
     assert enrollment.events.count() == 1
-    assert Notification.objects.filter(enrollment=enrollment).count() == 1
+    assert Notification.objects.filter(subject=enrollment_subject(enrollment.pk)).count() == 1
 
 
 def test_a_contract_in_force_cannot_be_cancelled_here(client_, certificate):
@@ -636,7 +641,7 @@ def test_a_freed_seat_goes_to_the_first_on_the_waiting_list(client_, certificate
     assert second.status == EnrollmentStatus.WAITING
     assert first.events.get().to_status == EnrollmentStatus.SUBMITTED
     parent_of_first = first.child.parents.get()
-    assert Notification.objects.filter(user=parent_of_first, enrollment=first).exists()
+    assert Notification.objects.filter(user=parent_of_first, subject=enrollment_subject(first.pk)).exists()
 
 
 # --- Notifications --------------------------------------------------------------------------------------

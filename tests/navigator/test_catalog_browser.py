@@ -26,7 +26,7 @@ from tests.catalog.factories import (
     ScheduleSlotFactory,
     direction,
 )
-from tests.navigator.factories import EnrollmentFactory
+from tests.enrollments.factories import EnrollmentFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -13,11 +13,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.models import DirectionCode, Program, Provider, ScheduleSlot
+from catalog.models import DirectionCode, Favourite, Program, Provider, ScheduleSlot
 from catalog.services import search_vocabulary_refresh
-from navigator.models import EnrollmentStatus, Favourite
+from enrollments.models import EnrollmentStatus
 from tests.accounts.factories import ParentFactory
 from tests.catalog.factories import (
+    FavouriteFactory,
     GroupFactory,
     MunicipalityFactory,
     ProgramFactory,
@@ -25,7 +26,7 @@ from tests.catalog.factories import (
     ScheduleSlotFactory,
     direction,
 )
-from tests.navigator.factories import EnrollmentFactory, FavouriteFactory
+from tests.enrollments.factories import EnrollmentFactory
 
 pytestmark = pytest.mark.django_db
 

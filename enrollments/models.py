@@ -1,0 +1,140 @@
+"""Enrollments: one child's application to one group, the offer, the contract it becomes, its
+audit trail and the money reserved for it.
+
+Statuses change only through enrollments.services (a row lock on the expected status, the event
+written in the same transaction). Seats held are computed from these rows (enrollments.selectors),
+never stored.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.fields import MoneyField
+
+
+class EnrollmentStatus(models.TextChoices):
+    WAITING = "WAITING", _("В листе ожидания")
+    SUBMITTED = "SUBMITTED", _("Заявка подана")
+    OFFERED = "OFFERED", _("Оферта направлена")
+    ACTIVE = "ACTIVE", _("Договор действует")
+    TERMINATED = "TERMINATED", _("Договор расторгнут")
+    REJECTED = "REJECTED", _("Заявка отклонена")
+    CANCELLED = "CANCELLED", _("Отменена")
+    EXPIRED = "EXPIRED", _("Срок истёк")
+
+
+# Statuses that hold a seat in the group; a waiting application does not.
+SEAT_HOLDING_STATUSES = (EnrollmentStatus.SUBMITTED, EnrollmentStatus.OFFERED, EnrollmentStatus.ACTIVE)
+LIVE_STATUSES = (EnrollmentStatus.WAITING, *SEAT_HOLDING_STATUSES)
+
+# The only transitions a service may make (checked under a row lock).
+ALLOWED_TRANSITIONS = {
+    EnrollmentStatus.WAITING: {EnrollmentStatus.SUBMITTED, EnrollmentStatus.CANCELLED, EnrollmentStatus.EXPIRED},
+    EnrollmentStatus.SUBMITTED: {
+        EnrollmentStatus.OFFERED,
+        EnrollmentStatus.REJECTED,
+        EnrollmentStatus.CANCELLED,
+        EnrollmentStatus.EXPIRED,
+    },
+    EnrollmentStatus.OFFERED: {EnrollmentStatus.ACTIVE, EnrollmentStatus.CANCELLED, EnrollmentStatus.EXPIRED},
+    EnrollmentStatus.ACTIVE: {EnrollmentStatus.TERMINATED},
+}
+
+
+class Enrollment(models.Model):
+    """One child's application to one group, and the contract it becomes."""
+
+    child = models.ForeignKey(
+        "certificates.Child", verbose_name=_("ребёнок"), on_delete=models.PROTECT, related_name="enrollments"
+    )
+    group = models.ForeignKey(
+        "catalog.Group", verbose_name=_("группа"), on_delete=models.PROTECT, related_name="enrollments"
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("заявитель"), on_delete=models.PROTECT, related_name="applications"
+    )
+    certificate = models.ForeignKey(
+        "certificates.Certificate",
+        verbose_name=_("сертификат"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+    )
+    status = models.CharField(
+        _("статус"), max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.SUBMITTED
+    )
+    lesson_price = MoneyField(_("стоимость занятия по договору"))
+    created_at = models.DateTimeField(_("подана"), auto_now_add=True)
+    status_changed_at = models.DateTimeField(_("статус изменён"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("истекает"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("договор заключён"), null=True, blank=True)
+    ends_on = models.DateField(_("договор действует до"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("зачисление")
+        verbose_name_plural = _("зачисления")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "group"],
+                condition=Q(status__in=LIVE_STATUSES),
+                name="enrollment_one_live_per_child_group",
+            ),
+            models.CheckConstraint(condition=Q(lesson_price__gte=0), name="enrollment_price_not_negative"),
+            models.CheckConstraint(
+                condition=~Q(status="ACTIVE") | Q(accepted_at__isnull=False),
+                name="enrollment_active_was_accepted",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["group", "status"], name="enrollment_group_status"),
+            models.Index(fields=["status", "expires_at"], name="enrollment_status_expires"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.child} → {self.group}"
+
+
+class EnrollmentEvent(models.Model):
+    """Audit trail: every status change, who made it and when (written in the same transaction)."""
+
+    enrollment = models.ForeignKey(
+        Enrollment, verbose_name=_("зачисление"), on_delete=models.CASCADE, related_name="events"
+    )
+    from_status = models.CharField(_("из статуса"), max_length=16, choices=EnrollmentStatus.choices, blank=True)
+    to_status = models.CharField(_("в статус"), max_length=16, choices=EnrollmentStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("кто"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    note = models.CharField(_("комментарий"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("когда"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("событие зачисления")
+        verbose_name_plural = _("события зачислений")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'} → {self.to_status}"
+
+
+class ReserveEntry(models.Model):
+    """Money set aside on a certificate account for one contract, or given back: the contract's side
+    of a RESERVE or RELEASE ledger entry. It points down to the ledger; the ledger never points up."""
+
+    enrollment = models.ForeignKey(
+        Enrollment, verbose_name=_("зачисление"), on_delete=models.PROTECT, related_name="reserve_entries"
+    )
+    ledger_entry = models.OneToOneField(
+        "certificates.LedgerEntry", verbose_name=_("операция"), on_delete=models.PROTECT, related_name="reserve_entry"
+    )
+
+    class Meta:
+        verbose_name = _("резерв по договору")
+        verbose_name_plural = _("резервы по договорам")
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id}: {self.ledger_entry_id}"

@@ -1,0 +1,80 @@
+"""Reads of enrollments (selectors: reads; see services for writes).
+
+The one place that counts seats held: the catalog search, the program page, the application and the
+waiting list all read `seats_held_subquery` / `groups_with_seats` / `group_seats_held`. Seats are
+computed from enrollment rows, never stored as a counter.
+
+A parent's enrollments are scoped to them: another family's rows are simply not found (the doors
+answer 404, never 403).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
+
+from catalog.models import Group
+from enrollments.models import LIVE_STATUSES, SEAT_HOLDING_STATUSES, Enrollment, EnrollmentEvent, EnrollmentStatus
+
+# --- Seats ------------------------------------------------------------------------------------------
+
+
+def group_seats_held(*, group_id: int) -> int:
+    """Applications and contracts holding a seat in the group now."""
+    return Enrollment.objects.filter(group_id=group_id, status__in=SEAT_HOLDING_STATUSES).count()
+
+
+def seats_held_subquery(group_ref: str = "pk") -> Coalesce:
+    """An expression for the seats held in the group `group_ref` names (for annotations and filters over
+    groups, such as the catalog's «only groups with free seats»)."""
+    return Coalesce(
+        Subquery(
+            Enrollment.objects.filter(group=OuterRef(group_ref), status__in=SEAT_HOLDING_STATUSES)
+            .order_by()
+            .values("group")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
+def groups_with_seats(queryset: QuerySet[Group] | None = None) -> QuerySet[Group]:
+    """Annotate `seats_left` = capacity − seats held, never below zero (an operator may lower the
+    capacity under the seats already held)."""
+    queryset = Group.objects.all() if queryset is None else queryset
+    held = Count("enrollments", filter=Q(enrollments__status__in=SEAT_HOLDING_STATUSES))
+    return queryset.annotate(seats_left=Greatest(F("capacity") - held, Value(0)))
+
+
+def waiting_list(*, group_id: int) -> QuerySet[Enrollment]:
+    """The group's waiting applications in the order they are served: first come, first served."""
+    return Enrollment.objects.filter(group_id=group_id, status=EnrollmentStatus.WAITING).order_by("created_at", "pk")
+
+
+# --- The parent's enrollments -----------------------------------------------------------------------
+
+
+def parent_enrollments(*, parent, child_id: int | None = None) -> QuerySet[Enrollment]:
+    """Applications and contracts of the parent's children, newest first, with the child, the group,
+    its program and provider (one query; a list page adds its COUNT)."""
+    enrollments = Enrollment.objects.filter(child__parents=parent)
+    if child_id is not None:
+        enrollments = enrollments.filter(child_id=child_id)
+    return enrollments.select_related("child", "group__program__provider", "certificate").order_by("-created_at", "-pk")
+
+
+def parent_enrollment(*, parent, enrollment_id: int) -> Enrollment | None:
+    """One enrollment of the parent's children; None when it is not theirs, whether or not it exists."""
+    return parent_enrollments(parent=parent).filter(pk=enrollment_id).first()
+
+
+def parent_live_enrollment_count(*, parent) -> int:
+    """Applications on the waiting list, under review, offered, and contracts in force."""
+    return Enrollment.objects.filter(child__parents=parent, status__in=LIVE_STATUSES).count()
+
+
+def enrollment_history(*, enrollment: Enrollment) -> QuerySet[EnrollmentEvent]:
+    """The enrollment's status changes, oldest first."""
+    return EnrollmentEvent.objects.filter(enrollment=enrollment).order_by("created_at", "pk")

@@ -1,0 +1,78 @@
+from django.contrib import admin
+
+from certificates.models import (
+    Certificate,
+    CertificateAccount,
+    CertificateNumberSequence,
+    Child,
+    FundedCertificateRequest,
+    FundingPeriod,
+    LedgerEntry,
+)
+from municipal.admin.base import MunicipalityScopedAdmin, ReadOnlyAdmin
+
+
+@admin.register(Child)
+class ChildAdmin(MunicipalityScopedAdmin):
+    municipality_path = "municipality"
+    list_display = ["__str__", "birth_date", "snils_masked", "municipality"]
+    list_filter = ["municipality"]
+    search_fields = ["last_name", "first_name", "snils"]
+    list_select_related = ["municipality"]
+    autocomplete_fields = ["parents"]
+
+
+@admin.register(FundingPeriod)
+class FundingPeriodAdmin(MunicipalityScopedAdmin):
+    municipality_path = "municipality"
+    list_display = [
+        "name",
+        "municipality",
+        "start_date",
+        "end_date",
+        "nominal",
+        "max_funded_certificates",
+        "billing_policy",
+    ]
+    list_filter = ["municipality", "billing_policy"]
+    list_select_related = ["municipality"]
+
+
+@admin.register(Certificate)
+class CertificateAdmin(MunicipalityScopedAdmin):
+    municipality_path = "municipality"
+    list_display = ["number", "child", "kind", "status", "municipality", "valid_until"]
+    list_filter = ["kind", "status", "municipality"]
+    search_fields = ["number", "child__last_name", "child__snils"]
+    list_select_related = ["child", "municipality"]
+    raw_id_fields = ["child"]
+
+
+@admin.register(CertificateAccount)
+class CertificateAccountAdmin(ReadOnlyAdmin):
+    municipality_path = "certificate__municipality"
+    list_display = ["certificate", "period", "nominal", "reserved", "spent", "available"]
+    list_select_related = ["certificate", "period"]
+    search_fields = ["certificate__number"]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    municipality_path = "account__certificate__municipality"
+    list_display = ["created_at", "account", "kind", "nominal_delta", "reserved_delta", "spent_delta", "description"]
+    list_filter = ["kind"]
+    list_select_related = ["account__certificate", "account__period"]
+    search_fields = ["account__certificate__number", "idempotency_key"]
+
+
+@admin.register(CertificateNumberSequence)
+class CertificateNumberSequenceAdmin(ReadOnlyAdmin):
+    municipality_path = "municipality"
+    list_display = ["municipality", "last_value"]
+
+
+@admin.register(FundedCertificateRequest)
+class FundedCertificateRequestAdmin(ReadOnlyAdmin):
+    municipality_path = "certificate__municipality"
+    list_display = ["certificate", "period", "created_at", "granted_at"]
+    list_select_related = ["certificate", "period"]

@@ -1,0 +1,258 @@
+"""Catalog search (selectors: reads only). It sits above enrollments: «only groups with free seats» and
+the program page count the seats held (enrollments.selectors).
+
+Full-text search with PostgreSQL's `russian` configuration over a trigger-maintained, weighted
+document (title A, activity type B, description C), after each query word missing from the
+catalog's vocabulary is replaced by its nearest vocabulary word by trigram similarity
+(«робатотехника» → «робототехника»). Filters, facet counts that honour the other active filters,
+sorting and the seats left in each group are all computed here, for the pages and the API alike.
+
+Searches read catalog_program alone: whether a program is listed, its municipality and the weekdays
+and parts of day of its open groups are columns kept by triggers (sql/listing.sql), and a search
+without text or schedule filters counts its facets from the trigger-kept FacetCell table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.lookups import GreaterThan
+
+from catalog.models import FacetCell, Program, Provider, ScheduleSlot
+from catalog.selectors import open_groups, visible_programs
+from enrollments.selectors import groups_with_seats, seats_held_subquery
+
+MAX_QUERY_LENGTH = 200
+# Below this trigram similarity a query word is left as typed rather than "corrected".
+TYPO_SIMILARITY = 0.3
+_WORD = re.compile(r"[0-9a-zа-яё]+")
+
+# Parts of the day as numbered by catalog_schedule_bit() in sql/listing.sql (by the lesson's start:
+# before 12:00, before 17:00, later), which sets the bits of Program.schedule_mask.
+TIME_OF_DAY = {"morning": 0, "afternoon": 1, "evening": 2}
+SORTS = ("relevance", "rating", "start_date")
+
+
+@dataclass(frozen=True)
+class CatalogQuery:
+    """Validated search parameters (see catalog.filters.CatalogFilterForm for where they come from)."""
+
+    q: str = ""
+    municipalities: tuple[int, ...] = ()
+    directions: tuple[str, ...] = ()
+    fundings: tuple[str, ...] = ()
+    age: int | None = None
+    weekdays: tuple[int, ...] = ()
+    time_of_day: str = ""
+    special_needs: bool = False
+    free_seats: bool = False
+    sort: str = "relevance"
+
+
+@dataclass
+class Facets:
+    directions: dict[str, int] = field(default_factory=dict)
+    municipalities: dict[int, int] = field(default_factory=dict)
+    fundings: dict[str, int] = field(default_factory=dict)
+    total: int = 0
+
+
+def schedule_bit(weekday: int, part: int) -> int:
+    """The bit of Program.schedule_mask for lessons on a weekday (0 = Monday) in a part of the day."""
+    return 1 << (weekday * 3 + part)
+
+
+def schedule_bits(weekdays: tuple[int, ...], time_of_day: str) -> int:
+    """Every bit a program's open groups may have to match the weekday and time-of-day filters:
+    a lesson on one of the weekdays (any, when none is chosen) in the chosen part of the day (any)."""
+    days = weekdays or tuple(ScheduleSlot.Weekday.values)
+    parts = (TIME_OF_DAY[time_of_day],) if time_of_day else tuple(TIME_OF_DAY.values())
+    mask = 0
+    for day in days:
+        for part in parts:
+            mask |= schedule_bit(day, part)
+    return mask
+
+
+class ScheduleBit(Func):
+    """A schedule slot's bit in Program.schedule_mask: catalog_schedule_bit(weekday, start_time)."""
+
+    function = "catalog_schedule_bit"
+    output_field = IntegerField()
+
+
+def _meets(bit_or_mask, query: CatalogQuery) -> GreaterThan:
+    """The bits (a program's mask or a slot's bit) include a wanted (weekday, part of day)."""
+    return GreaterThan(bit_or_mask.bitand(schedule_bits(query.weekdays, query.time_of_day)), 0)
+
+
+def search_words_correct(q: str) -> list[str]:
+    """Lower-case query words, each replaced by the nearest vocabulary word when it is not one."""
+    words = _WORD.findall(q.lower())[:12]
+    long_words = [w for w in words if len(w) >= 3]
+    if not long_words:
+        return words
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT t.token,
+                   (SELECT w.word FROM catalog_searchword w
+                     WHERE similarity(w.word, t.token) >= %s AND w.word %% t.token
+                     ORDER BY w.word <-> t.token LIMIT 1)
+              FROM unnest(%s::text[]) AS t(token)
+            """,
+            [TYPO_SIMILARITY, long_words],
+        )
+        corrections = {token: best or token for token, best in cursor.fetchall()}
+    return [corrections.get(w, w) for w in words]
+
+
+def _without_facet_filters(query: CatalogQuery) -> Q:
+    """Every filter except direction, municipality and funding (those are the facets)."""
+    conditions = Q()
+    if query.age is not None:
+        conditions &= Q(age_min__lte=query.age, age_max__gte=query.age)
+    if query.special_needs:
+        conditions &= Q(special_needs=True)
+    if _filters_schedule(query):
+        # An open group meets in one of the wanted (weekday, part of day) cells.
+        conditions &= Q(_meets(F("schedule_mask"), query))
+    if query.free_seats:
+        groups = open_groups().filter(program=OuterRef("pk"))
+        if _filters_schedule(query):
+            # The group with free seats must itself meet when asked (the mask is per program).
+            slots = ScheduleSlot.objects.filter(group=OuterRef("pk"))
+            groups = groups.filter(Exists(slots.filter(_meets(ScheduleBit("weekday", "start_time"), query))))
+        conditions &= Exists(groups.annotate(held=seats_held_subquery()).filter(capacity__gt=F("held")))
+    return conditions
+
+
+def _filters_schedule(query: CatalogQuery) -> bool:
+    return bool(query.weekdays or query.time_of_day)
+
+
+def _facet_filters(query: CatalogQuery) -> dict[str, Q]:
+    return {
+        "direction": Q(direction__code__in=query.directions) if query.directions else Q(),
+        "municipality": Q(municipality_id__in=query.municipalities) if query.municipalities else Q(),
+        "funding": Q(funding__in=query.fundings) if query.fundings else Q(),
+    }
+
+
+def _text_query(query: CatalogQuery) -> SearchQuery | None:
+    words = search_words_correct(query.q) if query.q else []
+    return SearchQuery(" ".join(words), config="russian", search_type="plain") if words else None
+
+
+def catalog_base(query: CatalogQuery, text: SearchQuery | None) -> QuerySet[Program]:
+    """Visible programs matching the text and every non-facet filter."""
+    programs = visible_programs().filter(_without_facet_filters(query))
+    if text is not None:
+        programs = programs.filter(search_vector=text)
+    return programs
+
+
+def catalog_search(query: CatalogQuery) -> tuple[QuerySet[Program], Facets]:
+    """The ordered result set (not yet paged) and the facet counts for the same query."""
+    text = _text_query(query)
+    base = catalog_base(query, text)
+    facets = _facets(base if text is not None or _filters_schedule(query) or query.free_seats else None, query)
+    results = base
+    for condition in _facet_filters(query).values():
+        results = results.filter(condition)
+    # Providers and directions of the page's rows by primary key, after the sort and the LIMIT: joined
+    # here, they would be joined to every matching row before a relevance sort (docs/benchmarks.md).
+    results = results.prefetch_related(
+        Prefetch("provider", queryset=Provider.objects.select_related("municipality")), "direction"
+    )
+    if query.sort == "rating":
+        ordering = [F("rating").desc(nulls_last=True), "-rating_count", "title", "pk"]
+    elif query.sort == "start_date":
+        # The stored next_start (kept by triggers, refreshed nightly), read from program_catalog_next_start.
+        ordering = [F("next_start").asc(nulls_last=True), "title", "pk"]
+    elif text is not None:
+        results = results.annotate(rank=SearchRank(F("search_vector"), text))
+        ordering = ["-rank", "title", "pk"]
+    else:
+        ordering = ["title", "pk"]
+    return results.order_by(*ordering), facets
+
+
+def _facets(base: QuerySet[Program] | None, query: CatalogQuery) -> Facets:
+    """Facet counts, each honouring the *other* two facet filters but not its own.
+
+    One GROUP BY over (direction, municipality, funding) — at most 6 × municipalities × 3 rows —
+    rolled up here: of the programs matching the text and schedule filters (`base`), or, without
+    those (`base` None), of the trigger-kept FacetCell counts, which hold every other filter's
+    columns. Not cached on its own: the result count that paging uses comes from here and must match
+    the results (whole anonymous pages are cached instead, see core.cache).
+    """
+    if base is None:
+        cells = FacetCell.objects.filter(programs__gt=0)  # a cell whose programs all went stays, at 0
+        if query.age is not None:
+            cells = cells.filter(age_min__lte=query.age, age_max__gte=query.age)
+        if query.special_needs:
+            cells = cells.filter(special_needs=True)
+        cells = cells.values_list("direction__code", "municipality_id", "funding").annotate(n=Sum("programs"))
+    else:
+        cells = base.order_by().values_list("direction__code", "municipality_id", "funding").annotate(n=Count("pk"))
+    facets = Facets()
+    for direction, municipality, funding, n in cells:
+        d_ok = not query.directions or direction in query.directions
+        m_ok = not query.municipalities or municipality in query.municipalities
+        f_ok = not query.fundings or funding in query.fundings
+        facets.directions[direction] = facets.directions.get(direction, 0) + (n if m_ok and f_ok else 0)
+        facets.municipalities[municipality] = facets.municipalities.get(municipality, 0) + (n if d_ok and f_ok else 0)
+        facets.fundings[funding] = facets.fundings.get(funding, 0) + (n if d_ok and m_ok else 0)
+        facets.total += n if d_ok and m_ok and f_ok else 0
+    return facets
+
+
+def program_detail_queryset() -> QuerySet[Program]:
+    """A visible program with its provider, direction, and open groups with schedules and seats left."""
+    groups = groups_with_seats(open_groups()).prefetch_related("schedule").order_by("start_date", "name")
+    return (
+        visible_programs()
+        .select_related("provider__municipality", "direction")
+        .prefetch_related(Prefetch("groups", queryset=groups, to_attr="open_groups"))
+    )
+
+
+def search_suggest(prefix: str, *, limit: int = 8) -> list[str]:
+    """Distinct titles of visible programs for the search box: prefix matches first, then similar."""
+    # PostgreSQL text cannot hold NUL: psycopg2 would refuse the parameter with a ValueError (a 500).
+    prefix = prefix.replace("\x00", "").strip()[:MAX_QUERY_LENGTH]
+    if len(prefix) < 2:
+        return []
+    prefix = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")  # LIKE wildcards are literal
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT title FROM (
+                SELECT DISTINCT ON (lower(p.title)) p.title,
+                       (lower(p.title) LIKE lower(%s) || '%%') AS starts,
+                       similarity(lower(p.title), lower(%s)) AS score
+                  FROM catalog_program p
+                 WHERE p.listed
+                   AND (lower(p.title) LIKE '%%' || lower(%s) || '%%' OR lower(p.title) %% lower(%s))
+                 ORDER BY lower(p.title)
+            ) t ORDER BY starts DESC, score DESC, title LIMIT %s
+            """,
+            [prefix, prefix, prefix, prefix, limit],
+        )
+        return [row[0] for row in cursor.fetchall()]

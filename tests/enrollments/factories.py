@@ -1,0 +1,73 @@
+"""Factories for enrollments, their audit events and reserve rows."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+from factory.django import DjangoModelFactory
+
+from certificates.models import LedgerEntry
+from core.money import ZERO
+from enrollments.models import Enrollment, EnrollmentEvent, EnrollmentStatus, ReserveEntry
+from tests.accounts.factories import ParentFactory
+from tests.catalog.factories import GroupFactory
+from tests.certificates.factories import CertificateFactory, ChildFactory, LedgerEntryFactory, funded_account
+
+
+class EnrollmentFactory(DjangoModelFactory):
+    """A SUBMITTED application by the child's parent, with the child's certificate.
+
+    Traits: `offered`, `active` (sets accepted_at, as the database demands), `cancelled`.
+    """
+
+    class Meta:
+        model = Enrollment
+
+    class Params:
+        offered = factory.Trait(
+            status=EnrollmentStatus.OFFERED,
+            expires_at=factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7)),
+        )
+        active = factory.Trait(
+            status=EnrollmentStatus.ACTIVE,
+            accepted_at=factory.LazyFunction(timezone.now),
+            ends_on=factory.SelfAttribute("group.end_date"),
+        )
+        cancelled = factory.Trait(status=EnrollmentStatus.CANCELLED)
+
+    child = factory.SubFactory(ChildFactory)
+    group = factory.SubFactory(GroupFactory)
+    applicant = factory.LazyAttribute(lambda o: o.child.parents.first() or ParentFactory())
+    certificate = factory.SubFactory(CertificateFactory, child=factory.SelfAttribute("..child"))
+    status = EnrollmentStatus.SUBMITTED
+    lesson_price = factory.SelfAttribute("group.program.lesson_price")
+
+
+class EnrollmentEventFactory(DjangoModelFactory):
+    class Meta:
+        model = EnrollmentEvent
+
+    enrollment = factory.SubFactory(EnrollmentFactory)
+    from_status = ""
+    to_status = factory.SelfAttribute("enrollment.status")
+    actor = factory.SelfAttribute("enrollment.applicant")
+    note = ""
+
+
+class ReserveEntryFactory(DjangoModelFactory):
+    """A contract's reserve: a RESERVE ledger entry of 1 000 ₽ on a funded account of the contract's
+    certificate, and the row that ties it to the contract."""
+
+    class Meta:
+        model = ReserveEntry
+
+    enrollment = factory.SubFactory(EnrollmentFactory, active=True)
+    ledger_entry = factory.LazyAttribute(
+        lambda o: LedgerEntryFactory(
+            account=funded_account(certificate=o.enrollment.certificate),
+            kind=LedgerEntry.Kind.RESERVE,
+            nominal_delta=ZERO,
+            reserved_delta=Decimal("1000.00"),
+        )
+    )
