@@ -99,7 +99,7 @@ class SearchWordAdmin(admin.ModelAdmin):
 
 @admin.register(FacetCell)
 class FacetCellAdmin(admin.ModelAdmin):
-    """The catalog's filter counts, kept by database triggers (catalog/sql/listing.sql); read-only."""
+    """The catalog's filter counts, kept by database triggers (catalog/migrations/sql/0008_listing.sql); read-only."""
 
     list_display = ["direction", "municipality", "funding", "special_needs", "age_min", "age_max", "programs"]
     list_filter = ["direction", "municipality", "funding"]

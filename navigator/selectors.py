@@ -15,7 +15,7 @@ from navigator.models import LIVE_STATUSES, Enrollment, EnrollmentEvent, Favouri
 
 
 def _program_cards(programs: QuerySet[Program]) -> QuerySet[Program]:
-    # next_start is a stored column (catalog/sql/next_start.sql), as in the search results.
+    # next_start is a stored column (catalog/migrations/sql/0008_listing.sql), as in the search results.
     return programs.select_related("provider__municipality", "direction")
 
 
