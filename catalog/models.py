@@ -158,9 +158,9 @@ class Program(models.Model):
     rating_count = models.PositiveIntegerField(_("число оценок"), default=0)
     created_at = models.DateTimeField(_("создана"), auto_now_add=True)
     updated_at = models.DateTimeField(_("изменена"), auto_now=True)
-    # Kept by a database trigger (sql/search.sql): title (A), activity type (B), description (C).
+    # Kept by a database trigger (migrations/sql/0003_search.sql): title (A), activity type (B), description (C).
     search_vector = SearchVectorField(null=True, editable=False)
-    # The columns below are kept by database triggers (sql/listing.sql), never written by Django
+    # The columns below are kept by database triggers (migrations/sql/0008_listing.sql), never written by Django
     # (see save()), so that the catalog's search reads this one table.
     # Start date of the nearest open group (enrollment open, not ended on the day it was computed),
     # NULL when none; refreshed nightly.
@@ -237,14 +237,14 @@ class Program(models.Model):
         super().save(*args, **kwargs)
 
 
-# Program columns kept by database triggers (sql/search.sql, sql/listing.sql).
+# Program columns kept by database triggers (migrations/sql/0003_search.sql, 0008_listing.sql).
 DATABASE_KEPT = frozenset({"search_vector", "next_start", "schedule_mask", "listed", "municipality"})
 
 
 class FacetCell(models.Model):
     """How many listed programs share one combination of the facet and filter columns.
 
-    Kept by statement triggers on catalog_program (sql/listing.sql), never written by Django: a
+    Kept by statement triggers on catalog_program (migrations/sql/0008_listing.sql), never written by Django: a
     search without text or schedule filters sums these ~11 000 cells for its facet counts instead of
     grouping 100 000 programs (catalog.search).
     """

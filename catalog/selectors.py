@@ -25,7 +25,7 @@ def open_groups(on: date | None = None) -> QuerySet[Group]:
 
 
 def _program_cards(programs: QuerySet[Program]) -> QuerySet[Program]:
-    # next_start is a stored column (kept by triggers), as in the search results.
+    # next_start is a stored column (catalog/migrations/sql/0008_listing.sql), as in the search results.
     return programs.select_related("provider__municipality", "direction")
 
 

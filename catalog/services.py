@@ -15,7 +15,7 @@ def search_vocabulary_refresh() -> int:
 
 def program_open_groups_refresh() -> int:
     """Recompute every program's `next_start` and `schedule_mask` from its open groups (groups end with
-    time; the triggers of sql/listing.sql cover only writes).
+    time; the triggers of migrations/sql/0008_listing.sql cover only writes).
 
     Run nightly by Celery beat and after bulk loads; returns how many programs changed.
     """

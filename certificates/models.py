@@ -1,7 +1,7 @@
 """Children, certificates, funding periods, certificate accounts and their append-only ledger.
 
 The ledger is the truth about money. `CertificateAccount` keeps running totals for fast reads, but
-only the database trigger in `sql/ledger.sql` changes them, in the same statement as the ledger
+only the database trigger in `migrations/sql/` (0003, 0004) changes them, in the same statement as the ledger
 insert, and CHECK constraints refuse a total that would go negative or exceed the nominal.
 """
 
@@ -204,7 +204,7 @@ class FundedCertificateRequest(models.Model):
 class CertificateAccount(models.Model):
     """A certificate's money in one funding period: available = nominal − reserved − spent.
 
-    The totals are written only by the ledger trigger (sql/ledger.sql); never edit them.
+    The totals are written only by the ledger trigger (migrations/sql/); never edit them.
     """
 
     certificate = models.ForeignKey(

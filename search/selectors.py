@@ -8,7 +8,7 @@ catalog's vocabulary is replaced by its nearest vocabulary word by trigram simil
 sorting and the seats left in each group are all computed here, for the pages and the API alike.
 
 Searches read catalog_program alone: whether a program is listed, its municipality and the weekdays
-and parts of day of its open groups are columns kept by triggers (sql/listing.sql), and a search
+and parts of day of its open groups are columns kept by triggers (migrations/sql/0008_listing.sql), and a search
 without text or schedule filters counts its facets from the trigger-kept FacetCell table.
 """
 
@@ -42,7 +42,7 @@ MAX_QUERY_LENGTH = 200
 TYPO_SIMILARITY = 0.3
 _WORD = re.compile(r"[0-9a-zа-яё]+")
 
-# Parts of the day as numbered by catalog_schedule_bit() in sql/listing.sql (by the lesson's start:
+# Parts of the day as numbered by catalog_schedule_bit() in migrations/sql/0008_listing.sql (by the lesson's start:
 # before 12:00, before 17:00, later), which sets the bits of Program.schedule_mask.
 TIME_OF_DAY = {"morning": 0, "afternoon": 1, "evening": 2}
 SORTS = ("relevance", "rating", "start_date")

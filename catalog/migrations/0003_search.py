@@ -9,7 +9,8 @@ import django.db.models.functions.text
 from django.db import migrations, models
 
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+# Frozen: SQL this migration has run is never edited; a change is a new migration (tests/test_migration_sql.py).
+SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 
 class Migration(migrations.Migration):
@@ -58,7 +59,7 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunSQL(
-            sql=(SQL_DIR / "search.sql").read_text(),
-            reverse_sql=(SQL_DIR / "search_drop.sql").read_text(),
+            sql=(SQL_DIR / "0003_search.sql").read_text(),
+            reverse_sql=(SQL_DIR / "0003_search_reverse.sql").read_text(),
         ),
     ]

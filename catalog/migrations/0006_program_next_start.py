@@ -1,11 +1,13 @@
-# Program.next_start, kept by triggers on catalog_group (sql/next_start.sql), so that the catalog's
-# start-date sort reads an index instead of a subquery per program (docs/benchmarks.md, "Catalog search").
+# Program.next_start, kept by triggers on catalog_group (sql/0006_program_next_start.sql), so that the
+# catalog's start-date sort reads an index instead of a subquery per program (docs/benchmarks.md,
+# "Catalog search").
 
 from pathlib import Path
 
 from django.db import migrations, models
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+# Frozen: SQL this migration has run is never edited; a change is a new migration (tests/test_migration_sql.py).
+SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 
 class Migration(migrations.Migration):
@@ -21,8 +23,8 @@ class Migration(migrations.Migration):
         ),
         # Creates the functions and triggers and backfills every program.
         migrations.RunSQL(
-            sql=(SQL_DIR / "next_start.sql").read_text(),
-            reverse_sql=(SQL_DIR / "next_start_drop.sql").read_text(),
+            sql=(SQL_DIR / "0006_program_next_start.sql").read_text(),
+            reverse_sql=(SQL_DIR / "0006_program_next_start_reverse.sql").read_text(),
         ),
         migrations.AddIndex(
             model_name="program",

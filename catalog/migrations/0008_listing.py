@@ -1,5 +1,6 @@
 # The catalog reads one table: listed, municipality and schedule_mask on catalog_program and the facet
-# cells, kept by triggers (sql/listing.sql, which also takes over next_start from sql/next_start.sql).
+# cells, kept by triggers (sql/0008_listing.sql, which also takes over next_start from
+# sql/0006_program_next_start.sql).
 # docs/benchmarks.md, "Catalog search".
 
 from pathlib import Path
@@ -7,7 +8,8 @@ from pathlib import Path
 import django.db.models.deletion
 from django.db import migrations, models
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+# Frozen: SQL this migration has run is never edited; a change is a new migration (tests/test_migration_sql.py).
+SQL_DIR = Path(__file__).resolve().parent / "sql"
 OLD_TASK, NEW_TASK = "catalog.program_next_start_refresh", "catalog.program_open_groups_refresh"
 
 
@@ -120,8 +122,9 @@ class Migration(migrations.Migration):
         ),
         # Functions, triggers and the backfill, before the new indexes are built over the filled columns.
         migrations.RunSQL(
-            sql=(SQL_DIR / "listing.sql").read_text(),
-            reverse_sql=(SQL_DIR / "listing_drop.sql").read_text() + (SQL_DIR / "next_start.sql").read_text(),
+            sql=(SQL_DIR / "0008_listing.sql").read_text(),
+            # The drops and then the next_start functions as this migration first ran them (frozen copy).
+            reverse_sql=(SQL_DIR / "0008_listing_reverse.sql").read_text(),
         ),
         migrations.RunPython(
             rename_task(OLD_TASK, NEW_TASK, "Каталог: открытые группы программ (даты начала, расписание)"),

@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.db import migrations
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+# Frozen: SQL this migration has run is never edited; a change is a new migration (tests/test_migration_sql.py).
+SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 
 class Migration(migrations.Migration):
@@ -10,7 +11,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(
-            sql=(SQL_DIR / "ledger.sql").read_text(),
-            reverse_sql=(SQL_DIR / "ledger_drop.sql").read_text(),
+            sql=(SQL_DIR / "0003_ledger_triggers.sql").read_text(),
+            reverse_sql=(SQL_DIR / "0003_ledger_triggers_reverse.sql").read_text(),
         ),
     ]

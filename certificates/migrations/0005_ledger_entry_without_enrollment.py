@@ -6,7 +6,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("certificates", "0003_ledger_triggers"),
+        ("certificates", "0004_ledger_account_move_guard"),
         ("enrollments", "0001_initial"),
     ]
 

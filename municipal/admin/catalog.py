@@ -110,7 +110,7 @@ class SearchWordAdmin(MunicipalityScopedAdmin):
 
 @admin.register(FacetCell)
 class FacetCellAdmin(MunicipalityScopedAdmin):
-    """The catalog's filter counts, kept by database triggers (catalog/sql/listing.sql); read-only."""
+    """The catalog's filter counts, kept by database triggers (catalog/migrations/sql/0008_listing.sql); read-only."""
 
     municipality_path = None
 

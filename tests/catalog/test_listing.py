@@ -1,4 +1,4 @@
-"""What the search reads from catalog_program alone, kept by the database (catalog/sql/listing.sql):
+"""What the search reads from catalog_program alone, kept by the database (catalog/migrations/sql/0008_listing.sql):
 `listed` and `municipality` follow the program's status and its provider; `schedule_mask` follows the
 open groups' schedule slots; the FacetCell counts follow every write to programs; and Django's save()
 never writes a stale copy of any of them back."""

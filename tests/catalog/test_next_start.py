@@ -1,4 +1,4 @@
-"""Program.next_start, kept by the database (catalog/sql/listing.sql): statement triggers on
+"""Program.next_start, kept by the database (catalog/migrations/sql/0008_listing.sql): statement triggers on
 catalog_group recompute the programs a write touched, catalog_program_open_groups_refresh() recomputes
 every program (groups end with time), and the catalog's start-date sort reads the stored column."""
 

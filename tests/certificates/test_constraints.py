@@ -1,7 +1,7 @@
 """The database itself keeps certificates and their money right.
 
 Every bad write goes around the ORM's validation (QuerySet.update(), bulk_create or raw SQL). The
-ledger triggers (certificates/sql/ledger.sql) make the ledger append-only and the only writer of an
+ledger triggers (certificates/migrations/sql/) make the ledger append-only and the only writer of an
 account's totals, and the account's CHECK constraints refuse an overdraft.
 """
 

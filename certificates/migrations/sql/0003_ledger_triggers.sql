@@ -4,10 +4,7 @@
 --    CHECK constraints (totals >= 0, reserved + spent <= nominal) then refuse an overdraft, which
 --    rolls the insert back with it.
 -- 2. UPDATE and DELETE of ledger rows are refused: a correction is a new row.
--- 3. An account's totals cannot be changed except by (1): a direct UPDATE is refused, and an account
---    never moves to another certificate or period (that would move money between children or years).
---    This guards against application mistakes; a session with raw SQL access could still set the
---    flag itself, which only database role permissions can prevent.
+-- 3. An account's totals cannot be changed except by (1): a direct UPDATE is refused.
 
 CREATE OR REPLACE FUNCTION certificates_ledger_apply() RETURNS trigger AS $$
 BEGIN
@@ -39,10 +36,6 @@ CREATE TRIGGER certificates_ledger_append_only
 
 CREATE OR REPLACE FUNCTION certificates_account_totals_guard() RETURNS trigger AS $$
 BEGIN
-    IF (NEW.certificate_id, NEW.period_id) IS DISTINCT FROM (OLD.certificate_id, OLD.period_id) THEN
-        RAISE EXCEPTION 'certificate account % cannot move to another certificate or period', OLD.id
-            USING ERRCODE = 'restrict_violation';
-    END IF;
     IF (NEW.nominal, NEW.reserved, NEW.spent) IS DISTINCT FROM (OLD.nominal, OLD.reserved, OLD.spent)
        AND coalesce(current_setting('certificates.ledger_apply', true), 'off') <> 'on' THEN
         RAISE EXCEPTION 'certificate account % totals change only through the ledger', OLD.id
