@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Municipality
+from certificates.ledger_keys import account_open_key
 from certificates.models import (
     CHILD_MAX_AGE,
     Certificate,
@@ -62,7 +63,7 @@ def account_open(*, certificate: Certificate, period: FundingPeriod) -> Certific
     account, _created = CertificateAccount.objects.get_or_create(certificate=certificate, period=period)
     if period.nominal > 0:
         LedgerEntry.objects.get_or_create(
-            idempotency_key=f"account:{account.pk}:open",
+            idempotency_key=account_open_key(account.pk),
             defaults={
                 "account": account,
                 "kind": LedgerEntry.Kind.OPEN,

@@ -74,6 +74,18 @@ def test_production_never_starts_embedded_servers():
     assert result.stdout.strip().splitlines()[-1] == "False"
 
 
+def test_production_does_not_install_the_demo_region():
+    """The demo writes made-up families and bulk-loads ledger rows: development settings only."""
+    code = (
+        "from django.conf import settings; from django.core.management import get_commands; "
+        "print('demo' in settings.INSTALLED_APPS, 'demo_region' in get_commands())"
+    )
+    result = _manage(["shell", "-c", code], PRODUCTION_ENV)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False False"
+
+
 def _compose() -> dict:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 

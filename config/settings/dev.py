@@ -17,12 +17,16 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 
+# The demo region (`manage.py demo_region`, run by ./run on first start): made-up families and
+# certificates, so development only; production settings never list it.
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405
+
 # --- Gosuslugi: the local ESIA stand-in (esia_standin/) instead of ESIA -------------------------
 # "Войти через Госуслуги" goes through a real redirect to the stand-in's person picker and back;
 # the backend really calls the stand-in's token and REST endpoints over HTTP.
 ESIA_STANDIN_ENABLED = env.bool("ESIA_STANDIN_ENABLED", default=True)
 if ESIA_STANDIN_ENABLED:
-    INSTALLED_APPS = [*INSTALLED_APPS, "esia_standin"]  # noqa: F405
+    INSTALLED_APPS = [*INSTALLED_APPS, "esia_standin"]
     # Empty: the stand-in on this very portal, at whatever address the browser used.
     ESIA_HOST = env.str("ESIA_HOST", default="")
     ESIA_ISSUER = ESIA_STANDIN_ISSUER = "http://esia-standin.localhost/"

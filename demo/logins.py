@@ -7,36 +7,15 @@ from collections.abc import Callable
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from django.apps import apps
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.management import create_permissions
-from django.contrib.auth.models import Group, Permission
 
+from accounts import roles
 from accounts.models import Role, User
 from certificates.models import Child
 from certificates.services import certificate_issue
 
 DEMO_PASSWORD = "demo12345"  # development only
-MUNICIPAL_GROUP = "Муниципальный оператор"
-MUNICIPAL_APPS = ("catalog", "certificates", "navigator", "billing")
-# Written only by the ledger trigger or the numbering service: municipal staff may look, not edit.
-VIEW_ONLY_MODELS = ("certificateaccount", "ledgerentry", "certificatenumbersequence")
-
 JOINED = datetime(2026, 8, 25, 12, 0, tzinfo=ZoneInfo("Europe/Moscow"))
-
-
-def municipal_group() -> Group:
-    """«Муниципальный оператор»: view and change everything in the four domain apps."""
-    for label in MUNICIPAL_APPS:
-        create_permissions(apps.get_app_config(label), verbosity=0)  # in case post_migrate has not run
-    group, _created = Group.objects.get_or_create(name=MUNICIPAL_GROUP)
-    permissions = Permission.objects.filter(content_type__app_label__in=MUNICIPAL_APPS).filter(
-        codename__regex=r"^(view|change)_"
-    )
-    group.permissions.set(
-        p for p in permissions if not (p.codename.startswith("change_") and p.content_type.model in VIEW_ONLY_MODELS)
-    )
-    return group
 
 
 def _login(
@@ -123,7 +102,7 @@ def create_demo_logins(
         },
         staff=True,
     )
-    municipal.groups.add(municipal_group())
+    municipal.groups.add(roles.role_group(roles.MUNICIPAL))
     _login(
         rng,
         "admin",

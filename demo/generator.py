@@ -3,7 +3,8 @@
 Everything random comes from `random.Random` instances seeded from `--seed` (one per phase, so a
 change in one phase does not reshuffle the others), and every date is fixed, so the same seed
 gives the same data. Rows go in through COPY (see bulk.py); only the small demo issues its
-certificates through `certificates.services.certificate_issue`, as the portal would.
+certificates through `certificates.services.certificate_issue`, as the portal would. The bulk
+ledger rows take their idempotency keys from `certificates.ledger_keys`, like the services.
 """
 
 from __future__ import annotations
@@ -20,35 +21,9 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 
 from accounts.models import Role, User
-from catalog.demo import people
-from catalog.demo.bulk import copy_m2m, copy_rows, reserve_ids
-from catalog.demo.logins import create_demo_logins
-from catalog.demo.places import DEMO_MUNICIPALITY, MOBILE_CODES, MONTHLY_BILLING, MUNICIPALITIES, REGION_CODE, Place
-from catalog.demo.programs import (
-    DISTANCE_SENTENCE,
-    GENERAL_SENTENCES,
-    IN_PERSON_SENTENCES,
-    LEVELS,
-    NORMATIVE_BASE,
-    OVZ_SENTENCE,
-    STUDIOS,
-    TEMPLATES,
-    Template,
-)
-from catalog.demo.providers import (
-    CENTER_KINDS,
-    KINDS,
-    LEGAL_FORMS,
-    LICENCE_AUTHORITY,
-    MIX_FULL,
-    MIX_SMALL,
-    SPECIALITIES,
-    SPECIALITY_WEIGHTS,
-    TAX_OFFICES,
-    ProviderKind,
-)
 from catalog.models import Direction, Group, Municipality, Program, Provider, ScheduleSlot
 from catalog.services import program_open_groups_refresh, search_vocabulary_refresh
+from certificates.ledger_keys import account_open_key
 from certificates.models import (
     BillingPolicy,
     Certificate,
@@ -60,6 +35,33 @@ from certificates.models import (
 )
 from certificates.services import certificate_issue, certificate_number, certificate_valid_until
 from core.validators import inn_with_checksum, snils_with_checksum
+from demo import people
+from demo.bulk import copy_m2m, copy_rows, reserve_ids
+from demo.logins import create_demo_logins
+from demo.places import DEMO_MUNICIPALITY, MOBILE_CODES, MONTHLY_BILLING, MUNICIPALITIES, REGION_CODE, Place
+from demo.programs import (
+    DISTANCE_SENTENCE,
+    GENERAL_SENTENCES,
+    IN_PERSON_SENTENCES,
+    LEVELS,
+    NORMATIVE_BASE,
+    OVZ_SENTENCE,
+    STUDIOS,
+    TEMPLATES,
+    Template,
+)
+from demo.providers import (
+    CENTER_KINDS,
+    KINDS,
+    LEGAL_FORMS,
+    LICENCE_AUTHORITY,
+    MIX_FULL,
+    MIX_SMALL,
+    SPECIALITIES,
+    SPECIALITY_WEIGHTS,
+    TAX_OFFICES,
+    ProviderKind,
+)
 
 MSK = ZoneInfo("Europe/Moscow")
 SCHOOL_YEAR_START = date(2026, 9, 1)
@@ -867,7 +869,7 @@ class RegionGenerator:
                     f"{self.nominals[place_name]}.00",
                     "0.00",
                     "0.00",
-                    f"account:{account_id}:open",  # the key account_open() uses, so it stays idempotent
+                    account_open_key(account_id),  # the key account_open() uses, so opening again credits nothing
                     f"Номинал на период «{PERIOD_NAME}»",
                     ISSUED_AT,
                 )

@@ -4,8 +4,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.demo.generator import SCALES, generate_region, region_is_loaded
-from catalog.demo.logins import DEMO_PASSWORD
+from demo.generator import SCALES, generate_region, region_is_loaded
+from demo.logins import DEMO_PASSWORD
 
 
 class Command(BaseCommand):

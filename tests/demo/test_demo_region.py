@@ -13,9 +13,9 @@ from django.db import transaction
 from django.db.models import Count, F
 
 from accounts.models import Role, User
-from catalog.demo.generator import REFERENCE_DAY, SCHOOL_YEAR_END, SCHOOL_YEAR_START, RegionGenerator, Scale
-from catalog.demo.logins import DEMO_PASSWORD, MUNICIPAL_GROUP
+from accounts.roles import MUNICIPAL
 from catalog.models import Direction, Group, Municipality, Program, Provider, ScheduleSlot
+from certificates.ledger_keys import account_open_key
 from certificates.models import (
     BillingPolicy,
     Certificate,
@@ -25,8 +25,10 @@ from certificates.models import (
     FundingPeriod,
     LedgerEntry,
 )
-from certificates.services import certificate_issue
+from certificates.services import account_open, certificate_issue
 from core.validators import inn_is_valid, snils_is_valid
+from demo.generator import REFERENCE_DAY, SCHOOL_YEAR_END, SCHOOL_YEAR_START, RegionGenerator, Scale
+from demo.logins import DEMO_PASSWORD
 
 
 def load(*args: str) -> str:
@@ -191,7 +193,7 @@ class TestSmallRegion:
         municipal = User.objects.get(username="municipal")
         assert municipal.is_staff and not municipal.is_superuser
         assert municipal.municipality.name == "Плавский район"
-        assert municipal.groups.filter(name=MUNICIPAL_GROUP).exists()
+        assert municipal.groups.filter(name=MUNICIPAL).exists()
         assert municipal.has_perm("catalog.change_program")
         assert municipal.has_perm("certificates.view_ledgerentry")
         assert not municipal.has_perm("certificates.change_ledgerentry")
@@ -267,6 +269,11 @@ def test_bulk_certificates_as_at_full_scale():
     for account in CertificateAccount.objects.select_related("period"):
         assert account.nominal == account.period.nominal
     assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.OPEN).count() == 251
+    # The bulk rows carry the ledger's own key: opening a bulk-loaded account again credits nothing.
+    account = CertificateAccount.objects.select_related("certificate", "period").first()
+    assert LedgerEntry.objects.get(account=account).idempotency_key == account_open_key(account.pk)
+    assert account_open(certificate=account.certificate, period=account.period).nominal == account.period.nominal
+    assert LedgerEntry.objects.filter(account=account).count() == 1
     for municipality in Municipality.objects.all():
         numbers = sorted(Certificate.objects.filter(municipality=municipality).values_list("number", flat=True))
         if not numbers:

@@ -1,0 +1,73 @@
+"""Staff roles as Django auth groups: municipal staff, a provider's manager, a teacher.
+
+The database gets the groups and their permissions from data migrations (accounts/0004_staff_roles
+first); this module declares what they should be, for the code and the tests. When a declaration
+here changes, a new data migration must bring existing databases along:
+tests/accounts/test_roles.py fails while the migrated groups and this module disagree.
+
+Municipal staff work in the Django admin, so their group carries model permissions. A provider's
+manager and a teacher have no admin permissions for now: the provider workplace checks membership
+of their group (`user_has_role`), not permissions.
+"""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
+from django.contrib.auth.models import Group, Permission
+from django.db.models import QuerySet
+
+# Group names are stored data that migrations and existing databases refer to, not UI text: they
+# are not translated.
+MUNICIPAL = "Муниципальный оператор"
+PROVIDER_MANAGER = "Руководитель организации"
+TEACHER = "Педагог"
+STAFF_ROLES = (MUNICIPAL, PROVIDER_MANAGER, TEACHER)
+
+# The apps whose models municipal staff view and change in the admin, by app label: the one place
+# to update when models move between apps (with a data migration, see the module docstring).
+MUNICIPAL_APPS = ("catalog", "certificates", "enrollments", "billing")
+# Written only by the ledger trigger or the numbering service: municipal staff may look, not edit.
+MUNICIPAL_VIEW_ONLY_MODELS = ("certificateaccount", "ledgerentry", "certificatenumbersequence")
+
+
+def role_permissions(name: str) -> QuerySet[Permission]:
+    """The permissions the role's group should hold, as declared here."""
+    if name not in STAFF_ROLES:
+        raise ValueError(f"unknown staff role: {name}")
+    if name != MUNICIPAL:
+        return Permission.objects.none()
+    return Permission.objects.filter(
+        content_type__app_label__in=MUNICIPAL_APPS, codename__regex=r"^(view|change)_"
+    ).exclude(codename__startswith="change_", content_type__model__in=MUNICIPAL_VIEW_ONLY_MODELS)
+
+
+def role_group(name: str) -> Group:
+    """The role's group; missing only where tests flushed the database, and then recreated as declared."""
+    group = Group.objects.filter(name=name).first()
+    if group is None:
+        if name not in STAFF_ROLES:
+            raise ValueError(f"unknown staff role: {name}")
+        _create_declared_permissions()
+        group = Group.objects.create(name=name)
+        group.permissions.set(role_permissions(name))
+    return group
+
+
+def user_has_role(user, name: str) -> bool:
+    """Whether the user belongs to the role's group (how the provider workplace tells a manager from a teacher)."""
+    return user.is_authenticated and user.groups.filter(name=name).exists()
+
+
+def sync_role_permissions() -> None:
+    """Give every role's group exactly its declared permissions, creating what is missing (tests)."""
+    _create_declared_permissions()
+    for name in STAFF_ROLES:
+        group, _created = Group.objects.get_or_create(name=name)
+        group.permissions.set(role_permissions(name))
+
+
+def _create_declared_permissions() -> None:
+    # post_migrate creates them, but a flushed test database or a migration in progress may lack them.
+    for label in MUNICIPAL_APPS:
+        create_permissions(apps.get_app_config(label), verbosity=0)
