@@ -57,6 +57,12 @@ def share(total: Decimal, numerator: int, denominator: int) -> Decimal:
     return (to_money(total) * numerator / denominator).quantize(KOPECK, rounding=ROUND_DOWN)
 
 
-def certificate_covers(*, price: Decimal, normative_price: Decimal, available: Decimal) -> Decimal:
-    """What the certificate pays for one unit: min(price, normative price, available balance)."""
-    return max(ZERO, min(to_money(price), to_money(normative_price), to_money(available)))
+def certificate_covers(*, price: Decimal, normative_price: Decimal, available: Decimal | None = None) -> Decimal:
+    """What the certificate pays for one unit: min(price, normative price, available balance).
+
+    `available=None` means no balance limit (a program's advertised price, before any child is chosen).
+    """
+    covered = min(to_money(price), to_money(normative_price))
+    if available is not None:
+        covered = min(covered, to_money(available))
+    return max(ZERO, covered)

@@ -140,3 +140,7 @@ def test_to_money_refuses_amounts_the_column_cannot_hold(value):
     with pytest.raises(ValueError, match="numeric"):
         to_money(value)
 
+
+def test_certificate_covers_without_a_balance_limit():
+    assert certificate_covers(price=D("350.00"), normative_price=D("300.00")) == D("300.00")
+    assert certificate_covers(price=D("250.00"), normative_price=D("300.00"), available=None) == D("250.00")
