@@ -79,7 +79,7 @@ TEMPLATES = [
     },
 ]
 
-# DATABASE_URL is required everywhere; `./run`, `./test` and `manage.py` point it at the embedded
+# DATABASE_URL is required everywhere; `./run`, `./test`, `manage.py` and pytest point it at the embedded
 # PostgreSQL when it is unset on a development machine (devstack/services.py).
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
