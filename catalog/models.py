@@ -165,7 +165,7 @@ class Program(models.Model):
     # Start date of the nearest open group (enrollment open, not ended on the day it was computed),
     # NULL when none; refreshed nightly.
     next_start = models.DateField(null=True, editable=False)
-    # One bit per (weekday, part of day) in which an open group meets (catalog.search.schedule_bits).
+    # One bit per (weekday, part of day) in which an open group meets (search.selectors.schedule_bits).
     schedule_mask = models.IntegerField(default=0, db_default=0, editable=False)
     # Shown in the catalog: certified, and the provider approved.
     listed = models.BooleanField(default=False, db_default=False, editable=False)
@@ -246,7 +246,7 @@ class FacetCell(models.Model):
 
     Kept by statement triggers on catalog_program (migrations/sql/0008_listing.sql), never written by Django: a
     search without text or schedule filters sums these ~11 000 cells for its facet counts instead of
-    grouping 100 000 programs (catalog.search).
+    grouping 100 000 programs (search.selectors).
     """
 
     # No indexes of their own: the unique constraint leads with direction, and rows are few.

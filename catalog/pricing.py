@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from catalog.models import Program
-from core.money import ZERO, to_money
+from core.money import ZERO, certificate_covers, to_money
 
 
 @dataclass(frozen=True)
@@ -25,5 +25,5 @@ def program_lesson_price(program: Program) -> LessonPrice:
         return LessonPrice(price=ZERO, certificate_pays=ZERO, parent_pays=ZERO)
     if program.funding == Program.Funding.PAID:
         return LessonPrice(price=price, certificate_pays=ZERO, parent_pays=price)
-    covered = min(price, to_money(program.normative_lesson_price))
+    covered = certificate_covers(price=price, normative_price=program.normative_lesson_price)
     return LessonPrice(price=price, certificate_pays=covered, parent_pays=price - covered)

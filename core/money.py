@@ -6,19 +6,35 @@ float. A split returns parts that add up to the whole exactly.
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 KOPECK = Decimal("0.01")
 ZERO = Decimal("0.00")
 MAX_DIGITS = 12
 DECIMAL_PLACES = 2
+# The smallest amount a numeric(MAX_DIGITS, DECIMAL_PLACES) column cannot hold.
+LIMIT = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES)
 
 
 def to_money(value: Decimal | int | str) -> Decimal:
-    """Round to kopecks, half up. Floats are refused: they cannot hold roubles exactly."""
+    """Round to kopecks, half up. Floats are refused: they cannot hold roubles exactly.
+
+    NaN, infinities, unparsable strings and amounts the database column cannot hold raise
+    ValueError here rather than surfacing later as a failed comparison or a database error.
+    """
     if isinstance(value, float):
         raise TypeError("money must not be a float")
-    return Decimal(value).quantize(KOPECK, rounding=ROUND_HALF_UP)
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"not an amount of money: {value!r}") from None
+    if not amount.is_finite():
+        raise ValueError(f"money must be a finite amount, got {value!r}")
+    # Compared before rounding as well: quantizing a huge exponent would exceed the context precision.
+    rounded = amount.quantize(KOPECK, rounding=ROUND_HALF_UP) if abs(amount) < LIMIT else amount
+    if abs(rounded) >= LIMIT:
+        raise ValueError(f"money must be below {LIMIT} in absolute value to fit numeric(12,2), got {value!r}")
+    return rounded
 
 
 def split(total: Decimal, parts: int) -> list[Decimal]:
@@ -41,6 +57,12 @@ def share(total: Decimal, numerator: int, denominator: int) -> Decimal:
     return (to_money(total) * numerator / denominator).quantize(KOPECK, rounding=ROUND_DOWN)
 
 
-def certificate_covers(*, price: Decimal, normative_price: Decimal, available: Decimal) -> Decimal:
-    """What the certificate pays for one unit: min(price, normative price, available balance)."""
-    return max(ZERO, min(to_money(price), to_money(normative_price), to_money(available)))
+def certificate_covers(*, price: Decimal, normative_price: Decimal, available: Decimal | None = None) -> Decimal:
+    """What the certificate pays for one unit: min(price, normative price, available balance).
+
+    `available=None` means no balance limit (a program's advertised price, before any child is chosen).
+    """
+    covered = min(to_money(price), to_money(normative_price))
+    if available is not None:
+        covered = min(covered, to_money(available))
+    return max(ZERO, covered)

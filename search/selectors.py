@@ -50,7 +50,7 @@ SORTS = ("relevance", "rating", "start_date")
 
 @dataclass(frozen=True)
 class CatalogQuery:
-    """Validated search parameters (see catalog.filters.CatalogFilterForm for where they come from)."""
+    """Validated search parameters (see search.filters.CatalogFilter for where they come from)."""
 
     q: str = ""
     municipalities: tuple[int, ...] = ()

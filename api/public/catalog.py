@@ -1,6 +1,6 @@
 """Catalog API: the search with filters and facets, one program with its open groups, title suggestions.
 
-Thin doors over catalog.search: CatalogFilter parses and validates the parameters (through
+Thin doors over search.selectors: CatalogFilter parses and validates the parameters (through
 DjangoFilterBackend) and runs the search; these views only page and serialize.
 """
 

@@ -6,6 +6,8 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from config.beat import BEAT_SCHEDULE
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -85,7 +87,7 @@ TEMPLATES = [
     },
 ]
 
-# DATABASE_URL is required everywhere; `./run`, `./test` and `manage.py` point it at the embedded
+# DATABASE_URL is required everywhere; `./run`, `./test`, `manage.py` and pytest point it at the embedded
 # PostgreSQL when it is unset on a development machine (devstack/services.py).
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
@@ -156,6 +158,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Beat writes these into the scheduler's tables by name at start; periodic jobs are declared only there.
+CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 
 # Row locks wait at most this long; then the request answers "busy, try again" (core.locking).
 LOCK_TIMEOUT_MS = env.int("LOCK_TIMEOUT_MS", default=3000)

@@ -1,15 +1,14 @@
 """Development: debug on, permissive hosts, a throwaway secret. Never used in production.
 
-With DATABASE_URL / REDIS_URL unset, the embedded PostgreSQL and Redis from pip wheels are started
-(or reused) and used; they keep running for the next command (`python -m devstack stop`).
+Importing settings starts nothing: DATABASE_URL and REDIS_URL must be set. The entry points set them
+when they are unset, by starting (or reusing) the embedded PostgreSQL and Redis from pip wheels:
+`manage.py`, `python -m devstack run|test` (`./run`, `./test`, whose gunicorn and Celery inherit them)
+and pytest (devstack/pytest_plugin.py). The servers keep running for the next command
+(`python -m devstack stop`).
 """
 
-from devstack.services import ensure_environment
-
-ensure_environment()
-
-from .base import *  # noqa: E402, F403
-from .base import env  # noqa: E402
+from .base import *  # noqa: F403
+from .base import env
 
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")

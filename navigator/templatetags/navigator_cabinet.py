@@ -1,9 +1,8 @@
-"""Presentation helpers for the personal account: status colours, action wording, signed roubles."""
+"""Presentation helpers for the personal account: status colours, action wording, ages (roubles: core's `money`)."""
 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from django import template
 from django.urls import reverse
@@ -12,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from core.dates import age_on
 from enrollments.models import EnrollmentStatus
-from navigator.templatetags.navigator_catalog import rub
 
 register = template.Library()
 
@@ -38,18 +36,6 @@ def cancel_label(status: str) -> str:
     if status == EnrollmentStatus.OFFERED:
         return _("Отказаться от оферты")
     return _("Отозвать заявку")
-
-
-@register.filter
-def signed_rub(value: Decimal | None) -> str:
-    """+10 000 ₽ / −250 ₽ (a true minus sign); zero has no sign."""
-    if value is None:
-        return ""
-    if value > 0:
-        return f"+{rub(value)}"
-    if value < 0:
-        return f"\u2212{rub(-value)}"
-    return rub(value)
 
 
 @register.filter

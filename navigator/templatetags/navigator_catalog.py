@@ -1,11 +1,8 @@
-"""Presentation helpers for the catalog pages: roubles, and who pays for one lesson."""
+"""Presentation helpers for the catalog pages: who pays for one lesson, card wording (roubles: core's `money`)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import template
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
@@ -14,14 +11,6 @@ from catalog.models import Direction, Program
 from catalog.pricing import LessonPrice, program_lesson_price
 
 register = template.Library()
-
-
-@register.filter
-def rub(value: Decimal | None) -> str:
-    """250.00 → «250 ₽», 1250.50 → «1 250,50 ₽» (in the active language's number format)."""
-    if value is None:
-        return ""
-    return f"{floatformat(value, '-2g')}\u00a0₽"
 
 
 @register.simple_tag

@@ -6,6 +6,7 @@ import pytest
 
 from catalog.models import Program
 from catalog.pricing import LessonPrice, program_lesson_price
+from core.money import certificate_covers
 
 
 def lesson(funding: str, price: str, normative: str = "300.00") -> LessonPrice:
@@ -44,3 +45,17 @@ def test_amounts_are_rounded_to_kopecks():
     result = lesson(Program.Funding.CERTIFICATE, "333.335", "300")
     assert result == LessonPrice(Decimal("333.34"), Decimal("300.00"), Decimal("33.34"))
     assert all(value.as_tuple().exponent == -2 for value in (result.price, result.certificate_pays, result.parent_pays))
+
+
+@pytest.mark.parametrize(
+    ("price", "normative"),
+    [("250.00", "300.00"), ("300.00", "300.00"), ("450.00", "300.00"), ("120.50", "0.00"), ("333.335", "300")],
+)
+def test_certificate_part_is_what_certificate_covers_says(price, normative):
+    """The catalog shows the same certificate part that the money rule computes (one rule, not two)."""
+    result = lesson(Program.Funding.CERTIFICATE, price, normative)
+    assert result.certificate_pays == certificate_covers(price=Decimal(price), normative_price=Decimal(normative))
+    # With a balance large enough, the limit changes nothing.
+    assert result.certificate_pays == certificate_covers(
+        price=Decimal(price), normative_price=Decimal(normative), available=Decimal("1000000.00")
+    )

@@ -116,3 +116,31 @@ def test_certificate_covers_rounds_and_refuses_floats():
 def test_certificate_covers_is_keyword_only():
     with pytest.raises(TypeError):
         certificate_covers(D("1"), D("2"), D("3"))  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [D("NaN"), D("sNaN"), D("Infinity"), D("-Infinity"), "NaN", "inf", "1e20", "abc", "", D("1e30"), "-1e10"],
+)
+def test_to_money_refuses_what_is_not_an_amount(value):
+    with pytest.raises(ValueError, match="money"):
+        to_money(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("9999999999.99", "9999999999.99"), ("9999999999.994", "9999999999.99"), ("-9999999999.99", "-9999999999.99")],
+)
+def test_to_money_accepts_the_largest_amount_the_column_holds(value, expected):
+    assert to_money(value) == D(expected)
+
+
+@pytest.mark.parametrize("value", ["9999999999.995", "10000000000", D("-10000000000.00"), 10**10])
+def test_to_money_refuses_amounts_the_column_cannot_hold(value):
+    with pytest.raises(ValueError, match="numeric"):
+        to_money(value)
+
+
+def test_certificate_covers_without_a_balance_limit():
+    assert certificate_covers(price=D("350.00"), normative_price=D("300.00")) == D("300.00")
+    assert certificate_covers(price=D("250.00"), normative_price=D("300.00"), available=None) == D("250.00")

@@ -1,0 +1,39 @@
+"""Every periodic job of the portal, declared here and only here (settings: CELERY_BEAT_SCHEDULE).
+
+New periodic jobs are added to this dict, never by a data migration: at start, beat's
+DatabaseScheduler (django-celery-beat) writes each entry into its PeriodicTask table by name
+(`setup_schedule` → `update_from_dict` → `PeriodicTask.update_or_create(name=...)`). The names below
+are those the earlier data migrations created (core 0002, catalog 0004/0007/0008, esia 0001), so beat
+updates those rows in place instead of adding a second copy that would run each job twice. Renaming an
+entry therefore leaves the old row behind: delete it (admin or a migration) in the same change.
+
+Crontabs are in CELERY_TIMEZONE (Europe/Moscow), as the migrations' CrontabSchedule rows are, so
+beat reuses those rows. tests/test_beat_schedule.py checks the two agree.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery.schedules import crontab
+
+BEAT_SCHEDULE: dict[str, dict] = {
+    # healthz reports the beat as stale when this tick is older than HEALTHZ_BEAT_MAX_AGE_SECONDS.
+    "Пульс планировщика (healthz)": {
+        "task": "core.beat_heartbeat",
+        "schedule": timedelta(seconds=60),
+    },
+    "Словарь поиска: новые слова каталога": {
+        "task": "catalog.search_vocabulary_refresh",
+        "schedule": crontab(minute="30", hour="3"),
+    },
+    # Just after midnight: groups that ended yesterday stop counting as open today.
+    "Каталог: открытые группы программ (даты начала, расписание)": {
+        "task": "catalog.program_open_groups_refresh",
+        "schedule": crontab(minute="5", hour="0"),
+    },
+    "Госуслуги: удалить данные незавершённых входов": {
+        "task": "esia.clear_abandoned_sign_ins",
+        "schedule": crontab(minute="10", hour="4"),
+    },
+}
