@@ -2,7 +2,7 @@
 
 run:  embedded services (when DATABASE_URL / REDIS_URL are unset), migrate, demo region on first
       start, then gunicorn + Celery worker + Celery beat until Ctrl-C or SIGTERM stops them all.
-test: embedded services, then the quality gates (ruff, makemigrations --check) and pytest.
+test: embedded services, then the quality gates (ruff, lint-imports, makemigrations --check) and pytest.
 stop: stop the embedded servers left running by `manage.py`.
 """
 
@@ -129,6 +129,8 @@ def test(pytest_args: list[str]) -> int:
     try:
         steps = [
             ("ruff", [os.path.join(BIN, "ruff"), "check", "."]),
+            # The layers of .importlinter: a lower layer never imports a higher one.
+            ("layers", [os.path.join(BIN, "lint-imports"), "--no-cache"]),
             ("migrations", [PYTHON, "manage.py", "makemigrations", "--check", "--dry-run"]),
             ("pytest", [PYTHON, "-m", "pytest", *pytest_args]),
         ]

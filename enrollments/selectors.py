@@ -10,7 +10,7 @@ answer 404, never 403).
 
 from __future__ import annotations
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 
 from catalog.models import Group
@@ -44,8 +44,7 @@ def groups_with_seats(queryset: QuerySet[Group] | None = None) -> QuerySet[Group
     """Annotate `seats_left` = capacity − seats held, never below zero (an operator may lower the
     capacity under the seats already held)."""
     queryset = Group.objects.all() if queryset is None else queryset
-    held = Count("enrollments", filter=Q(enrollments__status__in=SEAT_HOLDING_STATUSES))
-    return queryset.annotate(seats_left=Greatest(F("capacity") - held, Value(0)))
+    return queryset.annotate(seats_left=Greatest(F("capacity") - seats_held_subquery(), Value(0)))
 
 
 def waiting_list(*, group_id: int) -> QuerySet[Enrollment]:
