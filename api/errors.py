@@ -15,7 +15,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from core.errors import Busy, Conflict, DomainError, Forbidden, NotFound
+from core.errors import Busy, Conflict, DomainError, Forbidden, NotFound, error_body
 
 # The first class of the error's MRO found here gives the status.
 DOMAIN_ERROR_STATUS = {
@@ -25,10 +25,6 @@ DOMAIN_ERROR_STATUS = {
     Conflict: status.HTTP_409_CONFLICT,
     DomainError: status.HTTP_400_BAD_REQUEST,
 }
-
-
-def error_body(code: str, message: str, fields: dict | None = None) -> dict:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
 def domain_error_status(error: DomainError) -> int:

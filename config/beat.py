@@ -23,6 +23,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "core.beat_heartbeat",
         "schedule": timedelta(seconds=60),
     },
+    # Tasks asked for while the broker was down wait in the outbox (core/outbox.py) until this sends them.
+    "Очередь заданий: отправить ожидающие (outbox)": {
+        "task": "core.outbox_sweep",
+        "schedule": timedelta(seconds=10),
+    },
     "Словарь поиска: новые слова каталога": {
         "task": "catalog.search_vocabulary_refresh",
         "schedule": crontab(minute="30", hour="3"),

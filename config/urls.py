@@ -11,9 +11,13 @@ from core import views as core_views
 from core.forms import PortalAuthenticationForm
 from navigator.views.home import HomeView
 
+# No traceback for anyone: the API's error format or the portal's page, with the request id.
+handler500 = "core.views.server_error"
+
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("healthz/ready", core_views.ready, name="healthz-ready"),
     path("", include("navigator.urls")),
     path("workplace/", include("workplace.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=PortalAuthenticationForm), name="login"),

@@ -43,3 +43,12 @@ class Busy(Conflict):
 
     code = "busy"
     retry_after_seconds = 1
+
+
+def error_body(code: str, message: str, fields: dict | None = None, *, request_id: str | None = None) -> dict:
+    """The API's one error format, `{"error": {"code", "message", "fields"}}`; server errors add the
+    request id a person can quote to support."""
+    error = {"code": code, "message": message, "fields": fields or {}}
+    if request_id is not None:
+        error["request_id"] = request_id
+    return {"error": error}

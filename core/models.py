@@ -14,3 +14,28 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class OutboxMessage(models.Model):
+    """A Celery task that a transaction asked for, written in that transaction and sent to the broker
+    after it commits, or by the sweep (core.outbox_sweep) once the broker is back: no request fails,
+    and no task is lost, because Redis is down. Tasks take primary keys and are idempotent, since a
+    message may be delivered more than once."""
+
+    task = models.CharField(_("задание"), max_length=200)
+    args = models.JSONField(_("аргументы"), default=list, blank=True)
+    created_at = models.DateTimeField(_("создано"), auto_now_add=True)
+    dispatched_at = models.DateTimeField(_("отправлено"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("неудачных попыток"), default=0)
+    last_error = models.CharField(_("последняя ошибка"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("сообщение для очереди заданий")
+        verbose_name_plural = _("очередь заданий (outbox)")
+        indexes = [
+            models.Index(fields=["id"], condition=models.Q(dispatched_at__isnull=True), name="outbox_pending"),
+            models.Index(fields=["dispatched_at"], name="outbox_dispatched_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}{self.args}"

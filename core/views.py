@@ -1,10 +1,38 @@
-from django.http import JsonResponse
+from django.conf import settings
+from django.db import connection
+from django.http import HttpResponseServerError, JsonResponse
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from core.health import health_report
+from core.errors import error_body
+from core.health import check_database, database_wait, health_report
 
 
 @never_cache
 def healthz(request):
-    healthy, report = health_report()
-    return JsonResponse({"status": "ok" if healthy else "unavailable", **report}, status=200 if healthy else 503)
+    """Each part's state for people and monitoring: 200 while pages can be served ("ok" or "degraded")."""
+    status, parts = health_report()
+    return JsonResponse({"status": status, **parts}, status=503 if status == "unavailable" else 200)
+
+
+@never_cache
+def ready(request):
+    """For a load balancer: 503 only when this node cannot serve pages (the database is gone). A restart
+    of a fraction of a second is waited out, as pages wait it out, rather than pulling the node."""
+    database = check_database()
+    if not database["ok"]:
+        connection.close()
+        if database_wait(settings.DB_RETRY_WAIT_SECONDS):
+            database = check_database()
+    return JsonResponse({"ready": database["ok"]}, status=200 if database["ok"] else 503)
+
+
+def server_error(request):
+    """500 without a traceback: the API's JSON error under /api/, the portal's page elsewhere; both show
+    the request id. Renders without the request's context (no database, no session)."""
+    request_id = getattr(request, "request_id", None)
+    if request.path.startswith("/api/"):
+        message = _("Внутренняя ошибка сервера. Мы уже знаем о ней; повторите запрос позже.")
+        return JsonResponse(error_body("server_error", message, request_id=request_id), status=500)
+    return HttpResponseServerError(render_to_string("500.html", {"request_id": request_id}))

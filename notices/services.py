@@ -9,9 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.utils import timezone
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from core.outbox import outbox_enqueue
 from notices.models import Notification
+
+EMAIL_TASK = "notices.send_emails"
 
 
 @dataclass(frozen=True)
@@ -25,10 +32,46 @@ class Notice:
 
 
 def notices_send(notices: Iterable[Notice]) -> list[Notification]:
-    """Write the notices in the caller's transaction (one INSERT for all of them)."""
-    return Notification.objects.bulk_create(
+    """Write the notices in the caller's transaction (one INSERT for all of them) and ask, through the
+    outbox, for their e-mails once it commits."""
+    rows = Notification.objects.bulk_create(
         Notification(user_id=n.user_id, title=n.title, body=n.body, subject=n.subject) for n in notices
     )
+    if rows:
+        outbox_enqueue(EMAIL_TASK, [row.pk for row in rows])
+    return rows
+
+
+def notice_emails_send(*, notification_ids: list[int]) -> int:
+    """E-mail each of these notices whose recipient has an address and that was not e-mailed yet; how
+    many were sent. Each row is locked while its mail goes out and marked in the same transaction, so a
+    repeated or concurrent delivery of the same task sends nothing twice."""
+    sent = 0
+    for notification_id in sorted(notification_ids):
+        with transaction.atomic():
+            notification = (
+                Notification.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("user")
+                .filter(pk=notification_id, emailed_at__isnull=True)
+                .first()
+            )
+            if notification is None or not notification.user.email:
+                continue
+            # The notice itself is stored in the portal's source language; the frame around it is the
+            # recipient's (Russian until accounts keep a language per person).
+            with translation.override(settings.LANGUAGE_CODE):
+                body = "\n\n".join(
+                    part
+                    for part in (
+                        notification.body,
+                        _("Подробности — в личном кабинете на портале «Навигатор дополнительного образования»."),
+                    )
+                    if part
+                )
+                send_mail(notification.title, body, None, [notification.user.email])
+            Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+            sent += 1
+    return sent
 
 
 def notification_mark_read(*, notification: Notification) -> bool:

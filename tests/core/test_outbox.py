@@ -1,0 +1,100 @@
+"""The outbox: tasks asked for in a transaction are sent after it commits; with the broker down they
+wait, counted, and the sweep sends them once it is back; two dispatchers never send one twice."""
+
+import threading
+
+import pytest
+from celery import current_app
+from django.core import mail
+from django.db import connection, transaction
+from kombu.exceptions import OperationalError as BrokerDown
+
+from core.models import OutboxMessage
+from core.outbox import outbox_dispatch, outbox_enqueue, outbox_sweep
+from notices.services import EMAIL_TASK, Notice, notice_emails_send, notices_send
+from tests.accounts.factories import ParentFactory
+
+
+@pytest.fixture
+def broker(monkeypatch):
+    """Records what is sent instead of reaching Redis; `broker.down = True` makes it refuse."""
+
+    class Broker:
+        down = False
+        sent: list = []
+
+        def send_task(self, name, args=None, **options):
+            if self.down:
+                raise BrokerDown("Error 111 connecting to redis: Connection refused.")
+            self.sent.append((name, args))
+
+    fake = Broker()
+    fake.sent = []
+    monkeypatch.setattr(current_app, "send_task", fake.send_task)
+    return fake
+
+
+@pytest.mark.django_db
+def test_a_task_is_sent_only_when_its_transaction_commits(broker, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        message = outbox_enqueue("core.beat_heartbeat", "x")
+        assert broker.sent == []
+
+    assert len(callbacks) == 1
+    assert broker.sent == [("core.beat_heartbeat", ["x"])]
+    message.refresh_from_db()
+    assert message.dispatched_at is not None
+
+
+@pytest.mark.django_db
+def test_with_the_broker_down_the_message_waits_for_the_sweep(broker, django_capture_on_commit_callbacks):
+    broker.down = True
+    with django_capture_on_commit_callbacks(execute=True):
+        message = outbox_enqueue("core.beat_heartbeat", "x")
+
+    message.refresh_from_db()
+    assert (message.dispatched_at, message.attempts) == (None, 1)
+    assert "Connection refused" in message.last_error
+
+    broker.down = False
+    assert outbox_sweep() == 1
+    message.refresh_from_db()
+    assert message.dispatched_at is not None
+    assert broker.sent == [("core.beat_heartbeat", ["x"])]
+    assert outbox_sweep() == 0  # nothing is sent twice
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_dispatchers_never_send_one_message_twice(broker):
+    message = OutboxMessage.objects.create(task="core.beat_heartbeat", args=[])
+    results = []
+
+    def dispatch_in_thread():
+        try:
+            results.append(outbox_dispatch())
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        # The first dispatcher holds the row; the second skips it rather than sending it too.
+        list(OutboxMessage.objects.select_for_update().filter(pk=message.pk))
+        other = threading.Thread(target=dispatch_in_thread)
+        other.start()
+        other.join(timeout=30)
+    assert results == [0]
+    assert outbox_dispatch() == 1
+    assert len(broker.sent) == 1
+
+
+@pytest.mark.django_db
+def test_a_notice_asks_for_its_email_which_goes_out_once(broker, django_capture_on_commit_callbacks):
+    parent = ParentFactory(email="mother@example.ru")
+    silent = ParentFactory(email="")
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = notices_send([Notice(user_id=parent.pk, title="Заявка отменена"), Notice(user_id=silent.pk, title="x")])
+
+    assert broker.sent == [(EMAIL_TASK, [[row.pk for row in rows]])]
+    ids = broker.sent[0][1][0]
+    assert notice_emails_send(notification_ids=ids) == 1
+    assert notice_emails_send(notification_ids=ids) == 0  # a repeated delivery sends nothing
+    assert [(m.subject, m.to) for m in mail.outbox] == [("Заявка отменена", ["mother@example.ru"])]
