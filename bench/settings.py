@@ -23,5 +23,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+# Static files found once at start, as in production, rather than looked up on every request.
+WHITENOISE_AUTOREFRESH = False
 # No collectstatic in development; WhiteNoise serves from the finders (dev settings) and says so.
 warnings.filterwarnings("ignore", message="No directory at")

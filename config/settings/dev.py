@@ -1,4 +1,5 @@
-"""Development: debug on, permissive hosts, a throwaway secret. Never used in production.
+"""Development: debug on unless DEBUG says otherwise (./run turns it off), permissive hosts, a throwaway
+secret. Never used in production.
 
 Importing settings starts nothing: DATABASE_URL and REDIS_URL must be set. The entry points set them
 when they are unset, by starting (or reusing) the embedded PostgreSQL and Redis from pip wheels:
@@ -13,8 +14,11 @@ from .base import env
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+# No collectstatic in development: WhiteNoise serves the files where the finders find them, with
+# DEBUG off as well (./run), and looks again on each request so that an edited file shows at once.
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
 
 # The demo region (`manage.py demo_region`, run by ./run on first start): made-up families and
 # certificates, so development only; production settings never list it.

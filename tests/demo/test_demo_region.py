@@ -233,6 +233,14 @@ def test_if_empty_loads_once():
 
 
 @pytest.mark.django_db
+def test_quiet_load_says_one_line_and_nothing_when_there_is_nothing_to_do():
+    # ./run loads at verbosity 0: its banner gives the logins, and its later starts say nothing here.
+    first = load("--scale", "tiny", "--if-empty", "--verbosity", "0")
+    assert first.startswith("Демо-данные:") and first.count("\n") == 1
+    assert load("--scale", "tiny", "--if-empty", "--verbosity", "0") == ""
+
+
+@pytest.mark.django_db
 def test_refuses_a_database_that_has_data():
     load("--scale", "tiny")
     with pytest.raises(CommandError):

@@ -28,22 +28,29 @@ class Command(BaseCommand):
         parser.add_argument("--timings-json", help="Записать время по фазам в этот JSON-файл (для bench/).")
 
     def handle(self, *args, seed, scale, if_empty, timings_json, **options):
+        # Verbosity 0 (./run) says one line when it loads and nothing when there is nothing to do.
+        verbose = options["verbosity"] >= 1
         if region_is_loaded():
             if if_empty:
-                self.stdout.write("Демо-данные не нужны: муниципалитеты уже есть.")
+                if verbose:
+                    self.stdout.write("Демо-данные не нужны: муниципалитеты уже есть.")
                 return
             raise CommandError("В базе уже есть муниципалитеты; demo_region заполняет только пустую базу.")
         size = SCALES[scale]
-        self.stdout.write(
+        summary = (
             f"Тульская область, масштаб {scale} (seed {seed}): {size.providers} организаций, "
-            f"{size.programs} программ, {size.groups} групп…"
+            f"{size.programs} программ, {size.groups} групп"
         )
-        log = self.stdout.write if options["verbosity"] >= 1 else None
-        report = generate_region(scale=scale, seed=seed, log=log)
-        self.stdout.write(self.style.SUCCESS(f"Готово за {report.seconds:.1f} с."))
-        self.stdout.write(f"Демо-входы (пароль {DEMO_PASSWORD}, только для разработки):")
-        for username, role, where in report.logins:
-            self.stdout.write(f"  {username:<10} {role}: {where}")
+        if verbose:
+            self.stdout.write(summary + "…")
+        report = generate_region(scale=scale, seed=seed, log=self.stdout.write if verbose else None)
+        if verbose:
+            self.stdout.write(self.style.SUCCESS(f"Готово за {report.seconds:.1f} с."))
+            self.stdout.write(f"Демо-входы (пароль {DEMO_PASSWORD}, только для разработки):")
+            for username, role, where in report.logins:
+                self.stdout.write(f"  {username:<10} {role}: {where}")
+        else:
+            self.stdout.write(f"Демо-данные: {summary}; загружены за {report.seconds:.1f} с.")
         if timings_json:
             with open(timings_json, "w", encoding="utf-8") as out:
                 json.dump(
