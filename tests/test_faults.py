@@ -143,7 +143,10 @@ def test_postgres_restarted_under_load(portal):
     answers = anonymous.stop() + signed_in.stop()
 
     failures = _failures(answers, started)
-    assert failures == [], (failures, [line for line in portal.log("web").splitlines() if " 50" in line or "ERROR" in line or "WARNING" in line][:30])
+    assert failures == [], (
+        failures,
+        [line for line in portal.log("web").splitlines() if " 50" in line or "ERROR" in line or "WARNING" in line][:30],
+    )
     assert len([a for a in answers if a.at >= started]) > 30
     for write in writes:
         assert write.status_code in (302, 503), write.text[:500]
