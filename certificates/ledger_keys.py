@@ -12,3 +12,9 @@ from __future__ import annotations
 def account_open_key(account_id: int) -> str:
     """The OPEN entry crediting an account's nominal for its period: one per account."""
     return f"account:{account_id}:open"
+
+
+def reserve_key(enrollment_id: int, step: int) -> str:
+    """The `step`-th change of a contract's reserve (RESERVE or RELEASE): steps count the contract's
+    reserve rows, so a retried change cannot be written twice."""
+    return f"enrollment:{enrollment_id}:reserve:{step}"

@@ -28,7 +28,9 @@ class Child(models.Model):
         MALE = "M", _("мужской")
         FEMALE = "F", _("женский")
 
-    parents = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("родители"), related_name="children")
+    parents = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("родители"), related_name="children", through="ParentLink"
+    )
     last_name = models.CharField(_("фамилия"), max_length=150)
     first_name = models.CharField(_("имя"), max_length=150)
     middle_name = models.CharField(_("отчество"), max_length=150, blank=True)
@@ -67,6 +69,45 @@ class Child(models.Model):
         return age_on(self.birth_date, day)
 
 
+class ParentLink(models.Model):
+    """A parent's link to a child. Confirmed by Gosuslugi (the child is in the parent's Gosuslugi
+    profile) or by municipal staff (documents checked); a link typed in by hand stays unconfirmed, and
+    only a confirmed parent may apply for the child, accept a contract or terminate it."""
+
+    class Confirmation(models.TextChoices):
+        NONE = "", _("не подтверждена")
+        ESIA = "ESIA", _("Госуслуги")
+        MUNICIPAL = "MUNICIPAL", _("муниципальный оператор")
+
+    child = models.ForeignKey(Child, verbose_name=_("ребёнок"), on_delete=models.CASCADE, related_name="parent_links")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("родитель"), on_delete=models.CASCADE, related_name="child_links"
+    )
+    confirmation = models.CharField(
+        _("подтверждение"), max_length=16, choices=Confirmation.choices, blank=True, default="", db_default=""
+    )
+    confirmed_at = models.DateTimeField(_("подтверждена"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("связь родителя с ребёнком")
+        verbose_name_plural = _("связи родителей с детьми")
+        constraints = [
+            models.UniqueConstraint(fields=["child", "user"], name="parent_link_once"),
+            models.CheckConstraint(
+                condition=Q(confirmation="", confirmed_at__isnull=True)
+                | (~Q(confirmation="") & Q(confirmed_at__isnull=False)),
+                name="parent_link_confirmed_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.child_id}"
+
+    @property
+    def confirmed(self) -> bool:
+        return bool(self.confirmation)
+
+
 class BillingPolicy(models.TextChoices):
     PER_LESSON = "PER_LESSON", _("За каждое посещённое занятие")
     MONTHLY = "MONTHLY", _("Помесячно")
@@ -101,6 +142,14 @@ class FundingPeriod(models.Model):
         blank=True,
         help_text=_("Пусто — без ограничения."),
     )
+    accepting_contracts = models.BooleanField(
+        _("принимает новые договоры"), default=True, db_default=True, help_text=_("Снимите, чтобы закрыть период.")
+    )
+    review_days = models.PositiveSmallIntegerField(_("рабочих дней на рассмотрение заявки"), default=7, db_default=7)
+    offer_days = models.PositiveSmallIntegerField(_("рабочих дней на принятие оферты"), default=7, db_default=7)
+    # Accounts opened in this period, counted by the acceptance service as its last statement, so the
+    # CHECK below refuses the one acceptance too many however many race for the last places.
+    funded_accounts = models.PositiveIntegerField(_("открыто счетов"), default=0, db_default=0, editable=False)
 
     class Meta:
         verbose_name = _("период финансирования")
@@ -114,6 +163,10 @@ class FundingPeriod(models.Model):
             models.CheckConstraint(
                 condition=Q(direction_cap__isnull=True) | Q(direction_cap__gt=0), name="period_direction_cap_positive"
             ),
+            models.CheckConstraint(
+                condition=Q(funded_accounts__lte=F("max_funded_certificates")), name="period_funded_within_limit"
+            ),
+            models.CheckConstraint(condition=Q(review_days__gt=0, offer_days__gt=0), name="period_days_positive"),
             # A lesson date must fall in exactly one period of its municipality.
             ExclusionConstraint(
                 name="period_no_overlap",
@@ -128,10 +181,16 @@ class FundingPeriod(models.Model):
         return f"{self.municipality}: {self.name}"
 
 
+class CertificateKind(models.TextChoices):
+    """What a certificate is in one period: funded when it has that period's account, accounting (free
+    budget programs only) otherwise. A property of the period's account, never stored on the certificate."""
+
+    ACCOUNTING = "ACCOUNTING", _("Сертификат учёта")
+    FUNDED = "FUNDED", _("Сертификат финансирования")
+
+
 class Certificate(models.Model):
-    class Kind(models.TextChoices):
-        ACCOUNTING = "ACCOUNTING", _("Сертификат учёта")
-        FUNDED = "FUNDED", _("Сертификат финансирования")
+    Kind = CertificateKind
 
     class Status(models.TextChoices):
         ACTIVE = "ACTIVE", _("Действует")
@@ -143,7 +202,6 @@ class Certificate(models.Model):
     municipality = models.ForeignKey(
         "catalog.Municipality", verbose_name=_("муниципалитет"), on_delete=models.PROTECT, related_name="certificates"
     )
-    kind = models.CharField(_("вид"), max_length=16, choices=Kind.choices, default=Kind.ACCOUNTING)
     status = models.CharField(_("статус"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
     issued_at = models.DateTimeField(_("выдан"), auto_now_add=True)
     valid_until = models.DateField(_("действует до"), help_text=_("До 18-летия ребёнка."))
@@ -159,24 +217,14 @@ class Certificate(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def kind(self) -> str:
+        """Funded in the current period when it has that period's account (the selectors set
+        `current_account`), an accounting certificate otherwise."""
+        return CertificateKind.FUNDED if getattr(self, "current_account", None) else CertificateKind.ACCOUNTING
 
-class CertificateNumberSequence(models.Model):
-    """The last 6-digit sequence number used per municipality; taken under a row lock."""
-
-    municipality = models.OneToOneField(
-        "catalog.Municipality", verbose_name=_("муниципалитет"), on_delete=models.CASCADE, primary_key=True
-    )
-    last_value = models.PositiveIntegerField(_("последний номер"), default=0)
-
-    class Meta:
-        verbose_name = _("счётчик номеров сертификатов")
-        verbose_name_plural = _("счётчики номеров сертификатов")
-        constraints = [
-            models.CheckConstraint(condition=Q(last_value__lte=999_999), name="certificate_sequence_six_digits")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.municipality_id}: {self.last_value}"
+    def get_kind_display(self) -> str:
+        return str(CertificateKind(self.kind).label)
 
 
 class FundedCertificateRequest(models.Model):
@@ -199,6 +247,47 @@ class FundedCertificateRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.certificate} / {self.period}"
+
+
+class DirectionChild(models.Model):
+    """A child counted against the period's cap per direction: one row per child with an active contract
+    in the direction this period, however many such contracts they have."""
+
+    period = models.ForeignKey(FundingPeriod, verbose_name=_("период"), on_delete=models.PROTECT, related_name="+")
+    direction = models.ForeignKey(
+        "catalog.Direction", verbose_name=_("направленность"), on_delete=models.PROTECT, related_name="+"
+    )
+    child = models.ForeignKey(Child, verbose_name=_("ребёнок"), on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("ребёнок в счёте направленности")
+        verbose_name_plural = _("дети в счёте направленностей")
+        constraints = [
+            models.UniqueConstraint(fields=["period", "direction", "child"], name="direction_child_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_id}/{self.direction_id}: {self.child_id}"
+
+
+class DirectionCount(models.Model):
+    """How many children a period counts in a direction: raised by the acceptance service as its last
+    statement, by a conditional update that only succeeds under the period's cap (the row lock then
+    orders concurrent acceptances, so the cap is never passed)."""
+
+    period = models.ForeignKey(FundingPeriod, verbose_name=_("период"), on_delete=models.PROTECT, related_name="+")
+    direction = models.ForeignKey(
+        "catalog.Direction", verbose_name=_("направленность"), on_delete=models.PROTECT, related_name="+"
+    )
+    children = models.PositiveIntegerField(_("детей"), default=0)
+
+    class Meta:
+        verbose_name = _("счётчик детей по направленности")
+        verbose_name_plural = _("счётчики детей по направленностям")
+        constraints = [models.UniqueConstraint(fields=["period", "direction"], name="direction_count_once")]
+
+    def __str__(self) -> str:
+        return f"{self.period_id}/{self.direction_id}: {self.children}"
 
 
 class CertificateAccount(models.Model):

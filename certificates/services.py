@@ -1,4 +1,4 @@
-"""Children added by hand, certificate issuance and account opening (services: writes; see selectors
+"""Children added by hand, parents' links, certificate issuance and account opening (services: writes; see selectors
 for reads)."""
 
 from __future__ import annotations
@@ -7,7 +7,8 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,11 +18,11 @@ from certificates.models import (
     CHILD_MAX_AGE,
     Certificate,
     CertificateAccount,
-    CertificateNumberSequence,
     Child,
     FundedCertificateRequest,
     FundingPeriod,
     LedgerEntry,
+    ParentLink,
 )
 from core.dates import age_on
 from core.validators import normalize_snils, validate_snils
@@ -49,17 +50,20 @@ def period_current(*, municipality: Municipality, on: date | None = None) -> Fun
 
 
 def _next_number(municipality: Municipality) -> str:
-    CertificateNumberSequence.objects.get_or_create(municipality=municipality)
-    sequence = CertificateNumberSequence.objects.select_for_update().get(municipality=municipality)
-    sequence.last_value += 1
-    sequence.save(update_fields=["last_value"])
+    """The next number of the municipality's own PostgreSQL sequence (certificates_next_number in
+    migrations/sql/0007_period_funding_and_numbers.sql): no shared row is locked, and a number taken by a
+    transaction that rolls back is simply skipped (gaps are allowed)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT certificates_next_number(%s)", [municipality.pk])
+        sequence = cursor.fetchone()[0]
     return certificate_number(
-        region_code=municipality.region_code, municipality_code=municipality.code, sequence=sequence.last_value
+        region_code=municipality.region_code, municipality_code=municipality.code, sequence=sequence
     )
 
 
 def account_open(*, certificate: Certificate, period: FundingPeriod) -> CertificateAccount:
-    """Open the certificate's account for a period and credit the nominal (idempotent)."""
+    """Open the certificate's account for a period and credit the nominal (idempotent). The funded
+    limit is the caller's: enrollments.contracts counts the account against it as it accepts."""
     account, _created = CertificateAccount.objects.get_or_create(certificate=certificate, period=period)
     if period.nominal > 0:
         LedgerEntry.objects.get_or_create(
@@ -75,41 +79,59 @@ def account_open(*, certificate: Certificate, period: FundingPeriod) -> Certific
     return account
 
 
-@transaction.atomic
-def certificate_issue(*, child: Child, on: date | None = None) -> Certificate:
-    """Issue the child's one certificate, or return the one it already has.
+def period_funded_account_take(*, period: FundingPeriod) -> bool:
+    """Count one more funded account against the period's limit: the last statement of an acceptance,
+    so that the period row is locked only while the transaction commits. False when there is no room
+    (the transaction must then be rolled back: the account it opened would be over the limit)."""
+    return bool(
+        FundingPeriod.objects.filter(pk=period.pk, funded_accounts__lt=F("max_funded_certificates")).update(
+            funded_accounts=F("funded_accounts") + 1
+        )
+    )
 
-    Funded while the municipality's limit of funded certificates for the current period is not
-    reached, otherwise an accounting certificate plus a place in the first-come queue. The period
-    row is locked so that two issuances cannot both take the last funded place; the child's row
-    first, so that two requests for the same child (a double click) issue one certificate and the
-    second gets it back rather than an error.
-    """
+
+@transaction.atomic
+def certificate_issue(*, child: Child) -> Certificate:
+    """Issue the child's one certificate, or return the one it already has. The number comes at once
+    from the municipality's sequence; whether the certificate is funded is decided per period, when a
+    contract that needs money is accepted (enrollments.contracts). The child's row is locked, so that
+    two requests for the same child (a double click) issue one certificate and the second gets it back."""
     Child.objects.select_for_update().filter(pk=child.pk).values_list("pk", flat=True).first()
     existing = Certificate.objects.filter(child=child).first()
     if existing is not None:
         return existing
-    municipality = child.municipality
-    period = period_current(municipality=municipality, on=on)
-    if period is not None:
-        period = FundingPeriod.objects.select_for_update().get(pk=period.pk)
-    funded = (
-        period is not None
-        and CertificateAccount.objects.filter(period=period, certificate__kind=Certificate.Kind.FUNDED).count()
-        < period.max_funded_certificates
-    )
-    certificate = Certificate.objects.create(
+    return Certificate.objects.create(
         child=child,
-        number=_next_number(municipality),
-        municipality=municipality,
-        kind=Certificate.Kind.FUNDED if funded else Certificate.Kind.ACCOUNTING,
+        number=_next_number(child.municipality),
+        municipality=child.municipality,
         valid_until=certificate_valid_until(child.birth_date),
     )
-    if funded:
-        account_open(certificate=certificate, period=period)
-    elif period is not None:
-        FundedCertificateRequest.objects.create(period=period, certificate=certificate)
-    return certificate
+
+
+def funding_queue_join(*, certificate: Certificate, period: FundingPeriod) -> FundedCertificateRequest:
+    """A place in the period's first-come queue for a funded account (kept if already there)."""
+    request, _created = FundedCertificateRequest.objects.get_or_create(period=period, certificate=certificate)
+    return request
+
+
+# --- Parents' links to children ------------------------------------------------------------------
+
+
+def parent_link_confirmed(*, parent, child_id: int) -> bool:
+    """Whether the parent's link to the child is confirmed (by Gosuslugi or by municipal staff)."""
+    return ParentLink.objects.filter(user=parent, child_id=child_id).exclude(confirmation="").exists()
+
+
+def parent_link_confirm(*, parent, child: Child, confirmation: str) -> ParentLink:
+    """Link the parent to the child as confirmed (Gosuslugi import, municipal review); an unconfirmed
+    link of the same parent becomes confirmed. Idempotent."""
+    link, created = ParentLink.objects.get_or_create(
+        user=parent, child=child, defaults={"confirmation": confirmation, "confirmed_at": timezone.now()}
+    )
+    if not created and not link.confirmation:
+        link.confirmation, link.confirmed_at = confirmation, timezone.now()
+        link.save(update_fields=["confirmation", "confirmed_at"])
+    return link
 
 
 # --- A child added by hand (when Gosuslugi has none) ---------------------------------------------

@@ -28,6 +28,19 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "core.outbox_sweep",
         "schedule": timedelta(seconds=10),
     },
+    "Заявки: истёкшие сроки рассмотрения и оферт": {
+        "task": "enrollments.expire_due",
+        "schedule": timedelta(minutes=5),
+    },
+    # Just after midnight: a termination takes effect after its last day, and its seat goes to the queue.
+    "Договоры: расторжения вступают в силу": {
+        "task": "enrollments.terminations_take_effect",
+        "schedule": crontab(minute="15", hour="0"),
+    },
+    "Повторяемые запросы: забыть ответы старше суток": {
+        "task": "core.idempotency_prune",
+        "schedule": timedelta(hours=1),
+    },
     "Словарь поиска: новые слова каталога": {
         "task": "catalog.search_vocabulary_refresh",
         "schedule": crontab(minute="30", hour="3"),

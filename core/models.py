@@ -39,3 +39,26 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}{self.args}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a status-changing or money-moving POST that carried an Idempotency-Key, kept
+    24 hours per user and endpoint: a repeat of the request gets the same answer and changes nothing.
+    `user_id` is a plain number: the core layer points to no higher model."""
+
+    user_id = models.BigIntegerField(_("пользователь"))
+    endpoint = models.CharField(_("адрес"), max_length=200)
+    key = models.CharField(_("ключ"), max_length=128)
+    created_at = models.DateTimeField(_("создано"), auto_now_add=True)
+    # NULL while the first request is still being processed.
+    status_code = models.PositiveSmallIntegerField(_("код ответа"), null=True, blank=True)
+    body = models.JSONField(_("ответ"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ответ на повторяемый запрос")
+        verbose_name_plural = _("ответы на повторяемые запросы")
+        constraints = [models.UniqueConstraint(fields=["user_id", "endpoint", "key"], name="idempotency_once")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.endpoint} {self.key}"

@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from core.health import BEAT_HEARTBEAT, record_heartbeat
+from core.idempotency import idempotency_prune
 from core.outbox import outbox_sweep
 
 
@@ -14,3 +15,9 @@ def beat_heartbeat(name: str = BEAT_HEARTBEAT) -> None:
 def outbox_sweep_task() -> int:
     """Sends the outbox's pending messages (those the broker refused while it was down)."""
     return outbox_sweep()
+
+
+@shared_task(name="core.idempotency_prune")
+def idempotency_prune_task() -> int:
+    """Forgets the answers to repeatable requests after 24 hours."""
+    return idempotency_prune()

@@ -65,8 +65,3 @@ def copy_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[S
             cursor.copy_expert(sql, buffer)
             total += pending
     return total
-
-
-def copy_m2m(through: type[models.Model], left: str, right: str, pairs: Iterable[tuple[int, int]]) -> int:
-    """COPY (left_id, right_id) pairs into an auto-created many-to-many table."""
-    return copy_rows(through, [left, right], pairs)

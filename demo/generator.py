@@ -28,15 +28,16 @@ from certificates.models import (
     BillingPolicy,
     Certificate,
     CertificateAccount,
-    CertificateNumberSequence,
     Child,
     FundingPeriod,
     LedgerEntry,
+    ParentLink,
 )
 from certificates.services import certificate_issue, certificate_number, certificate_valid_until
 from core.validators import inn_with_checksum, snils_with_checksum
 from demo import people
-from demo.bulk import copy_m2m, copy_rows, reserve_ids
+from demo.bulk import copy_rows, reserve_ids
+from demo.contracts import make_demo_contracts
 from demo.logins import create_demo_logins
 from demo.places import DEMO_MUNICIPALITY, MOBILE_CODES, MONTHLY_BILLING, MUNICIPALITIES, REGION_CODE, Place
 from demo.programs import (
@@ -252,6 +253,9 @@ class RegionGenerator:
             self.phase("program open groups (start dates, schedules)", program_open_groups_refresh)
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # back to Django's default for the caller
+        if not self.scale.bulk_certificates:
+            # Through the services, each in a transaction of its own, as the portal makes them.
+            self.phase("applications and contracts (services)", self.make_contracts)
         if self.scale.bulk_certificates:
             self.phase("analyze", self.analyze)
         return self.report
@@ -792,7 +796,12 @@ class RegionGenerator:
             ],
             kids,
         )
-        count += copy_m2m(Child.parents.through, "child", "user", links)
+        # The families come from Gosuslugi: their links to their children are confirmed.
+        count += copy_rows(
+            ParentLink,
+            ["child", "user", "confirmation", "confirmed_at"],
+            ((child_id, user_id, ParentLink.Confirmation.ESIA, ISSUED_AT) for child_id, user_id in links),
+        )
         return count
 
     # --- funding periods and certificates ---------------------------------------------------
@@ -831,7 +840,7 @@ class RegionGenerator:
         rng = self.rng("certificates")
         chosen = [child_id for child_id, _place, _born in self.children if rng.random() < 0.5]
         for child in Child.objects.filter(pk__in=chosen).select_related("municipality").order_by("pk"):
-            certificate_issue(child=child, on=REFERENCE_DAY)
+            certificate_issue(child=child)
         return len(chosen)
 
     def make_certificates_bulk(self) -> int:
@@ -855,7 +864,6 @@ class RegionGenerator:
                     child_id,
                     number,
                     municipality_id,
-                    Certificate.Kind.FUNDED,
                     Certificate.Status.ACTIVE,
                     ISSUED_AT,
                     certificate_valid_until(born),
@@ -876,7 +884,7 @@ class RegionGenerator:
             )
         count = copy_rows(
             Certificate,
-            ["id", "child", "number", "municipality", "kind", "status", "issued_at", "valid_until"],
+            ["id", "child", "number", "municipality", "status", "issued_at", "valid_until"],
             certificates,
         )
         count += copy_rows(
@@ -896,11 +904,10 @@ class RegionGenerator:
             ],
             entries,
         )
-        CertificateNumberSequence.objects.bulk_create(
-            CertificateNumberSequence(municipality_id=self.municipality_ids[name], last_value=value)
-            for name, value in sorted(sequence.items())
-        )
-        return count + len(sequence)
+        # Each period counts the funded accounts opened in it (the acceptance service keeps counting).
+        for place_name, period_id in self.period_ids.items():
+            FundingPeriod.objects.filter(pk=period_id).update(funded_accounts=sequence[place_name])
+        return count
 
     # --- logins and statistics --------------------------------------------------------------
 
@@ -911,9 +918,16 @@ class RegionGenerator:
             snils=self.snils.take,
             municipality_id=self.municipality_ids[self.demo_place.name],
             provider_id=self.demo_provider.id,
-            issue_on=REFERENCE_DAY,
         )
         return len(self.report.logins)
+
+    def make_contracts(self) -> int:
+        assert self.demo_provider is not None
+        return make_demo_contracts(
+            rng=self.rng("contracts"),
+            provider_id=self.demo_provider.id,
+            municipality_id=self.municipality_ids[self.demo_place.name],
+        )
 
     def analyze(self) -> int:
         tables = [

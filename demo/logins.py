@@ -11,8 +11,8 @@ from django.contrib.auth.hashers import make_password
 
 from accounts import roles
 from accounts.models import Role, User
-from certificates.models import Child
-from certificates.services import certificate_issue
+from certificates.models import Child, ParentLink
+from certificates.services import certificate_issue, parent_link_confirm
 
 DEMO_PASSWORD = "demo12345"  # development only
 JOINED = datetime(2026, 8, 25, 12, 0, tzinfo=ZoneInfo("Europe/Moscow"))
@@ -41,7 +41,6 @@ def create_demo_logins(
     snils: Callable[[], str],
     municipality_id: int,
     provider_id: int,
-    issue_on: date,
 ) -> list[tuple[str, str, str]]:
     """Create the four demo logins (an existing login of the same name is left as it is)."""
     parent, created = _login(
@@ -73,10 +72,11 @@ def create_demo_logins(
                 municipality_id=municipality_id,
             )
             Child.objects.filter(pk=child.pk).update(created_at=JOINED)
-            child.parents.add(parent)
+            # Смирнова's children are in her Gosuslugi profile (the stand-in has them too): confirmed links.
+            parent_link_confirm(parent=parent, child=child, confirmation=ParentLink.Confirmation.ESIA)
             if position == 0:
-                # The elder has a funded certificate; the younger gets one on the first enrollment.
-                certificate_issue(child=child, on=issue_on)
+                # The elder has a certificate already; the younger gets one on the first application.
+                certificate_issue(child=child)
     _login(
         rng,
         "provider",

@@ -43,6 +43,16 @@ ALLOWED_TRANSITIONS = {
 }
 
 
+class ContractFunding(models.TextChoices):
+    FUNDED = "FUNDED", _("Сертификатом")
+    PAID = "PAID", _("Родителями")
+    FREE = "FREE", _("Бесплатно")
+
+
+# Statuses of a contract that someone accepted (the database demands who and when).
+ACCEPTED_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.TERMINATED)
+
+
 class Enrollment(models.Model):
     """One child's application to one group, and the contract it becomes."""
 
@@ -66,12 +76,48 @@ class Enrollment(models.Model):
     status = models.CharField(
         _("статус"), max_length=16, choices=EnrollmentStatus.choices, default=EnrollmentStatus.SUBMITTED
     )
-    lesson_price = MoneyField(_("стоимость занятия по договору"))
     created_at = models.DateTimeField(_("подана"), auto_now_add=True)
     status_changed_at = models.DateTimeField(_("статус изменён"), auto_now_add=True)
+    # Set on every entry into SUBMITTED or OFFERED (promotion included); the expiry job ends it after.
     expires_at = models.DateTimeField(_("истекает"), null=True, blank=True)
+    reject_reason = models.CharField(_("причина отказа"), max_length=500, blank=True)
     accepted_at = models.DateTimeField(_("договор заключён"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("договор принял"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="accepted_contracts",
+    )
+    starts_on = models.DateField(_("договор действует с"), null=True, blank=True)
+    # The contract's last day: the group's end, or the day a termination takes effect (the seat is held
+    # until then).
     ends_on = models.DateField(_("договор действует до"), null=True, blank=True)
+
+    # The terms as agreed (a snapshot: later edits of the program do not change a running contract).
+    funding = models.CharField(_("оплата"), max_length=16, choices=ContractFunding.choices, blank=True)
+    period = models.ForeignKey(
+        "certificates.FundingPeriod",
+        verbose_name=_("период финансирования"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    billing_policy = models.CharField(_("порядок оплаты"), max_length=16, blank=True)
+    lesson_price = MoneyField(_("стоимость занятия по договору"))
+    normative_lesson_price = MoneyField(_("нормативная стоимость занятия"))
+    certificate_per_lesson = MoneyField(_("сертификат платит за занятие"))
+    lessons_per_month = models.PositiveSmallIntegerField(_("занятий в месяц"), default=0)
+    planned_lessons = models.PositiveIntegerField(_("занятий до конца периода"), default=0)
+    copayment_shown = MoneyField(
+        _("доплата родителей"),
+        help_text=_("Сколько родители доплачивают до конца периода, как показано им при принятии."),
+    )
+    # Kept by the database (its reserve rows' trigger), never written by Django: what is still set aside
+    # on the certificate for this contract.
+    reserve_remaining = MoneyField(_("остаток резерва"), editable=False)
 
     class Meta:
         verbose_name = _("зачисление")
@@ -84,9 +130,16 @@ class Enrollment(models.Model):
                 name="enrollment_one_live_per_child_group",
             ),
             models.CheckConstraint(condition=Q(lesson_price__gte=0), name="enrollment_price_not_negative"),
+            # Only the parent's acceptance makes a contract: who and when are recorded, and a trigger
+            # (migrations/sql/0003_contracts.sql) demands that `accepted_by` is a confirmed parent of the child.
             models.CheckConstraint(
-                condition=~Q(status="ACTIVE") | Q(accepted_at__isnull=False),
-                name="enrollment_active_was_accepted",
+                condition=~Q(status__in=["ACTIVE", "TERMINATED"])
+                | Q(accepted_at__isnull=False, accepted_by__isnull=False),
+                name="enrollment_contract_was_accepted",
+            ),
+            models.CheckConstraint(
+                condition=Q(reserve_remaining__gte=0, copayment_shown__gte=0, certificate_per_lesson__gte=0),
+                name="enrollment_money_not_negative",
             ),
         ]
         indexes = [
@@ -131,10 +184,14 @@ class ReserveEntry(models.Model):
     ledger_entry = models.OneToOneField(
         "certificates.LedgerEntry", verbose_name=_("операция"), on_delete=models.PROTECT, related_name="reserve_entry"
     )
+    # + set aside, − given back: equal to the ledger entry's reserved_delta, on an account of the
+    # contract's certificate (the trigger checks both, then moves the contract's reserve_remaining).
+    amount = MoneyField(_("сумма"))
 
     class Meta:
         verbose_name = _("резерв по договору")
         verbose_name_plural = _("резервы по договорам")
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="reserve_entry_amount_not_zero")]
 
     def __str__(self) -> str:
         return f"{self.enrollment_id}: {self.ledger_entry_id}"

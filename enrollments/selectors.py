@@ -10,8 +10,11 @@ answer 404, never 403).
 
 from __future__ import annotations
 
-from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
+from datetime import date
+
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
 
 from catalog.models import Group
 from enrollments.models import LIVE_STATUSES, SEAT_HOLDING_STATUSES, Enrollment, EnrollmentEvent, EnrollmentStatus
@@ -19,9 +22,16 @@ from enrollments.models import LIVE_STATUSES, SEAT_HOLDING_STATUSES, Enrollment,
 # --- Seats ------------------------------------------------------------------------------------------
 
 
+def holds_a_seat(today: date | None = None) -> Q:
+    """Enrollments holding a seat: applications under review, offers, contracts in force, and
+    terminated contracts until the day their termination takes effect."""
+    today = today or timezone.localdate()
+    return Q(status__in=SEAT_HOLDING_STATUSES) | Q(status=EnrollmentStatus.TERMINATED, ends_on__gte=today)
+
+
 def group_seats_held(*, group_id: int) -> int:
     """Applications and contracts holding a seat in the group now."""
-    return Enrollment.objects.filter(group_id=group_id, status__in=SEAT_HOLDING_STATUSES).count()
+    return Enrollment.objects.filter(holds_a_seat(), group_id=group_id).count()
 
 
 def seats_held_subquery(group_ref: str = "pk") -> Coalesce:
@@ -29,7 +39,7 @@ def seats_held_subquery(group_ref: str = "pk") -> Coalesce:
     groups, such as the catalog's «only groups with free seats»)."""
     return Coalesce(
         Subquery(
-            Enrollment.objects.filter(group=OuterRef(group_ref), status__in=SEAT_HOLDING_STATUSES)
+            Enrollment.objects.filter(holds_a_seat(), group=OuterRef(group_ref))
             .order_by()
             .values("group")
             .annotate(n=Count("pk"))
@@ -50,6 +60,16 @@ def groups_with_seats(queryset: QuerySet[Group] | None = None) -> QuerySet[Group
 def waiting_list(*, group_id: int) -> QuerySet[Enrollment]:
     """The group's waiting applications in the order they are served: first come, first served."""
     return Enrollment.objects.filter(group_id=group_id, status=EnrollmentStatus.WAITING).order_by("created_at", "pk")
+
+
+def waiting_place(*, enrollment: Enrollment) -> int | None:
+    """The waiting application's place in line (1 = next to get a seat); None when it is not waiting."""
+    if enrollment.status != EnrollmentStatus.WAITING:
+        return None
+    ahead = waiting_list(group_id=enrollment.group_id).filter(
+        Q(created_at__lt=enrollment.created_at) | Q(created_at=enrollment.created_at, pk__lt=enrollment.pk)
+    )
+    return ahead.count() + 1
 
 
 # --- The parent's enrollments -----------------------------------------------------------------------

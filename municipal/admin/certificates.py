@@ -3,13 +3,28 @@ from django.contrib import admin
 from certificates.models import (
     Certificate,
     CertificateAccount,
-    CertificateNumberSequence,
     Child,
+    DirectionChild,
+    DirectionCount,
     FundedCertificateRequest,
     FundingPeriod,
     LedgerEntry,
+    ParentLink,
 )
 from municipal.admin.base import MunicipalityScopedAdmin, ReadOnlyAdmin
+
+
+class ParentLinkInline(admin.TabularInline):
+    """Who is linked to the child, and whether Gosuslugi or municipal staff confirmed it (read-only here:
+    links change through the services)."""
+
+    model = ParentLink
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["user", "confirmation", "confirmed_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Child)
@@ -19,7 +34,7 @@ class ChildAdmin(MunicipalityScopedAdmin):
     list_filter = ["municipality"]
     search_fields = ["last_name", "first_name", "snils"]
     list_select_related = ["municipality"]
-    autocomplete_fields = ["parents"]
+    inlines = [ParentLinkInline]
 
 
 @admin.register(FundingPeriod)
@@ -41,8 +56,8 @@ class FundingPeriodAdmin(MunicipalityScopedAdmin):
 @admin.register(Certificate)
 class CertificateAdmin(MunicipalityScopedAdmin):
     municipality_path = "municipality"
-    list_display = ["number", "child", "kind", "status", "municipality", "valid_until"]
-    list_filter = ["kind", "status", "municipality"]
+    list_display = ["number", "child", "status", "municipality", "valid_until"]
+    list_filter = ["status", "municipality"]
     search_fields = ["number", "child__last_name", "child__snils"]
     list_select_related = ["child", "municipality"]
     raw_id_fields = ["child"]
@@ -65,14 +80,30 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     search_fields = ["account__certificate__number", "idempotency_key"]
 
 
-@admin.register(CertificateNumberSequence)
-class CertificateNumberSequenceAdmin(ReadOnlyAdmin):
-    municipality_path = "municipality"
-    list_display = ["municipality", "last_value"]
-
-
 @admin.register(FundedCertificateRequest)
 class FundedCertificateRequestAdmin(ReadOnlyAdmin):
     municipality_path = "certificate__municipality"
     list_display = ["certificate", "period", "created_at", "granted_at"]
     list_select_related = ["certificate", "period"]
+
+
+@admin.register(ParentLink)
+class ParentLinkAdmin(ReadOnlyAdmin):
+    municipality_path = "child__municipality"
+    list_display = ["child", "user", "confirmation", "confirmed_at"]
+    list_filter = ["confirmation"]
+    list_select_related = ["child", "user"]
+
+
+@admin.register(DirectionCount)
+class DirectionCountAdmin(ReadOnlyAdmin):
+    municipality_path = "period__municipality"
+    list_display = ["period", "direction", "children"]
+    list_select_related = ["period", "direction"]
+
+
+@admin.register(DirectionChild)
+class DirectionChildAdmin(ReadOnlyAdmin):
+    municipality_path = "period__municipality"
+    list_display = ["period", "direction", "child"]
+    list_select_related = ["period", "direction", "child"]

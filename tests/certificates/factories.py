@@ -8,20 +8,23 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from certificates.models import (
     BillingPolicy,
     Certificate,
     CertificateAccount,
-    CertificateNumberSequence,
     Child,
+    DirectionChild,
+    DirectionCount,
     FundedCertificateRequest,
     FundingPeriod,
     LedgerEntry,
+    ParentLink,
 )
 from core.validators import snils_with_checksum
-from tests.catalog.factories import MunicipalityFactory
+from tests.catalog.factories import MunicipalityFactory, direction
 
 ZERO = Decimal("0.00")
 
@@ -56,14 +59,20 @@ class ChildFactory(DjangoModelFactory):
 
     @factory.post_generation
     def parents(self, create, extracted, **kwargs):
-        """`parents=[user, ...]` links those users; by default one new parent is linked."""
+        """`parents=[user, ...]` links those users (`parents__confirmed=False`: as typed by hand); by default one new parent, confirmed."""
         if not create:
             return
         if extracted is None:
             from tests.accounts.factories import ParentFactory
 
             extracted = [ParentFactory()]
-        self.parents.add(*extracted)
+        # Linked as Gosuslugi links them (confirmed): pass `confirmed=False` for a hand-typed link.
+        defaults = (
+            {"confirmation": ParentLink.Confirmation.ESIA, "confirmed_at": timezone.now()}
+            if kwargs.get("confirmed", True)
+            else {}
+        )
+        self.parents.add(*extracted, through_defaults=defaults)
 
 
 class FundingPeriodFactory(DjangoModelFactory):
@@ -87,17 +96,8 @@ class FundingPeriodFactory(DjangoModelFactory):
     direction_cap = None
 
 
-class CertificateNumberSequenceFactory(DjangoModelFactory):
-    class Meta:
-        model = CertificateNumberSequence
-        django_get_or_create = ("municipality",)
-
-    municipality = factory.SubFactory(MunicipalityFactory)
-    last_value = 0
-
-
 class CertificateFactory(DjangoModelFactory):
-    """A funded, active certificate; number = region + municipality code + 6-digit sequence."""
+    """An active certificate (funded in a period once it has that period's account); number = region + municipality code + 6-digit sequence."""
 
     class Meta:
         model = Certificate
@@ -107,7 +107,6 @@ class CertificateFactory(DjangoModelFactory):
     number = factory.LazyAttributeSequence(
         lambda o, n: f"{o.municipality.region_code}{o.municipality.code}{n % 1_000_000:06d}"
     )
-    kind = Certificate.Kind.FUNDED
     status = Certificate.Status.ACTIVE
     valid_until = factory.LazyAttribute(lambda o: eighteenth_birthday(o.child.birth_date))
 
@@ -116,7 +115,7 @@ class FundedCertificateRequestFactory(DjangoModelFactory):
     class Meta:
         model = FundedCertificateRequest
 
-    certificate = factory.SubFactory(CertificateFactory, kind=Certificate.Kind.ACCOUNTING)
+    certificate = factory.SubFactory(CertificateFactory)
     period = factory.SubFactory(FundingPeriodFactory, municipality=factory.SelfAttribute("..certificate.municipality"))
     granted_at = None
 
@@ -192,3 +191,33 @@ def certificate_with_money(parent=None, *, nominal: Decimal | None = None, on: d
     period_for(certificate.municipality, on, **({"nominal": nominal} if nominal is not None else {}))
     account_for(certificate, on)
     return certificate
+
+
+class ParentLinkFactory(DjangoModelFactory):
+    """A parent's link to a child, confirmed by Gosuslugi; `confirmation=""` for one typed in by hand."""
+
+    class Meta:
+        model = ParentLink
+
+    child = factory.SubFactory(ChildFactory, parents=[])
+    user = factory.SubFactory("tests.accounts.factories.ParentFactory")
+    confirmation = ParentLink.Confirmation.ESIA
+    confirmed_at = factory.LazyFunction(timezone.now)
+
+
+class DirectionCountFactory(DjangoModelFactory):
+    class Meta:
+        model = DirectionCount
+
+    period = factory.SubFactory(FundingPeriodFactory, direction_cap=10)
+    direction = factory.LazyFunction(lambda: direction())
+    children = 0
+
+
+class DirectionChildFactory(DjangoModelFactory):
+    class Meta:
+        model = DirectionChild
+
+    period = factory.SubFactory(FundingPeriodFactory, direction_cap=10)
+    direction = factory.LazyFunction(lambda: direction())
+    child = factory.SubFactory(ChildFactory, municipality=factory.SelfAttribute("..period.municipality"))

@@ -9,14 +9,13 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import DataError, connection, transaction
 from django.db.models import Sum
 from psycopg2 import errorcodes
 
 from certificates.models import (
     Certificate,
     CertificateAccount,
-    CertificateNumberSequence,
     Child,
     FundedCertificateRequest,
     FundingPeriod,
@@ -26,7 +25,6 @@ from tests.catalog.factories import MunicipalityFactory
 from tests.certificates.factories import (
     CertificateAccountFactory,
     CertificateFactory,
-    CertificateNumberSequenceFactory,
     ChildFactory,
     FundedCertificateRequestFactory,
     FundingPeriodFactory,
@@ -188,10 +186,23 @@ def test_one_certificate_per_child():
     assert Certificate.objects.filter(child=certificate.child).count() == 1
 
 
-def test_certificate_sequence_six_digits():
-    sequence = CertificateNumberSequenceFactory(last_value=999_999)
-    with refused("certificate_sequence_six_digits"):
-        CertificateNumberSequence.objects.filter(pk=sequence.pk).update(last_value=1_000_000)
+def test_certificate_numbers_stop_at_six_digits():
+    """The municipality's number sequence refuses a seventh digit rather than wrapping around."""
+    municipality = CertificateFactory().municipality
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT certificates_next_number(%s)", [municipality.pk])
+        cursor.execute(f"SELECT setval('certificates_number_{municipality.pk}', 999999)")
+        with pytest.raises(DataError, match="reached maximum value"), transaction.atomic():
+            cursor.execute("SELECT certificates_next_number(%s)", [municipality.pk])
+
+
+def test_a_period_never_counts_more_funded_accounts_than_its_limit():
+    period = FundingPeriodFactory(max_funded_certificates=2)
+    FundingPeriod.objects.filter(pk=period.pk).update(funded_accounts=2)
+    with refused("period_funded_within_limit"):
+        FundingPeriod.objects.filter(pk=period.pk).update(funded_accounts=3)
+    with refused("period_funded_within_limit"):
+        FundingPeriod.objects.filter(pk=period.pk).update(max_funded_certificates=1)
 
 
 def test_funding_request_once_per_period():

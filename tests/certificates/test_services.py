@@ -5,12 +5,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from certificates.models import Certificate, CertificateAccount, FundedCertificateRequest, LedgerEntry
+from certificates.models import Certificate, CertificateAccount
 from certificates.services import certificate_issue, certificate_number, certificate_valid_until
 from tests.catalog.factories import MunicipalityFactory
-from tests.certificates.factories import ChildFactory, FundingPeriodFactory
-
-TODAY = datetime.date(2026, 11, 27)
+from tests.certificates.factories import CertificateFactory, ChildFactory, FundingPeriodFactory
 
 
 def test_certificate_number_is_region_municipality_sequence():
@@ -31,70 +29,52 @@ def test_certificate_is_valid_until_the_child_turns_18(birth, until):
 
 
 @pytest.mark.django_db
-def test_first_certificates_are_funded_and_credited_with_the_nominal():
+def test_a_certificate_gets_its_number_at_once_and_no_money_yet():
+    """Funding is decided per period when a contract that needs money is accepted
+    (tests/enrollments/test_contracts.py); issuing only numbers the certificate."""
     period = FundingPeriodFactory(year=2026, nominal=Decimal("12000.00"), max_funded_certificates=2)
     child = ChildFactory(municipality=period.municipality)
 
-    certificate = certificate_issue(child=child, on=TODAY)
+    certificate = certificate_issue(child=child)
 
-    assert certificate.kind == Certificate.Kind.FUNDED
     assert certificate.number == f"71{period.municipality.code}000001"
-    account = CertificateAccount.objects.get(certificate=certificate, period=period)
-    assert (account.nominal, account.reserved, account.spent, account.available) == (
-        Decimal("12000.00"),
-        Decimal("0.00"),
-        Decimal("0.00"),
-        Decimal("12000.00"),
-    )
-    assert list(account.entries.values_list("kind", flat=True)) == [LedgerEntry.Kind.OPEN]
+    assert not CertificateAccount.objects.filter(certificate=certificate).exists()
+    assert certificate.kind == Certificate.Kind.ACCOUNTING  # no account in the current period
 
 
 @pytest.mark.django_db
 def test_issuing_twice_returns_the_same_certificate():
-    period = FundingPeriodFactory(year=2026)
-    child = ChildFactory(municipality=period.municipality)
+    child = ChildFactory()
 
-    first = certificate_issue(child=child, on=TODAY)
-    second = certificate_issue(child=child, on=TODAY)
+    first = certificate_issue(child=child)
+    second = certificate_issue(child=child)
 
     assert first.pk == second.pk
-    assert LedgerEntry.objects.filter(account__certificate=first).count() == 1
+    assert Certificate.objects.filter(child=child).count() == 1
 
 
 @pytest.mark.django_db
-def test_past_the_limit_an_accounting_certificate_joins_the_queue():
-    period = FundingPeriodFactory(year=2026, max_funded_certificates=1)
-    certificate_issue(child=ChildFactory(municipality=period.municipality), on=TODAY)
+def test_numbers_continue_after_the_highest_one_issued_before():
+    """A municipality whose certificates were loaded in bulk: its sequence starts after them."""
+    earlier = CertificateFactory(number="7199000041", child=ChildFactory(municipality=MunicipalityFactory(code="99")))
 
-    late = certificate_issue(child=ChildFactory(municipality=period.municipality), on=TODAY)
+    later = certificate_issue(child=ChildFactory(municipality=earlier.municipality))
 
-    assert late.kind == Certificate.Kind.ACCOUNTING
-    assert not CertificateAccount.objects.filter(certificate=late).exists()
-    assert FundedCertificateRequest.objects.filter(certificate=late, period=period, granted_at=None).exists()
-    assert late.number.endswith("000002")
-
-
-@pytest.mark.django_db
-def test_without_a_current_period_the_certificate_is_for_accounting_only():
-    child = ChildFactory(municipality=MunicipalityFactory())
-
-    certificate = certificate_issue(child=child, on=TODAY)
-
-    assert certificate.kind == Certificate.Kind.ACCOUNTING
-    assert not FundedCertificateRequest.objects.exists()
+    assert later.number == "7199000042"
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_issuances_never_exceed_the_funded_limit():
-    period = FundingPeriodFactory(year=2026, max_funded_certificates=3)
-    children = [ChildFactory(municipality=period.municipality) for _ in range(8)]
+def test_thirty_first_applications_at_once_get_thirty_distinct_numbers():
+    """No shared row is locked: each number comes from the municipality's sequence."""
+    municipality = MunicipalityFactory()
+    children = [ChildFactory(municipality=municipality) for _ in range(30)]
     barrier = threading.Barrier(len(children))
     errors = []
 
     def issue(child):
         try:
             barrier.wait()
-            certificate_issue(child=child, on=TODAY)
+            certificate_issue(child=child)
         except Exception as exc:  # reported below
             errors.append(exc)
         finally:
@@ -107,8 +87,6 @@ def test_concurrent_issuances_never_exceed_the_funded_limit():
         thread.join()
 
     assert errors == []
-    assert Certificate.objects.filter(kind=Certificate.Kind.FUNDED).count() == 3
-    assert CertificateAccount.objects.filter(period=period).count() == 3
-    assert FundedCertificateRequest.objects.count() == 5
-    numbers = sorted(Certificate.objects.values_list("number", flat=True))
-    assert numbers == [f"71{period.municipality.code}{n:06d}" for n in range(1, 9)]
+    numbers = list(Certificate.objects.values_list("number", flat=True))
+    assert len(numbers) == len(set(numbers)) == 30
+    assert all(number.startswith(f"71{municipality.code}") for number in numbers)

@@ -9,8 +9,8 @@ from datetime import date, time
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
 from django.db.models import Count, F
+from django.test import TestCase
 
 from accounts.models import Role, User
 from accounts.roles import MUNICIPAL
@@ -20,7 +20,6 @@ from certificates.models import (
     BillingPolicy,
     Certificate,
     CertificateAccount,
-    CertificateNumberSequence,
     Child,
     FundingPeriod,
     LedgerEntry,
@@ -29,6 +28,7 @@ from certificates.services import account_open, certificate_issue
 from core.validators import inn_is_valid, snils_is_valid
 from demo.generator import REFERENCE_DAY, SCHOOL_YEAR_END, SCHOOL_YEAR_START, RegionGenerator, Scale
 from demo.logins import DEMO_PASSWORD
+from enrollments.models import Enrollment, EnrollmentStatus
 
 
 def load(*args: str) -> str:
@@ -53,10 +53,13 @@ def fingerprint() -> str:
 @pytest.fixture(scope="class")
 def small_region(django_db_setup, django_db_blocker):
     """The default demo (`--scale small`), loaded once for the class and rolled back after it."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        output = load()
-        yield output
-        transaction.set_rollback(True)
+    # TestCase's own outer transaction, so that the services' durable transactions may run inside it.
+    with django_db_blocker.unblock():
+        atomics = TestCase._enter_atomics()
+        try:
+            yield load()
+        finally:
+            TestCase._rollback_atomics(atomics)
 
 
 @pytest.mark.django_db
@@ -158,13 +161,18 @@ class TestSmallRegion:
         assert 1 <= monthly <= 2
         assert periods.get(municipality__name="Плавский район").billing_policy == BillingPolicy.PER_LESSON
 
-    def test_about_half_the_children_hold_certificates_with_balances(self):
+    def test_about_half_the_children_hold_certificates_and_contracts_hold_money(self):
         children = Child.objects.count()
         certificates = Certificate.objects.count()
         assert children * 0.35 < certificates < children * 0.65
-        for account in CertificateAccount.objects.select_related("period"):
+        # Accounts open with the contracts that need money: each has its period's nominal, part of it
+        # reserved for the contract.
+        accounts = list(CertificateAccount.objects.select_related("period"))
+        assert accounts
+        for account in accounts:
             assert account.nominal == account.period.nominal
-            assert account.available == account.nominal
+            assert account.available + account.reserved + account.spent == account.nominal
+            assert account.reserved > 0
         number = Certificate.objects.filter(municipality__name="Плавский район").values_list("number", flat=True)[0]
         plavsk = Municipality.objects.get(name="Плавский район")
         assert number.startswith("71" + plavsk.code) and len(number) == 10
@@ -186,7 +194,10 @@ class TestSmallRegion:
         children = list(parent.children.all())
         assert len(children) == 2
         assert {c.municipality.name for c in children} == {"Плавский район"}
-        assert Certificate.objects.filter(child__in=children, kind=Certificate.Kind.FUNDED).count() == 1
+        # Both children have certificates (the younger's issued on her first application), and the elder's
+        # contract opened his funded account for the period.
+        assert Certificate.objects.filter(child__in=children).count() == 2
+        assert CertificateAccount.objects.filter(certificate__child__in=children).count() == 1
         provider = User.objects.get(username="provider")
         assert provider.provider.municipality.name == "Плавский район"
         assert provider.provider.status == Provider.Status.APPROVED
@@ -200,6 +211,19 @@ class TestSmallRegion:
         admin = User.objects.get(username="admin")
         assert admin.is_superuser and admin.is_staff
 
+    def test_the_enrollment_flow_is_there_to_see(self):
+        """The demo parent: a contract with money reserved and an application waiting for an offer; the
+        demo provider: new applications in its inbox."""
+        parent = User.objects.get(username="parent")
+        contracts = Enrollment.objects.filter(child__parents=parent, status=EnrollmentStatus.ACTIVE)
+        assert contracts.count() == 1
+        contract = contracts.get()
+        assert contract.reserve_remaining > 0 and contract.accepted_by == parent
+        assert Enrollment.objects.filter(child__parents=parent, status=EnrollmentStatus.SUBMITTED).count() == 1
+        provider = User.objects.get(username="provider").provider
+        inbox = Enrollment.objects.filter(group__program__provider=provider, status=EnrollmentStatus.SUBMITTED)
+        assert inbox.count() >= 6
+
     @pytest.mark.parametrize("username", ["municipal", "admin"])
     def test_staff_logins_see_the_program_changelist(self, client, username):
         assert client.login(username=username, password=DEMO_PASSWORD)
@@ -211,10 +235,11 @@ class TestSmallRegion:
 
     def test_certificate_numbers_continue_after_the_demo(self):
         plavsk = Municipality.objects.get(name="Плавский район")
-        before = CertificateNumberSequence.objects.get(municipality=plavsk).last_value
+        numbers = Certificate.objects.filter(municipality=plavsk).values_list("number", flat=True)
+        before = max(int(number[4:]) for number in numbers)
         child = Child.objects.filter(municipality=plavsk, certificate__isnull=True).first()
-        certificate = certificate_issue(child=child, on=REFERENCE_DAY)
-        assert certificate.number == f"71{plavsk.code}{before + 1:06d}"
+        certificate = certificate_issue(child=child)
+        assert int(certificate.number[4:]) > before  # the sequence goes on after the demo's numbers
 
 
 @pytest.mark.django_db
@@ -248,10 +273,12 @@ def test_refuses_a_database_that_has_data():
 
 
 def _generate_and_forget(*args: str) -> str:
-    with transaction.atomic():
+    atomics = TestCase._enter_atomics()  # as in small_region: the services' durable transactions run inside
+    try:
         load(*args)
         result = fingerprint()
-        transaction.set_rollback(True)
+    finally:
+        TestCase._rollback_atomics(atomics)
     assert not Municipality.objects.exists()
     return result
 
@@ -272,11 +299,11 @@ def test_bulk_certificates_as_at_full_scale():
     report = RegionGenerator(scale=scale, seed=3).run()
     assert {p.name for p in report.phases} >= {"certificates+accounts+ledger", "analyze"}
     assert Child.objects.count() == 250 + 2  # and the demo parent's two
-    assert Certificate.objects.filter(kind=Certificate.Kind.FUNDED).count() == 251
+    assert CertificateAccount.objects.count() == 250  # the demo parent's elder has a certificate, not yet an account
     # The ledger trigger credited every account with its period's nominal.
     for account in CertificateAccount.objects.select_related("period"):
         assert account.nominal == account.period.nominal
-    assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.OPEN).count() == 251
+    assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.OPEN).count() == 250
     # The bulk rows carry the ledger's own key: opening a bulk-loaded account again credits nothing.
     account = CertificateAccount.objects.select_related("certificate", "period").first()
     assert LedgerEntry.objects.get(account=account).idempotency_key == account_open_key(account.pk)
@@ -287,6 +314,6 @@ def test_bulk_certificates_as_at_full_scale():
         if not numbers:
             continue
         assert numbers == [f"71{municipality.code}{i:06d}" for i in range(1, len(numbers) + 1)]
-        assert CertificateNumberSequence.objects.get(municipality=municipality).last_value == len(numbers)
         period = FundingPeriod.objects.get(municipality=municipality)
+        assert period.funded_accounts == CertificateAccount.objects.filter(period=period).count()
         assert period.max_funded_certificates >= len(numbers)

@@ -7,9 +7,10 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from certificates.models import LedgerEntry
+from certificates.models import LedgerEntry, ParentLink
+from certificates.services import parent_link_confirm
 from core.money import ZERO
-from enrollments.models import Enrollment, EnrollmentEvent, EnrollmentStatus, ReserveEntry
+from enrollments.models import ContractFunding, Enrollment, EnrollmentEvent, EnrollmentStatus, ReserveEntry
 from tests.accounts.factories import ParentFactory
 from tests.catalog.factories import GroupFactory
 from tests.certificates.factories import CertificateFactory, ChildFactory, LedgerEntryFactory, funded_account
@@ -32,7 +33,10 @@ class EnrollmentFactory(DjangoModelFactory):
         active = factory.Trait(
             status=EnrollmentStatus.ACTIVE,
             accepted_at=factory.LazyFunction(timezone.now),
+            starts_on=factory.SelfAttribute("group.start_date"),
             ends_on=factory.SelfAttribute("group.end_date"),
+            funding=ContractFunding.FUNDED,
+            billing_policy="PER_LESSON",
         )
         cancelled = factory.Trait(status=EnrollmentStatus.CANCELLED)
 
@@ -42,6 +46,17 @@ class EnrollmentFactory(DjangoModelFactory):
     certificate = factory.SubFactory(CertificateFactory, child=factory.SelfAttribute("..child"))
     status = EnrollmentStatus.SUBMITTED
     lesson_price = factory.SelfAttribute("group.program.lesson_price")
+    normative_lesson_price = factory.SelfAttribute("group.program.normative_lesson_price")
+    # A contract (ACTIVE, TERMINATED) is accepted by the applicant, a confirmed parent of the child.
+    accepted_by = factory.LazyAttribute(lambda o: o.applicant if o.status in ("ACTIVE", "TERMINATED") else None)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # The database accepts a contract only from a confirmed parent of the child (a trigger).
+        accepted_by = kwargs.get("accepted_by")
+        if accepted_by is not None:
+            parent_link_confirm(parent=accepted_by, child=kwargs["child"], confirmation=ParentLink.Confirmation.ESIA)
+        return super()._create(model_class, *args, **kwargs)
 
 
 class EnrollmentEventFactory(DjangoModelFactory):
@@ -71,3 +86,4 @@ class ReserveEntryFactory(DjangoModelFactory):
             reserved_delta=Decimal("1000.00"),
         )
     )
+    amount = Decimal("1000.00")

@@ -8,7 +8,9 @@ from django.db import connection
 from django.utils import timezone
 from psycopg2 import errorcodes
 
+from certificates.models import ParentLink
 from enrollments.models import LIVE_STATUSES, Enrollment, EnrollmentStatus
+from tests.accounts.factories import ParentFactory
 from tests.catalog.factories import GroupFactory
 from tests.db import refused
 from tests.enrollments.factories import EnrollmentFactory
@@ -58,12 +60,13 @@ def test_any_two_live_applications_refused(existing, new):
 )
 def test_new_application_allowed_after_the_first_ended(ended):
     first = EnrollmentFactory()
-    Enrollment.objects.filter(pk=first.pk).update(status=ended)
+    accepted = {"accepted_at": timezone.now(), "accepted_by": first.applicant}
+    Enrollment.objects.filter(pk=first.pk).update(status=ended, **accepted)
 
     second = again(first)
     second.save()
     # Ended ones do not count: a third try after the second ends is fine too.
-    Enrollment.objects.filter(pk=second.pk).update(status=ended)
+    Enrollment.objects.filter(pk=second.pk).update(status=ended, **accepted)
     again(first).save()
     assert Enrollment.objects.filter(child=first.child, group=first.group).count() == 3
 
@@ -80,22 +83,43 @@ def test_same_child_may_apply_to_another_group():
     EnrollmentFactory(child=first.child, certificate=first.certificate, group=GroupFactory())
 
 
-def test_active_without_acceptance_refused():
+def test_a_contract_without_the_parents_acceptance_is_refused():
+    """A provider can never make a contract ACTIVE: the database wants who accepted it and when."""
     offered = EnrollmentFactory(offered=True)
-    with refused("enrollment_active_was_accepted"):
+    parent = offered.applicant
+    with refused("enrollment_contract_was_accepted"):
         Enrollment.objects.filter(pk=offered.pk).update(status=EnrollmentStatus.ACTIVE)
-    with refused("enrollment_active_was_accepted"):
+    with refused("enrollment_contract_was_accepted"):
+        Enrollment.objects.filter(pk=offered.pk).update(status=EnrollmentStatus.ACTIVE, accepted_at=timezone.now())
+    with refused("enrollment_contract_was_accepted"):
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE enrollments_enrollment SET status = 'ACTIVE', accepted_at = NULL WHERE id = %s", [offered.pk]
+                "UPDATE enrollments_enrollment SET status = 'TERMINATED', accepted_by_id = %s WHERE id = %s",
+                [parent.pk, offered.pk],
             )
-    Enrollment.objects.filter(pk=offered.pk).update(status=EnrollmentStatus.ACTIVE, accepted_at=timezone.now())
+    Enrollment.objects.filter(pk=offered.pk).update(
+        status=EnrollmentStatus.ACTIVE, accepted_at=timezone.now(), accepted_by=parent
+    )
 
 
-def test_contract_keeps_its_acceptance_date():
+def test_only_a_confirmed_parent_of_the_child_can_have_accepted():
+    offered = EnrollmentFactory(offered=True)
+    stranger = ParentFactory()
+    typed_in = ParentFactory()
+    ParentLink.objects.create(child=offered.child, user=typed_in)  # a link typed in by hand: unconfirmed
+    for user in (stranger, typed_in):
+        with refused("only a confirmed parent of the child accepts a contract"):
+            Enrollment.objects.filter(pk=offered.pk).update(
+                status=EnrollmentStatus.ACTIVE, accepted_at=timezone.now(), accepted_by=user
+            )
+
+
+def test_contract_keeps_its_acceptance():
     active = EnrollmentFactory(active=True)
-    with refused("enrollment_active_was_accepted"):
+    with refused("enrollment_contract_was_accepted"):
         Enrollment.objects.filter(pk=active.pk).update(accepted_at=None)
+    with refused("enrollment_contract_was_accepted"):
+        Enrollment.objects.filter(pk=active.pk).update(accepted_by=None)
 
 
 def test_enrollment_price_never_negative():

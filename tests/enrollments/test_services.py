@@ -80,7 +80,7 @@ def test_cancel_is_idempotent():
 @pytest.mark.django_db
 @pytest.mark.parametrize("status", ["ACTIVE", "TERMINATED", "REJECTED", "EXPIRED"])
 def test_cancel_is_refused_where_it_is_not_allowed(status):
-    enrollment = EnrollmentFactory(status=status, accepted_at=timezone.now())
+    enrollment = EnrollmentFactory(status=status, accepted_at=timezone.now())  # accepted_by: the applicant
 
     with pytest.raises(TransitionNotAllowed) as refused:
         enrollment_cancel(parent=enrollment.applicant, enrollment_id=enrollment.pk)
@@ -191,14 +191,14 @@ def test_two_concurrent_cancellations_change_it_once(locks, monkeypatch):
     enrollment = EnrollmentFactory()
     parent = enrollment.applicant
     first_inside = threading.Event()
-    notify = services._notify_parents
+    notify = services.notify_parents
 
     def slow_notify(*args, **kwargs):
         notify(*args, **kwargs)
         first_inside.set()
         time.sleep(1.0)  # the transaction stays open while the second request starts
 
-    monkeypatch.setattr(services, "_notify_parents", slow_notify)
+    monkeypatch.setattr(services, "notify_parents", slow_notify)
     results = []
     first = threading.Thread(target=_cancel_in_thread, args=(parent, enrollment.pk, results))
     first.start()
@@ -249,4 +249,5 @@ def test_two_concurrent_certificate_requests_issue_one_certificate():
 
     assert results == [first]
     assert Certificate.objects.filter(child=child).count() == 1
-    assert LedgerEntry.objects.filter(account__certificate=first).count() == 1
+    # Funding is decided per period when a contract is accepted: issuing opens no account.
+    assert LedgerEntry.objects.filter(account__certificate=first).count() == 0

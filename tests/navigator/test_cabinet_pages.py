@@ -396,12 +396,12 @@ def test_certificates_show_number_kind_status_period_and_figures(client_, certif
 
 
 def test_an_accounting_certificate_says_it_carries_no_money(client_, parent):
-    CertificateFactory(child=ChildFactory(parents=[parent]), kind=Certificate.Kind.ACCOUNTING)
+    CertificateFactory(child=ChildFactory(parents=[parent]))  # no account in the current period
 
     page = text(client_.get("/cabinet/certificates/"))
 
     assert "Сертификат учёта" in page
-    assert "денег на нём нет" in page
+    assert "бесплатных (бюджетных) программах" in page
 
 
 def test_the_certificate_page_lists_every_period(client_, certificate):

@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS certificates_next_number(bigint);

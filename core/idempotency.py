@@ -1,0 +1,124 @@
+"""Idempotency-Key: a status-changing or money-moving request sent twice changes nothing twice.
+
+The first request with a key claims it (a row, unique per user, endpoint and key, committed before the
+work starts); its answer is stored with the claim, and a repeat within 24 hours gets that same answer
+back (`Idempotent-Replayed: true`) without running again. A repeat while the first is still running is
+told to retry in a moment. The API honours the `Idempotency-Key` header (`idempotent_api`); pages send a
+key in a hidden field, so that a double click or a re-sent form does the same (`idempotent_page`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+
+from django.db import IntegrityError, transaction
+from django.http import HttpResponse, HttpResponseRedirect
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.response import Response
+
+from core.errors import Busy, DomainError
+from core.models import IdempotencyRecord
+
+KEEP = timedelta(hours=24)
+MAX_KEY_LENGTH = 128
+
+
+class IdempotencyKeyInvalid(DomainError):
+    code = "idempotency_key_invalid"
+
+
+def _claim(*, user_id: int, endpoint: str, key: str) -> IdempotencyRecord | None:
+    """Claim the key: None when this request is the first; else the earlier request's record (whose
+    status_code is None while it runs)."""
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise IdempotencyKeyInvalid(_("Idempotency-Key: от 1 до 128 печатных символов."))
+    fresh_after = timezone.now() - KEEP
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.filter(
+                user_id=user_id, endpoint=endpoint, key=key, created_at__lt=fresh_after
+            ).delete()
+            IdempotencyRecord.objects.create(user_id=user_id, endpoint=endpoint, key=key)
+        return None
+    except IntegrityError:
+        return IdempotencyRecord.objects.get(user_id=user_id, endpoint=endpoint, key=key)
+
+
+def _busy() -> Busy:
+    return Busy(_("Этот запрос ещё выполняется. Повторите через несколько секунд."))
+
+
+def _store(*, user_id: int, endpoint: str, key: str, status_code: int, body) -> None:
+    IdempotencyRecord.objects.filter(user_id=user_id, endpoint=endpoint, key=key).update(
+        status_code=status_code, body=body
+    )
+
+
+def _release(*, user_id: int, endpoint: str, key: str) -> None:
+    """The first request failed on the server's side: the key is free for a retry."""
+    IdempotencyRecord.objects.filter(user_id=user_id, endpoint=endpoint, key=key, status_code=None).delete()
+
+
+def idempotent_api(view_method: Callable) -> Callable:
+    """For a DRF view's `post`: honours the Idempotency-Key header (errors the door answers with are kept
+    as the answer too; a 5xx frees the key)."""
+
+    @wraps(view_method)
+    def wrapped(self, request, *args, **kwargs):
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key or not request.user.is_authenticated:
+            return view_method(self, request, *args, **kwargs)
+        scope = {"user_id": request.user.pk, "endpoint": request.path, "key": key}
+        earlier = _claim(**scope)
+        if earlier is not None:
+            if earlier.status_code is None:
+                raise _busy()
+            return Response(earlier.body, status=earlier.status_code, headers={"Idempotent-Replayed": "true"})
+        try:
+            try:
+                response = view_method(self, request, *args, **kwargs)
+            except Exception as error:
+                response = self.handle_exception(error)  # the door's own answer (re-raises what it cannot answer)
+        except BaseException:
+            _release(**scope)
+            raise
+        if response.status_code >= 500:
+            _release(**scope)
+        else:
+            _store(**scope, status_code=response.status_code, body=response.data)
+        return response
+
+    return wrapped
+
+
+def idempotent_page(request, key: str, run: Callable[[], HttpResponse]) -> HttpResponse:
+    """For a page's POST that ends in a redirect: `run()` once per form key; a repeat (double click,
+    re-sent form) is redirected where the first went. A form without a key just runs."""
+    key = (key or "").strip()
+    if not key or not request.user.is_authenticated:
+        return run()
+    scope = {"user_id": request.user.pk, "endpoint": request.path, "key": key}
+    earlier = _claim(**scope)
+    if earlier is not None:
+        if earlier.status_code is None:
+            raise _busy()
+        return (
+            HttpResponseRedirect(earlier.body["location"]) if earlier.body else HttpResponse(status=earlier.status_code)
+        )
+    try:
+        response = run()
+    except BaseException:
+        _release(**scope)
+        raise
+    location = response.get("Location")
+    _store(**scope, status_code=response.status_code, body={"location": location} if location else None)
+    return response
+
+
+def idempotency_prune() -> int:
+    """Forget answers older than 24 hours (hourly job)."""
+    deleted, _rows = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - KEEP).delete()
+    return deleted

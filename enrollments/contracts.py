@@ -1,0 +1,411 @@
+"""Contracts and their money (services: writes): the quote shown before anything is sent, acceptance
+with its reserve, re-reserving when terms change, termination, and serving the funding queue.
+
+Lock order (core.locking): acceptance and money changes lock the enrollment, then the certificate
+account, never the group; the period's funded-account counter and the direction counter are raised as
+the very last statements, so those shared rows stay locked only while the transaction commits.
+Termination frees a seat, so it locks the group first, like every seat change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.calendar import group_lesson_dates, month_last_day
+from catalog.models import Group
+from certificates.ledger_keys import reserve_key
+from certificates.models import (
+    BillingPolicy,
+    Certificate,
+    CertificateAccount,
+    DirectionChild,
+    DirectionCount,
+    FundedCertificateRequest,
+    FundingPeriod,
+    LedgerEntry,
+)
+from certificates.services import account_open, funding_queue_join, period_funded_account_take
+from core.errors import Conflict
+from core.locking import lock_one
+from core.money import ZERO, certificate_covers
+from enrollments.eligibility import contract_period, contract_start, require_confirmed_link
+from enrollments.models import ContractFunding, Enrollment, EnrollmentStatus, ReserveEntry
+from enrollments.services import (
+    TransitionNotAllowed,
+    _lock_group,
+    _parent_enrollment_group,
+    notify_parents,
+    transition,
+    waiting_list_promote,
+)
+from enrollments.terms import ContractQuote, contract_quote
+
+
+class NoFundedRoom(Conflict):
+    """The period's funded accounts are all taken: the parent may accept as a paid contract or wait."""
+
+    code = "no_funded_room"
+
+
+class DirectionCapReached(Conflict):
+    code = "direction_cap_reached"
+
+
+class OfferExpired(Conflict):
+    code = "offer_expired"
+
+
+# --- The quote --------------------------------------------------------------------------------------
+
+
+def _period_end(group: Group, period: FundingPeriod | None) -> date:
+    return min(group.end_date, period.end_date) if period else group.end_date
+
+
+def _account(certificate: Certificate | None, period: FundingPeriod | None) -> CertificateAccount | None:
+    if certificate is None or period is None:
+        return None
+    return CertificateAccount.objects.filter(certificate=certificate, period=period).first()
+
+
+def _available(account: CertificateAccount | None, period: FundingPeriod | None) -> Decimal | None:
+    """What the certificate could pay from in the period: its account's available balance, or the
+    nominal of an account that acceptance would open while the limit has room; None: nothing."""
+    if account is not None:
+        return account.available
+    if period is not None and period.funded_accounts < period.max_funded_certificates:
+        return period.nominal
+    return None
+
+
+def quote_for(*, child, group: Group, today: date | None = None) -> ContractQuote:
+    """What a contract for this child in this group would cost from today, and who would pay what."""
+    today = today or timezone.localdate()
+    period = contract_period(child=child, group=group, today=today)
+    start = contract_start(group, today)
+    planned = len(group_lesson_dates(group, start=start, end=_period_end(group, period)))
+    certificate = Certificate.objects.filter(child=child).first()
+    program = group.program
+    return contract_quote(
+        program_funding=program.funding,
+        lesson_price=program.lesson_price,
+        normative_lesson_price=program.normative_lesson_price,
+        lessons_per_month=program.lessons_per_month,
+        planned_lessons=planned,
+        available=_available(_account(certificate, period), period),
+    )
+
+
+# --- Reserves -------------------------------------------------------------------------------------------
+
+
+def _reserve_move(enrollment: Enrollment, account: CertificateAccount, amount: Decimal, description: str) -> None:
+    """One RESERVE (+) or RELEASE (−) on the account for the locked contract, and its reserve row."""
+    if amount == 0:
+        return
+    step = ReserveEntry.objects.filter(enrollment=enrollment).count() + 1
+    entry = LedgerEntry.objects.create(
+        account=account,
+        kind=LedgerEntry.Kind.RESERVE if amount > 0 else LedgerEntry.Kind.RELEASE,
+        reserved_delta=amount,
+        idempotency_key=reserve_key(enrollment.pk, step),
+        description=description,
+    )
+    ReserveEntry.objects.create(enrollment=enrollment, ledger_entry=entry, amount=amount)
+    enrollment.refresh_from_db(fields=["reserve_remaining"])
+
+
+def contract_rereserve(*, enrollment: Enrollment, until: date, today: date | None = None) -> Decimal:
+    """Bring the locked contract's reserve to the certificate's share of its lessons from today to
+    `until` (within what the account has available): a RESERVE tops it up, a RELEASE gives the rest
+    back. Returns the new reserve. The account is locked after the enrollment (the lock order)."""
+    today = today or timezone.localdate()
+    if enrollment.funding != ContractFunding.FUNDED or enrollment.period_id is None:
+        return enrollment.reserve_remaining
+    account = lock_one(
+        CertificateAccount.objects.filter(certificate=enrollment.certificate_id, period=enrollment.period_id)
+    )
+    lessons = len(group_lesson_dates(enrollment.group, start=today, end=min(until, enrollment.period.end_date)))
+    wanted = min(enrollment.certificate_per_lesson * lessons, enrollment.reserve_remaining + account.available)
+    _reserve_move(enrollment, account, wanted - enrollment.reserve_remaining, f"Резерв по договору № {enrollment.pk}")
+    return enrollment.reserve_remaining
+
+
+# --- Acceptance -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AcceptResult:
+    enrollment: Enrollment
+    changed: bool  # False: it was already accepted (a repeat changes nothing)
+
+
+def _count_direction(enrollment: Enrollment, period: FundingPeriod) -> None:
+    """Count the child against the period's cap in the program's direction (once per child)."""
+    if period.direction_cap is None:
+        return
+    direction_id = enrollment.group.program.direction_id
+    _link, new = DirectionChild.objects.get_or_create(period=period, direction_id=direction_id, child=enrollment.child)
+    if not new:
+        return
+    DirectionCount.objects.get_or_create(period=period, direction_id=direction_id)
+    raised = DirectionCount.objects.filter(
+        period=period, direction_id=direction_id, children__lt=period.direction_cap
+    ).update(children=F("children") + 1)
+    if not raised:
+        raise DirectionCapReached(
+            _("В этой направленности в период «%(period)s» уже занято %(cap)s мест по сертификатам.")
+            % {"period": period.name, "cap": period.direction_cap}
+        )
+
+
+@transaction.atomic(durable=True)
+def enrollment_accept(*, parent, enrollment_id: int, as_paid: bool = False, today: date | None = None) -> AcceptResult:
+    """The parent accepts the provider's offer: the contract comes into force with its terms frozen, and
+    the certificate's share of the lessons the group's calendar plans from the contract's start to the
+    end of the period is reserved on the period's account (opened now, if the certificate has none there
+    and the municipality's funded limit has room). `as_paid`: the parent takes the contract paid by
+    themselves (the certificate pays nothing).
+
+    Raises EnrollmentNotFound, LinkNotConfirmed, TransitionNotAllowed, OfferExpired, NoFundedRoom (the
+    limit is reached: the door offers «paid» or the queue), DirectionCapReached, Busy."""
+    today = today or timezone.localdate()
+    _parent_enrollment_group(parent=parent, enrollment_id=enrollment_id)
+    enrollment = lock_one(
+        Enrollment.objects.select_related("child__municipality", "group__program", "certificate").filter(
+            pk=enrollment_id
+        )
+    )
+    require_confirmed_link(parent=parent, child=enrollment.child)
+    if enrollment.status == EnrollmentStatus.ACTIVE:
+        return AcceptResult(enrollment, changed=False)
+    if enrollment.status != EnrollmentStatus.OFFERED:
+        raise TransitionNotAllowed(
+            _("Принять можно только оферту; заявка в статусе «%(status)s».")
+            % {"status": enrollment.get_status_display()}
+        )
+    if enrollment.expires_at is not None and enrollment.expires_at < timezone.now():
+        raise OfferExpired(_("Срок оферты истёк."))
+    group, program = enrollment.group, enrollment.group.program
+    period = contract_period(child=enrollment.child, group=group, today=today)
+    start = contract_start(group, today)
+    planned = len(group_lesson_dates(group, start=start, end=_period_end(group, period)))
+    account = _account(enrollment.certificate, period)
+    opening = False
+    available = None
+    if program.funding == program.Funding.CERTIFICATE and not as_paid and period is not None:
+        if account is None:
+            if period.funded_accounts >= period.max_funded_certificates:
+                raise NoFundedRoom(
+                    _(
+                        "Сертификаты финансирования на период «%(period)s» закончились. Можно заключить договор "
+                        "за счёт родителей или встать в очередь на сертификат финансирования."
+                    )
+                    % {"period": period.name}
+                )
+            account, opening = account_open(certificate=enrollment.certificate, period=period), True
+        account = lock_one(CertificateAccount.objects.filter(pk=account.pk))
+        available = account.available
+    quote = contract_quote(
+        program_funding=program.funding,
+        lesson_price=enrollment.lesson_price,
+        normative_lesson_price=enrollment.normative_lesson_price,
+        lessons_per_month=enrollment.lessons_per_month,
+        planned_lessons=planned,
+        available=available,
+    )
+    enrollment.funding = quote.funding
+    enrollment.period = period if quote.funding == ContractFunding.FUNDED else None
+    enrollment.billing_policy = period.billing_policy if period else BillingPolicy.PER_LESSON
+    enrollment.certificate_per_lesson = quote.certificate_per_lesson
+    enrollment.planned_lessons = planned
+    enrollment.copayment_shown = quote.copayment_total
+    enrollment.accepted_at, enrollment.accepted_by = timezone.now(), parent
+    enrollment.starts_on, enrollment.ends_on = start, group.end_date
+    enrollment.expires_at = None
+    transition(
+        enrollment,
+        EnrollmentStatus.ACTIVE,
+        actor=parent,
+        note="Договор заключён",
+        fields=[
+            "funding",
+            "period",
+            "billing_policy",
+            "certificate_per_lesson",
+            "planned_lessons",
+            "copayment_shown",
+            "accepted_at",
+            "accepted_by",
+            "starts_on",
+            "ends_on",
+            "expires_at",
+        ],
+    )
+    notify_parents([enrollment], lambda e: _("Договор заключён"))
+    if quote.funding == ContractFunding.FUNDED:
+        _reserve_move(enrollment, account, quote.reserve, f"Резерв по договору № {enrollment.pk}")
+        # Last, the shared counters: their rows are locked only while this transaction commits.
+        _count_direction(enrollment, period)
+    if opening and not period_funded_account_take(period=period):
+        raise NoFundedRoom(_("Сертификаты финансирования на этот период только что закончились."))
+    return AcceptResult(enrollment, changed=True)
+
+
+def enrollment_accept_or_queue(*, parent, enrollment_id: int, as_paid: bool = False) -> AcceptResult | None:
+    """Accept; when the funded limit is reached, put the certificate in the period's first-come queue
+    (the offer stays open) and return None."""
+    try:
+        return enrollment_accept(parent=parent, enrollment_id=enrollment_id, as_paid=as_paid)
+    except NoFundedRoom:
+        enrollment = Enrollment.objects.select_related("child__municipality", "group", "certificate").get(
+            pk=enrollment_id
+        )
+        period = contract_period(child=enrollment.child, group=enrollment.group)
+        with transaction.atomic(durable=True):
+            funding_queue_join(certificate=enrollment.certificate, period=period)
+        raise
+
+
+# --- Termination --------------------------------------------------------------------------------------
+
+
+def termination_date(enrollment: Enrollment, today: date | None = None) -> date:
+    """The contract's last day if terminated today: the end of the month under the MONTHLY policy
+    (the month is charged whole), yesterday under PER_LESSON (at once: today's lesson is not owed)."""
+    today = today or timezone.localdate()
+    if enrollment.billing_policy == BillingPolicy.MONTHLY:
+        return min(month_last_day(today), enrollment.ends_on or month_last_day(today))
+    return today - timedelta(days=1)
+
+
+@transaction.atomic(durable=True)
+def enrollment_terminate(*, parent, enrollment_id: int, today: date | None = None) -> Enrollment:
+    """The parent ends a contract. It takes effect on termination_date(); the certificate keeps the
+    reserve only for lessons still owed until then and gets the rest back; the seat goes to the waiting
+    list on that date (at once under PER_LESSON). Idempotent."""
+    today = today or timezone.localdate()
+    group_id = _parent_enrollment_group(parent=parent, enrollment_id=enrollment_id)
+    group = _lock_group(group_id)
+    enrollment = lock_one(
+        Enrollment.objects.select_related("child", "group__program", "period").filter(pk=enrollment_id)
+    )
+    require_confirmed_link(parent=parent, child=enrollment.child)
+    if enrollment.status == EnrollmentStatus.TERMINATED:
+        return enrollment
+    if enrollment.status != EnrollmentStatus.ACTIVE:
+        raise TransitionNotAllowed(_("Расторгнуть можно только действующий договор."))
+    enrollment.ends_on = termination_date(enrollment, today)
+    transition(enrollment, EnrollmentStatus.TERMINATED, actor=parent, note="Расторгнут родителем", fields=["ends_on"])
+    contract_rereserve(
+        enrollment=enrollment,
+        until=enrollment.ends_on,
+        today=today + timedelta(days=1) if enrollment.ends_on < today else today,
+    )
+    _uncount_direction(enrollment)
+    notify_parents(
+        [enrollment],
+        lambda e: _("Договор расторгнут"),
+        _("Последний день договора: %(day)s.") % {"day": enrollment.ends_on.strftime("%d.%m.%Y")},
+    )
+    if enrollment.ends_on < today:
+        waiting_list_promote(group=group)
+    return enrollment
+
+
+def _uncount_direction(enrollment: Enrollment) -> None:
+    """The child leaves the direction's count when no other contract of theirs there is in force."""
+    period = enrollment.period
+    if period is None or period.direction_cap is None:
+        return
+    direction_id = enrollment.group.program.direction_id
+    others = Enrollment.objects.filter(
+        child=enrollment.child_id,
+        period=period,
+        status=EnrollmentStatus.ACTIVE,
+        group__program__direction_id=direction_id,
+    ).exclude(pk=enrollment.pk)
+    if others.exists():
+        return
+    deleted, _rows = DirectionChild.objects.filter(
+        period=period, direction_id=direction_id, child=enrollment.child_id
+    ).delete()
+    if deleted:
+        DirectionCount.objects.filter(period=period, direction_id=direction_id).update(children=F("children") - 1)
+
+
+# --- Changes of terms -------------------------------------------------------------------------------------
+
+
+@transaction.atomic(durable=True)
+def contract_terms_change(*, enrollment_id: int, lesson_price: Decimal | None = None, actor=None) -> Enrollment:
+    """A running contract's terms change (a new price agreed, a schedule change): the reserve follows,
+    with a release or a top-up, and the parents are told; a higher co-payment is shown to them."""
+    enrollment = lock_one(
+        Enrollment.objects.select_related("child", "group__program", "period").filter(pk=enrollment_id)
+    )
+    if enrollment.status != EnrollmentStatus.ACTIVE:
+        raise TransitionNotAllowed(_("Условия меняются только у действующего договора."))
+    if lesson_price is not None:
+        enrollment.lesson_price = lesson_price
+        if enrollment.funding == ContractFunding.FUNDED:
+            enrollment.certificate_per_lesson = certificate_covers(
+                price=lesson_price, normative_price=enrollment.normative_lesson_price
+            )
+        enrollment.save(update_fields=["lesson_price", "certificate_per_lesson"])
+    before = enrollment.copayment_shown
+    reserve = contract_rereserve(enrollment=enrollment, until=enrollment.ends_on or enrollment.group.end_date)
+    today = timezone.localdate()
+    lessons = len(
+        group_lesson_dates(enrollment.group, start=today, end=enrollment.ends_on or enrollment.group.end_date)
+    )
+    enrollment.copayment_shown = max(ZERO, enrollment.lesson_price * lessons - reserve)
+    enrollment.save(update_fields=["copayment_shown"])
+    notify_parents(
+        [enrollment],
+        lambda e: _("Условия договора изменились"),
+        _("Доплата до конца периода: %(amount)s ₽ (была %(before)s ₽).")
+        % {"amount": enrollment.copayment_shown, "before": before},
+    )
+    return enrollment
+
+
+# --- The funding queue ----------------------------------------------------------------------------------
+
+
+def funding_queue_serve(*, period_id: int) -> int:
+    """Room appeared in the period (the limit raised, an account closed): open accounts for queued
+    certificates in order, each in its own transaction, while there is room; their parents are told
+    they can now accept with the certificate. Returns how many were served."""
+    served = 0
+    while True:
+        with transaction.atomic(durable=True):
+            period = FundingPeriod.objects.get(pk=period_id)
+            request = (
+                FundedCertificateRequest.objects.select_for_update(skip_locked=True)
+                .select_related("certificate__child")
+                .filter(period=period, granted_at__isnull=True)
+                .order_by("created_at", "pk")
+                .first()
+            )
+            if request is None or period.funded_accounts >= period.max_funded_certificates:
+                return served
+            account_open(certificate=request.certificate, period=period)
+            request.granted_at = timezone.now()
+            request.save(update_fields=["granted_at"])
+            offers = list(
+                Enrollment.objects.select_related("child", "group__program")
+                .prefetch_related("child__parents")
+                .filter(certificate=request.certificate, status=EnrollmentStatus.OFFERED)
+            )
+            notify_parents(offers, lambda e: _("Сертификат финансирования выделен: можно принять оферту"))
+            if not period_funded_account_take(period=period):
+                raise IntegrityError("the period's funded limit changed while serving its queue")
+            served += 1

@@ -1,0 +1,15 @@
+from celery import shared_task
+
+from enrollments.services import enrollments_expire_due, terminations_take_effect
+
+
+@shared_task(name="enrollments.expire_due")
+def expire_due() -> int:
+    """Applications nobody reviewed and offers nobody accepted in time expire; their seats are promoted."""
+    return enrollments_expire_due()
+
+
+@shared_task(name="enrollments.terminations_take_effect")
+def terminations_take_effect_task() -> int:
+    """Seats of contracts whose termination took effect go to the waiting list."""
+    return terminations_take_effect()
