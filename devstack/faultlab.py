@@ -6,7 +6,8 @@
   the portal what `pg_ctl restart -m fast` does: every open connection is cut and new ones are refused
   until the server "is back", without touching the server the rest of the run shares.
 - `Portal`: gunicorn, a Celery worker and beat as subprocesses with the given environment.
-- `Load`: a few threads requesting URLs in a loop (bounded in time), recording every answer.
+- `Load`: a few threads requesting URLs in a loop (bounded in time), recording every answer (status, 0 with
+  the reason when there was none: a timeout or a refused or dropped connection).
 Development only: nothing in production imports this.
 """
 
@@ -216,11 +217,14 @@ class Answer:
     url: str
     status: int  # 0: no answer (connection error or timeout)
     seconds: float
+    error: str = ""  # why there was no answer: "timeout" or "connection"
+    reason: str = ""  # the exception, shortened
 
 
 @dataclass
 class Load:
-    """`threads` threads requesting `urls` in turn until stop(), at most `rate` requests a second each."""
+    """`threads` threads requesting `urls` in turn until stop() (or `limit` seconds after start()), at most
+    `rate` requests a second each; a request not answered within `timeout` seconds counts as no answer."""
 
     base: str
     urls: list[str]
@@ -228,12 +232,15 @@ class Load:
     threads: int = 4
     rate: float = 10.0
     answers: list[Answer] = field(default_factory=list)
+    timeout: float = 15.0
+    limit: float = 900.0
 
     def __post_init__(self):
         self._stop = threading.Event()
         self._workers = [threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(self.threads)]
 
     def start(self) -> Load:
+        self._deadline = time.monotonic() + self.limit
         for worker in self._workers:
             worker.start()
         return self
@@ -242,15 +249,17 @@ class Load:
         session = requests.Session()
         session.cookies.update(self.cookies)
         n = index
-        while not self._stop.is_set():
+        while not self._stop.is_set() and time.monotonic() < self._deadline:
             url = self.urls[n % len(self.urls)]
             n += 1
             started = time.monotonic()
+            status, error, reason = 0, "", ""
             try:
-                status = session.get(self.base + url, timeout=15).status_code
-            except requests.RequestException:
-                status = 0
-            self.answers.append(Answer(started, url, status, time.monotonic() - started))
+                status = session.get(self.base + url, timeout=self.timeout).status_code
+            except requests.RequestException as exc:
+                error = "timeout" if isinstance(exc, requests.Timeout) else "connection"
+                reason = str(exc)[-160:]
+            self.answers.append(Answer(started, url, status, time.monotonic() - started, error, reason))
             time.sleep(max(0.0, 1 / self.rate - (time.monotonic() - started)))
 
     def stop(self) -> list[Answer]:
