@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -26,6 +27,12 @@ class User(AbstractUser):
     phone = models.CharField(_("телефон"), max_length=32, blank=True)
     snils = models.CharField(_("СНИЛС"), max_length=11, null=True, blank=True, unique=True, validators=[validate_snils])
     esia_oid = models.CharField(_("идентификатор ЕСИА"), max_length=32, null=True, blank=True, unique=True)
+    # The language of the e-mails this person gets (notices.services.notice_emails_send); the site's own
+    # language is the visitor's choice in the switcher, kept in a cookie. A database default too: the
+    # demo loader COPYs users without this column (demo/generator.py).
+    language = models.CharField(
+        _("язык писем"), max_length=8, choices=settings.LANGUAGES, default="ru", db_default="ru"
+    )
     provider = models.ForeignKey(
         "catalog.Provider",
         verbose_name=_("организация"),

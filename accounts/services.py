@@ -11,10 +11,10 @@ def sign_out_everywhere(user: User) -> None:
     User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
 
 
-def contacts_update(*, user: User, email: str, phone: str) -> list[str]:
-    """Save the contacts notices go to; the names of the fields that changed. The name and СНИЛС come
-    from Gosuslugi and are not edited here."""
-    new = {"email": email, "phone": phone}
+def contacts_update(*, user: User, email: str, phone: str, language: str) -> list[str]:
+    """Save the contacts notices go to and the language of their e-mails; the names of the fields that
+    changed. The name and СНИЛС come from Gosuslugi and are not edited here."""
+    new = {"email": email, "phone": phone, "language": language}
     changed = [name for name, value in new.items() if getattr(user, name) != value]
     for name in changed:
         setattr(user, name, new[name])

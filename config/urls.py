@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -38,6 +39,10 @@ urlpatterns = [
 if settings.ESIA_STANDIN_ENABLED:
     # Development and tests only: ESIA's endpoints served by the local stand-in.
     urlpatterns.append(path("esia-standin/", include("esia_standin.urls")))
+
+if apps.is_installed("devmail"):
+    # Development only (config/settings/dev.py): the mail the local SMTP sink received.
+    urlpatterns.append(path("dev/mail/", include("devmail.urls")))
 
 admin.site.site_header = f"Навигатор дополнительного образования — {settings.PORTAL_REGION_NAME}"
 admin.site.site_title = "Навигатор"

@@ -1,11 +1,12 @@
 """`python -m devstack run|test|stop` — what `./run` and `./test` execute inside the virtualenv.
 
 run:  embedded services (when DATABASE_URL / REDIS_URL are unset), migrate, demo region on first
-      start, then gunicorn + Celery worker + Celery beat, supervised: a process that dies is
+      start, then the local SMTP sink (devstack/mailsink.py; EMAIL_URL points at it unless set, the mail
+      is shown at /dev/mail/) + gunicorn + Celery worker + Celery beat, supervised: a process that dies is
       restarted with a growing delay; Ctrl-C, SIGTERM or a crash loop (one process exiting more than
       RESTART_LIMIT times within RESTART_WINDOW seconds) stops them all. DEBUG is off unless set.
       The children's pids are kept in .local/run.json while it runs. DEVSTACK_<NAME>_COMMAND
-      (WEB, WORKER, BEAT) replaces that process's command line, e.g. to try other options.
+      (MAILSINK, WEB, WORKER, BEAT) replaces that process's command line, e.g. to try other options.
 test: embedded services, then the quality gates (ruff, lint-imports, makemigrations --check) and pytest.
 stop: stop the embedded servers left running by `manage.py`.
 """
@@ -16,6 +17,7 @@ import json
 import os
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -80,9 +82,18 @@ def _kill_group(pgid: int, sig: signal.Signals) -> None:
         pass  # nothing left in the group
 
 
-def _children(host: str, port: str) -> list[Child]:
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _children(host: str, port: str, mail_port: int, mail_folder: str) -> list[Child]:
     celery = os.path.join(BIN, "celery")
     commands = {
+        # First, so that it listens before the others send anything; restarted on the same port, which
+        # the others' EMAIL_URL names.
+        "mailsink": [PYTHON, "-m", "devstack.mailsink", "--port", str(mail_port), "--folder", mail_folder],
         "web": [
             os.path.join(BIN, "gunicorn"),
             "config.wsgi:application",
@@ -188,8 +199,12 @@ def run() -> int:
     port = os.environ.get("PORT", "8000")
     host = os.environ.get("HOST", "127.0.0.1")
     os.environ.setdefault("ALLOWED_HOSTS", _allowed_hosts(host))
+    # Mail goes to the local sink (shown at /dev/mail/) unless the developer named a server.
+    mail_port = _free_port()
+    mail_folder = os.environ.setdefault("DEVMAIL_FOLDER", str(services.LOCAL / "mail"))
+    os.environ.setdefault("EMAIL_URL", f"smtp://127.0.0.1:{mail_port}")
     started = services.ensure_environment()
-    children = _children(host, port)
+    children = _children(host, port, mail_port, mail_folder)
     stopping = False
 
     def request_stop(signum, _frame):
@@ -205,6 +220,7 @@ def run() -> int:
         if not stopping:
             # Printed once, before the servers' own logs start, so that it is not lost among them.
             print(f"\n[devstack] Портал: http://{host}:{port}/   (healthz: http://{host}:{port}/healthz)")
+            print(f"[devstack] Письма: http://{host}:{port}/dev/mail/")
             print(DEMO_LOGINS)
             print("[devstack] Упавший процесс перезапускается; Ctrl-C останавливает всё.\n", flush=True)
             code = _supervise(children, lambda: stopping)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -86,6 +87,13 @@ class ContactsForm(_PortalFormMixin, forms.Form):
         max_length=32,
         required=False,
         widget=forms.TextInput({"type": "tel", "autocomplete": "tel", "placeholder": "+7 900 000-00-00"}),
+    )
+    language = forms.ChoiceField(
+        label=_("Язык писем"),
+        choices=settings.LANGUAGES,
+        help_text=_(
+            "На этом языке приходят письма с уведомлениями. Язык самого сайта выбирается переключателем в шапке страницы."
+        ),
     )
 
     def __init__(self, *args, **kwargs):

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from core.outbox import outbox_enqueue
 from notices.models import Notification
@@ -57,18 +57,21 @@ def notice_emails_send(*, notification_ids: list[int]) -> int:
             )
             if notification is None or not notification.user.email:
                 continue
-            # The notice itself is stored in the portal's source language; the frame around it is the
-            # recipient's (Russian until accounts keep a language per person).
-            with translation.override(settings.LANGUAGE_CODE):
-                body = "\n\n".join(
-                    part
-                    for part in (
-                        notification.body,
-                        _("Подробности — в личном кабинете на портале «Навигатор дополнительного образования»."),
-                    )
-                    if part
+            user = notification.user
+            # The notice itself is stored in the portal's source language; the frame around it (and so
+            # the e-mail) is in the recipient's language.
+            with translation.override(user.language or settings.LANGUAGE_CODE):
+                body = render_to_string(
+                    "notices/email.txt",
+                    {
+                        "name": " ".join(p for p in (user.first_name, user.middle_name) if p),
+                        "title": notification.title,
+                        "body": notification.body,
+                    },
                 )
-                send_mail(notification.title, body, None, [notification.user.email])
+            # A header cannot hold a line break.
+            subject = " ".join(notification.title.split())
+            send_mail(subject, body, None, [user.email])
             Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
             sent += 1
     return sent

@@ -86,6 +86,22 @@ def test_production_does_not_install_the_demo_region():
     assert result.stdout.strip().splitlines()[-1] == "False False"
 
 
+def test_production_does_not_install_the_development_mail_page():
+    """/dev/mail/ shows every message the portal sent to anyone who opens it: development settings only."""
+    code = (
+        "from django.conf import settings; from django.urls import resolve, Resolver404\n"
+        "try:\n"
+        "    resolve('/dev/mail/'); routed = True\n"
+        "except Resolver404:\n"
+        "    routed = False\n"
+        "print('devmail' in settings.INSTALLED_APPS, routed)"
+    )
+    result = _manage(["shell", "-c", code], PRODUCTION_ENV)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False False"
+
+
 def _compose() -> dict:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 

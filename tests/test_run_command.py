@@ -1,4 +1,5 @@
-"""`./run`'s entry point, end to end: migrate, demo region, gunicorn + worker + beat, restarts, clean stop."""
+"""`./run`'s entry point, end to end: migrate, demo region, the mail sink + gunicorn + worker + beat, restarts,
+clean stop."""
 
 import json
 import os
@@ -127,8 +128,13 @@ def test_run_serves_the_demo_portal_and_stops_everything_on_sigterm(scratch_data
         assert programs.status_code == 200 and programs.history == [], "municipal staff were sent back to the login"
         assert "Плавский" in session.get(f"{base}/admin/catalog/municipality/", timeout=10).text
 
+        # Mail goes to the local sink, shown on the development page linked from the banner.
+        mail_page = session.get(f"{base}/dev/mail/", timeout=10)
+        assert mail_page.status_code == 200 and "Отправленные письма" in mail_page.text
+
         output = log_path.read_text()
         assert f"http://127.0.0.1:{port}/" in output
+        assert f"[devstack] Письма: http://127.0.0.1:{port}/dev/mail/" in output
         assert "municipal" in output and "demo12345" in output
         # The address and logins once, after a one-line set-up and before the servers' own logs.
         assert output.count("[devstack] Портал:") == 1
@@ -166,7 +172,7 @@ def test_a_crash_loop_stops_everything(scratch_database_url, tmp_path):
     assert "[devstack] beat exited with code 3, 6 times within 60 s: a crash loop; stopping everything" in output
     assert output.count("[devstack] beat restarted") == 5
     assert "[devstack] stopped." in output
-    assert set(children) == {"web", "worker"}
+    assert set(children) == {"mailsink", "web", "worker"}
     for pid in children.values():
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
@@ -180,7 +186,7 @@ def running(tmp_path_factory):
     with _scratch_database() as url:
         run = _start_run(url, tmp_path_factory.mktemp("run") / "run.log")
         try:
-            ready = _wait(lambda: _healthy(run) and len([p for p in _children(run).values() if p]) == 3, timeout=240)
+            ready = _wait(lambda: _healthy(run) and len([p for p in _children(run).values() if p]) == 4, timeout=240)
             assert ready, f"the portal never answered /healthz:\n{run.log_path.read_text()[-3000:]}"
             yield run
         finally:

@@ -8,6 +8,8 @@ and pytest (devstack/pytest_plugin.py). The servers keep running for the next co
 (`python -m devstack stop`).
 """
 
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -23,6 +25,11 @@ WHITENOISE_AUTOREFRESH = True
 # The demo region (`manage.py demo_region`, run by ./run on first start): made-up families and
 # certificates, so development only; production settings never list it.
 INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405
+
+# The mail the portal sent, as the local SMTP sink stores it (devstack/mailsink.py, started by ./run,
+# which points EMAIL_URL at it), shown to anyone at /dev/mail/: development only.
+INSTALLED_APPS = [*INSTALLED_APPS, "devmail"]
+DEVMAIL_FOLDER = Path(env.str("DEVMAIL_FOLDER", default=str(BASE_DIR / ".local" / "mail")))  # noqa: F405
 
 # --- Gosuslugi: the local ESIA stand-in (esia_standin/) instead of ESIA -------------------------
 # "Войти через Госуслуги" goes through a real redirect to the stand-in's person picker and back;

@@ -14,5 +14,8 @@ class UserAdmin(DjangoUserAdmin):
     autocomplete_fields = ["provider", "municipality"]
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
-        (_("Портал"), {"fields": ("role", "middle_name", "phone", "snils", "esia_oid", "provider", "municipality")}),
+        (
+            _("Портал"),
+            {"fields": ("role", "middle_name", "phone", "language", "snils", "esia_oid", "provider", "municipality")},
+        ),
     )

@@ -297,7 +297,9 @@ def _notifications_back(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
-    form = ContactsForm(request.POST or None, initial={"email": user.email, "phone": user.phone})
+    form = ContactsForm(
+        request.POST or None, initial={"email": user.email, "phone": user.phone, "language": user.language}
+    )
     if request.method == "POST" and form.is_valid():
         if contacts_update(user=user, **form.cleaned_data):
             messages.success(request, _("Контакты сохранены."))

@@ -162,10 +162,11 @@ def test_notices_are_marked_read_once():
 def test_contacts_update_saves_only_what_changed():
     parent = ParentFactory(email="a@example.ru", phone="")
 
-    assert contacts_update(user=parent, email="a@example.ru", phone="+7 900 000-00-00") == ["phone"]
-    assert contacts_update(user=parent, email="a@example.ru", phone="+7 900 000-00-00") == []
+    assert contacts_update(user=parent, email="a@example.ru", phone="+7 900 000-00-00", language="ru") == ["phone"]
+    assert contacts_update(user=parent, email="a@example.ru", phone="+7 900 000-00-00", language="ru") == []
+    assert contacts_update(user=parent, email="a@example.ru", phone="+7 900 000-00-00", language="en") == ["language"]
     parent.refresh_from_db()
-    assert parent.phone == "+7 900 000-00-00"
+    assert (parent.phone, parent.language) == ("+7 900 000-00-00", "en")
 
 
 # --- A real race: two cancellations of one application at the same moment ------------------------------

@@ -714,7 +714,7 @@ def test_profile_shows_name_masked_snils_and_contacts(client_, parent):
 
 def test_profile_saves_contacts(client_, parent):
     response = client_.post(
-        "/cabinet/profile/", {"email": "mama@example.ru", "phone": "+7 (900) 123-45-67"}, follow=True
+        "/cabinet/profile/", {"email": "mama@example.ru", "phone": "+7 (900) 123-45-67", "language": "ru"}, follow=True
     )
 
     parent.refresh_from_db()
@@ -722,9 +722,35 @@ def test_profile_saves_contacts(client_, parent):
     assert "Контакты сохранены." in html(response)
 
 
+def test_a_parent_is_russian_by_default_and_chooses_english_e_mails(client_, parent):
+    page = html(client_.get("/cabinet/profile/"))
+    assert parent.language == "ru"
+    assert '<option value="ru" selected>' in page and "Язык писем" in page
+
+    client_.post("/cabinet/profile/", {"email": parent.email, "phone": "", "language": "en"})
+
+    parent.refresh_from_db()
+    assert parent.language == "en"
+    page = client_.get("/cabinet/profile/")
+    assert '<option value="en" selected>' in html(page)
+    assert page.headers["Content-Language"] == "ru"  # the site itself stays in the switcher's language
+
+
+def test_profile_refuses_an_unknown_language(client_, parent):
+    response = client_.post("/cabinet/profile/", {"email": parent.email, "phone": "", "language": "de"})
+
+    assert response.status_code == 200
+    assert 'id="id_language_errors"' in html(response)
+    parent.refresh_from_db()
+    assert parent.language == "ru"
+
+
 @pytest.mark.parametrize(
     ("data", "field"),
-    [({"email": "not-an-email", "phone": ""}, "email"), ({"email": "", "phone": "12-34"}, "phone")],
+    [
+        ({"email": "not-an-email", "phone": "", "language": "ru"}, "email"),
+        ({"email": "", "phone": "12-34", "language": "ru"}, "phone"),
+    ],
 )
 def test_profile_refuses_bad_contacts(client_, parent, data, field):
     before = (parent.email, parent.phone)
