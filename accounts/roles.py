@@ -1,7 +1,7 @@
 """Staff roles as Django auth groups: municipal staff, a provider's manager, a teacher.
 
 The database gets the groups and their permissions from data migrations (accounts/0004_staff_roles
-first); this module declares what they should be, for the code and the tests. When a declaration
+first, then 0006); this module declares what they should be, for the code and the tests. When a declaration
 here changes, a new data migration must bring existing databases along:
 tests/accounts/test_roles.py fails while the migrated groups and this module disagree.
 
@@ -28,7 +28,15 @@ STAFF_ROLES = (MUNICIPAL, PROVIDER_MANAGER, TEACHER)
 # to update when models move between apps (with a data migration, see the module docstring).
 MUNICIPAL_APPS = ("catalog", "certificates", "enrollments", "billing")
 # Written only by the ledger trigger or the numbering service: municipal staff may look, not edit.
-MUNICIPAL_VIEW_ONLY_MODELS = ("certificateaccount", "ledgerentry", "certificatenumbersequence")
+MUNICIPAL_VIEW_ONLY_MODELS = (
+    "certificateaccount",
+    "ledgerentry",
+    "parentlink",
+    "directioncount",
+    "directionchild",
+    "reserveentry",
+    "enrollmentevent",
+)
 
 
 def role_permissions(name: str) -> QuerySet[Permission]:

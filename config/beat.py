@@ -41,6 +41,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "core.idempotency_prune",
         "schedule": timedelta(hours=1),
     },
+    # The notices' own rows say which e-mails did not go out: a task lost with a killed worker is redone.
+    "Уведомления: отправить неотправленные письма": {
+        "task": "notices.emails_sweep",
+        "schedule": timedelta(minutes=1),
+    },
     "Словарь поиска: новые слова каталога": {
         "task": "catalog.search_vocabulary_refresh",
         "schedule": crontab(minute="30", hour="3"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -89,3 +90,17 @@ def notification_mark_read(*, notification: Notification) -> bool:
 def notifications_mark_all_read(*, user) -> int:
     """Mark all the user's unread notices read; how many there were."""
     return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def notice_emails_sweep(*, older_than_seconds: int = 60, limit: int = 500) -> int:
+    """E-mail the notices whose e-mail did not go out (a task lost with a killed worker, say): the truth
+    is the notices' `emailed_at`, which this periodic sweep reads again; a Celery message is only a
+    wake-up. Returns how many were sent."""
+    before = timezone.now() - timedelta(seconds=older_than_seconds)
+    pending = (
+        Notification.objects.filter(emailed_at__isnull=True, created_at__lt=before)
+        .exclude(user__email="")
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return notice_emails_send(notification_ids=list(pending))

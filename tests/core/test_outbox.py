@@ -9,6 +9,7 @@ from django.core import mail
 from django.db import connection, transaction
 from kombu.exceptions import OperationalError as BrokerDown
 
+from core import outbox
 from core.models import OutboxMessage
 from core.outbox import outbox_dispatch, outbox_enqueue, outbox_sweep
 from notices.services import EMAIL_TASK, Notice, notice_emails_send, notices_send
@@ -31,6 +32,7 @@ def broker(monkeypatch):
     fake = Broker()
     fake.sent = []
     monkeypatch.setattr(current_app, "send_task", fake.send_task)
+    monkeypatch.setattr(outbox, "_broker_down_until", 0.0)  # no back-off left over from another test
     return fake
 
 
@@ -56,11 +58,18 @@ def test_with_the_broker_down_the_message_waits_for_the_sweep(broker, django_cap
     assert (message.dispatched_at, message.attempts) == (None, 1)
     assert "Connection refused" in message.last_error
 
+    # Meanwhile requests leave their messages to the sweep rather than wait on the dead broker.
+    with django_capture_on_commit_callbacks() as callbacks:
+        waiting = outbox_enqueue("core.beat_heartbeat", "y")
+    assert callbacks == []
+
     broker.down = False
-    assert outbox_sweep() == 1
+    assert outbox_sweep() == 2
+    waiting.refresh_from_db()
+    assert waiting.dispatched_at is not None
     message.refresh_from_db()
     assert message.dispatched_at is not None
-    assert broker.sent == [("core.beat_heartbeat", ["x"])]
+    assert broker.sent == [("core.beat_heartbeat", ["x"]), ("core.beat_heartbeat", ["y"])]
     assert outbox_sweep() == 0  # nothing is sent twice
 
 

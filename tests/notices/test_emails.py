@@ -1,10 +1,14 @@
 """Notice e-mails: the frame (greeting, footer) in the recipient's language around the notice, which is
 stored in Russian; sent over real SMTP to the local sink as under ./run."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
-from notices.services import notice_emails_send
+from notices.models import Notification
+from notices.services import notice_emails_send, notice_emails_sweep
 from tests.accounts.factories import ParentFactory
 from tests.notices.factories import NotificationFactory
 
@@ -80,3 +84,17 @@ def test_a_notice_email_reaches_the_smtp_sink_decoded(smtp_sink):
     assert text.startswith("Здравствуйте, Елена Викторовна!")
     assert BODY in text
     assert mail.outbox == []  # it went over SMTP, not into the test outbox
+
+
+@pytest.mark.django_db
+def test_the_sweep_sends_what_a_lost_task_did_not(monkeypatch):
+    """The truth is the notices' emailed_at: a notice whose e-mail task was lost (a killed worker) is
+    e-mailed by the periodic sweep, once, and a fresh one is left to its own task."""
+    parent = ParentFactory(email="father@example.ru")
+    lost = Notification.objects.create(user=parent, title="Договор заключён")
+    Notification.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    Notification.objects.create(user=parent, title="Только что")
+
+    assert notice_emails_sweep() == 1
+    assert notice_emails_sweep() == 0
+    assert [m.subject for m in mail.outbox] == ["Договор заключён"]
