@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from catalog.models import Direction, Municipality, Provider, ScheduleSlot
+from catalog.models import Direction, Group, Municipality, Provider, ScheduleSlot
 from core.money import DECIMAL_PLACES, MAX_DIGITS
 
 
@@ -40,4 +40,26 @@ class ScheduleSlotSerializer(serializers.ModelSerializer):
     class Meta:
         model = ScheduleSlot
         fields = ["weekday", "weekday_name", "start_time", "end_time", "room"]
+        read_only_fields = fields
+
+
+class GroupSerializer(serializers.ModelSerializer):
+    seats_left = serializers.IntegerField(
+        read_only=True, help_text="Свободные места: вместимость минус заявки и договоры, занимающие место."
+    )
+    schedule = ScheduleSlotSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Group
+        fields = [
+            "id",
+            "name",
+            "teacher",
+            "capacity",
+            "seats_left",
+            "start_date",
+            "end_date",
+            "enrollment_open",
+            "schedule",
+        ]
         read_only_fields = fields

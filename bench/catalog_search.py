@@ -57,6 +57,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.docs import DOCS, write_generated_block  # noqa: E402  (after the path is set)
 from bench.machine import machine  # noqa: E402  (after the path is set)
 
 DB_NAME = "bench_catalog"
@@ -70,9 +71,6 @@ PAGE_SIZE = 20
 MUNICIPALITY = "Плавский район"
 TARGETS = {"api_p95_ms": 50.0, "html_p95_ms": 100.0, "throughput_ratio": 0.25}
 MODES = ("cold", "warm")
-DOCS = ROOT / "docs" / "benchmarks.md"
-DOCS_BEGIN = "<!-- bench/catalog_search.py: generated block begins -->"
-DOCS_END = "<!-- bench/catalog_search.py: generated block ends -->"
 
 # (label, query string); `{plavsk}` becomes the id of Плавский район in the loaded database.
 QUERIES: list[tuple[str, str]] = [
@@ -613,14 +611,7 @@ def throughput_table(loads: dict[str, LoadResult], descriptions: dict[str, str])
 
 
 def write_docs(block: str) -> None:
-    text = DOCS.read_text(encoding="utf-8")
-    generated = f"{DOCS_BEGIN}\n{block.strip()}\n{DOCS_END}"
-    if DOCS_BEGIN in text and DOCS_END in text:
-        start, end = text.index(DOCS_BEGIN), text.index(DOCS_END) + len(DOCS_END)
-        text = text[:start] + generated + text[end:]
-    else:
-        text = text.rstrip() + "\n\n## Catalog search\n\n" + generated + "\n"
-    DOCS.write_text(text, encoding="utf-8")
+    write_generated_block(script="bench/catalog_search.py", section="Catalog search", block=block)
 
 
 # --- main ------------------------------------------------------------------------------------------

@@ -56,12 +56,10 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.docs import DOCS, write_generated_block  # noqa: E402  (after the path is set)
 from bench.machine import machine  # noqa: E402  (after the path is set)
 from devstack.faultlab import Answer, Load, PostgresProxy, RedisServer, free_port  # noqa: E402
 
-DOCS = ROOT / "docs" / "benchmarks.md"
-DOCS_BEGIN = "<!-- bench/faults.py: generated block begins -->"
-DOCS_END = "<!-- bench/faults.py: generated block ends -->"
 STATUS_FILE = ROOT / ".local" / "run.json"
 SCENARIOS = ("redis", "postgres", "worker", "web")
 COMMAND = ".venv/bin/python bench/faults.py"
@@ -604,14 +602,7 @@ def render(report: Report, answers: list[Answer], header: list[str], wall_minute
 
 
 def write_docs(block: str) -> None:
-    text = DOCS.read_text(encoding="utf-8")
-    generated = f"{DOCS_BEGIN}\n{block.strip()}\n{DOCS_END}"
-    if DOCS_BEGIN in text and DOCS_END in text:
-        start, end = text.index(DOCS_BEGIN), text.index(DOCS_END) + len(DOCS_END)
-        text = text[:start] + generated + text[end:]
-    else:
-        text = text.rstrip() + "\n\n## Faults\n\n" + generated + "\n"
-    DOCS.write_text(text, encoding="utf-8")
+    write_generated_block(script="bench/faults.py", section="Faults", block=block)
 
 
 # --- main ------------------------------------------------------------------------------------------

@@ -8,10 +8,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
 from api.errors import ErrorSerializer
-from api.fields import ScheduleSlotSerializer
+from api.fields import GroupSerializer
 from api.pagination import PortalPagination
 from api.permissions import IsProviderStaff
-from catalog.models import Group, Program
+from catalog.models import Program
 from catalog.selectors import provider_groups
 from enrollments.selectors import groups_with_seats
 
@@ -23,27 +23,13 @@ class ProgramBriefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProviderGroupSerializer(serializers.ModelSerializer):
-    program = ProgramBriefSerializer(read_only=True)
-    seats_left = serializers.IntegerField(
-        read_only=True, help_text="Свободные места: вместимость минус заявки и договоры, занимающие место."
-    )
-    schedule = ScheduleSlotSerializer(many=True, read_only=True)
+class ProviderGroupSerializer(GroupSerializer):
+    """A group as the public sees it, with its program (the provider sees every program's groups)."""
 
-    class Meta:
-        model = Group
-        fields = [
-            "id",
-            "program",
-            "name",
-            "teacher",
-            "capacity",
-            "seats_left",
-            "start_date",
-            "end_date",
-            "enrollment_open",
-            "schedule",
-        ]
+    program = ProgramBriefSerializer(read_only=True)
+
+    class Meta(GroupSerializer.Meta):
+        fields = ["id", "program", *GroupSerializer.Meta.fields[1:]]
         read_only_fields = fields
 
 

@@ -20,12 +20,12 @@ from api.errors import ErrorSerializer
 from api.fields import (
     AmountField,
     DirectionBriefSerializer,
+    GroupSerializer,
     MunicipalityBriefSerializer,
     ProviderBriefSerializer,
-    ScheduleSlotSerializer,
 )
 from api.pagination import PortalPagination
-from catalog.models import Group, Program
+from catalog.models import Program
 from catalog.pricing import program_lesson_price
 from catalog.selectors import visible_programs
 from search.filters import CatalogFilter, no_control_characters
@@ -141,28 +141,6 @@ _RATING = serializers.DecimalField(
     read_only=True,
 )
 _DATE = serializers.DateField(read_only=True)
-
-
-class GroupSerializer(serializers.ModelSerializer):
-    seats_left = serializers.IntegerField(
-        read_only=True, help_text="Свободные места: вместимость минус заявки и договоры, занимающие место."
-    )
-    schedule = ScheduleSlotSerializer(many=True, read_only=True)
-
-    class Meta:
-        model = Group
-        fields = [
-            "id",
-            "name",
-            "teacher",
-            "capacity",
-            "seats_left",
-            "start_date",
-            "end_date",
-            "enrollment_open",
-            "schedule",
-        ]
-        read_only_fields = fields
 
 
 class ProgramDetailSerializer(ProgramListSerializer):

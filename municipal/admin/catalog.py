@@ -109,7 +109,7 @@ class SearchWordAdmin(MunicipalityScopedAdmin):
 
 
 @admin.register(FacetCell)
-class FacetCellAdmin(MunicipalityScopedAdmin):
+class FacetCellAdmin(ReadOnlyAdmin):
     """The catalog's filter counts, kept by database triggers (catalog/migrations/sql/0008_listing.sql); read-only."""
 
     municipality_path = None
@@ -117,15 +117,6 @@ class FacetCellAdmin(MunicipalityScopedAdmin):
     list_display = ["direction", "municipality", "funding", "special_needs", "age_min", "age_max", "programs"]
     list_filter = ["direction", "municipality", "funding"]
     list_select_related = ["direction", "municipality"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Favourite)
