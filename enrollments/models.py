@@ -154,8 +154,9 @@ class Enrollment(models.Model):
 class EnrollmentEvent(models.Model):
     """Audit trail: every status change, who made it and when (written in the same transaction)."""
 
+    # PROTECT: the audit trail outlives nothing it tells of; an enrollment with events is never deleted.
     enrollment = models.ForeignKey(
-        Enrollment, verbose_name=_("зачисление"), on_delete=models.CASCADE, related_name="events"
+        Enrollment, verbose_name=_("зачисление"), on_delete=models.PROTECT, related_name="events"
     )
     from_status = models.CharField(_("из статуса"), max_length=16, choices=EnrollmentStatus.choices, blank=True)
     to_status = models.CharField(_("в статус"), max_length=16, choices=EnrollmentStatus.choices)

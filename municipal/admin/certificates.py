@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext as _
 
 from certificates.models import (
     Certificate,
@@ -11,6 +12,7 @@ from certificates.models import (
     LedgerEntry,
     ParentLink,
 )
+from enrollments.contracts import funding_queue_serve
 from municipal.admin.base import MunicipalityScopedAdmin, ReadOnlyAdmin
 
 
@@ -47,10 +49,24 @@ class FundingPeriodAdmin(MunicipalityScopedAdmin):
         "end_date",
         "nominal",
         "max_funded_certificates",
+        "funded_accounts",
         "billing_policy",
     ]
     list_filter = ["municipality", "billing_policy"]
     list_select_related = ["municipality"]
+    readonly_fields = ["funded_accounts"]
+    actions = ["serve_funding_queue"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "max_funded_certificates" in form.changed_data:
+            # Room may have appeared: the queue is served in order at once.
+            funding_queue_serve(period_id=obj.pk)
+
+    @admin.action(description=_("Выделить сертификаты финансирования из очереди, пока есть места"))
+    def serve_funding_queue(self, request, queryset):
+        served = sum(funding_queue_serve(period_id=period.pk) for period in queryset)
+        self.message_user(request, _("Открыто счетов из очереди: %(n)s.") % {"n": served})
 
 
 @admin.register(Certificate)

@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.utils.translation import gettext as _
 
 from enrollments.models import Enrollment, EnrollmentEvent, ReserveEntry
-from municipal.admin.base import MunicipalityScopedAdmin, ReadOnlyAdmin
+from enrollments.services import enrollments_expire_due
+from municipal.admin.base import ReadOnlyAdmin
 
 
 class EnrollmentEventInline(admin.TabularInline):
@@ -15,16 +17,23 @@ class EnrollmentEventInline(admin.TabularInline):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(MunicipalityScopedAdmin):
+class EnrollmentAdmin(ReadOnlyAdmin):
+    """Read-only: applications are made, offered, accepted and ended only through the services (the
+    parent's and the provider's doors), which take the seat under the group lock, move the money and
+    write the audit. What an operator may do here are actions that call those services."""
+
     municipality_path = "group__program__provider__municipality"
-    list_display = ["child", "group", "status", "created_at", "expires_at"]
-    list_filter = ["status"]
+    list_display = ["child", "group", "status", "funding", "reserve_remaining", "created_at", "expires_at"]
+    list_filter = ["status", "funding"]
     search_fields = ["child__last_name", "group__program__title"]
     list_select_related = ["child", "group__program"]
-    raw_id_fields = ["child", "group", "applicant", "certificate"]
-    # Status changes go through the enrollment services, which lock, check and log.
-    readonly_fields = ["status", "status_changed_at", "accepted_at"]
     inlines = [EnrollmentEventInline]
+    actions = ["expire_overdue_now"]
+
+    @admin.action(description=_("Снять просроченные заявки и оферты сейчас (по всем группам)"))
+    def expire_overdue_now(self, request, queryset):
+        expired = enrollments_expire_due()
+        self.message_user(request, _("Истекло заявок и оферт: %(n)s.") % {"n": expired})
 
 
 @admin.register(EnrollmentEvent)
