@@ -123,10 +123,15 @@ def _reserve_move(enrollment: Enrollment, account: CertificateAccount, amount: D
 
 
 def contract_rereserve(*, enrollment: Enrollment, until: date, today: date | None = None) -> Decimal:
-    """Bring the locked contract's reserve to the certificate's share of its lessons from today to
-    `until` (within what the account has available): a RESERVE tops it up, a RELEASE gives the rest
-    back. Returns the new reserve. The account is locked after the enrollment (the lock order)."""
+    """Bring the locked contract's reserve to the certificate's share of the lessons still owed from
+    `today` to `until` (within what the account has available): a RESERVE tops it up, a RELEASE gives
+    the rest back. Returns the new reserve. The account is locked after the enrollment (the lock order).
+
+    Under the MONTHLY policy a month is charged whole after it ends, so the lessons owed start on the
+    first day of the current month (or the contract's start)."""
     today = today or timezone.localdate()
+    if enrollment.billing_policy == BillingPolicy.MONTHLY:
+        today = max(today.replace(day=1), enrollment.starts_on or today)
     if enrollment.funding != ContractFunding.FUNDED or enrollment.period_id is None:
         return enrollment.reserve_remaining
     account = lock_one(
@@ -397,9 +402,12 @@ def funding_queue_serve(*, period_id: int) -> int:
             )
             if request is None or period.funded_accounts >= period.max_funded_certificates:
                 return served
-            account_open(certificate=request.certificate, period=period)
+            had_account = CertificateAccount.objects.filter(certificate=request.certificate, period=period).exists()
             request.granted_at = timezone.now()
             request.save(update_fields=["granted_at"])
+            if had_account:  # funded meanwhile (another contract's acceptance counted it already)
+                continue
+            account_open(certificate=request.certificate, period=period)
             offers = list(
                 Enrollment.objects.select_related("child", "group__program")
                 .prefetch_related("child__parents")
