@@ -46,6 +46,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "notices.emails_sweep",
         "schedule": timedelta(minutes=1),
     },
+    "Договоры: вернуть резервы закончившихся периодов": {
+        "task": "enrollments.reserves_release_after_period_end",
+        "schedule": crontab(minute="20", hour="0"),
+    },
     "Словарь поиска: новые слова каталога": {
         "task": "catalog.search_vocabulary_refresh",
         "schedule": crontab(minute="30", hour="3"),

@@ -35,7 +35,7 @@ from certificates.services import account_open, funding_queue_join, period_funde
 from core.errors import Conflict
 from core.locking import lock_one
 from core.money import ZERO, certificate_covers
-from enrollments.eligibility import contract_period, contract_start, require_confirmed_link
+from enrollments.eligibility import PeriodClosed, contract_period, contract_start, require_confirmed_link
 from enrollments.models import ContractFunding, Enrollment, EnrollmentStatus, ReserveEntry
 from enrollments.services import (
     TransitionNotAllowed,
@@ -200,6 +200,8 @@ def enrollment_accept(*, parent, enrollment_id: int, as_paid: bool = False, toda
         raise OfferExpired(_("Срок оферты истёк."))
     group, program = enrollment.group, enrollment.group.program
     period = contract_period(child=enrollment.child, group=group, today=today)
+    if period is not None and not period.accepting_contracts:
+        raise PeriodClosed(_("Период финансирования закрыт для новых договоров."))
     start = contract_start(group, today)
     planned = len(group_lesson_dates(group, start=start, end=_period_end(group, period)))
     account = _account(enrollment.certificate, period)
@@ -344,6 +346,20 @@ def _uncount_direction(enrollment: Enrollment) -> None:
     ).delete()
     if deleted:
         DirectionCount.objects.filter(period=period, direction_id=direction_id).update(children=F("children") - 1)
+
+
+def reserves_release_after_period_end(*, today: date | None = None) -> int:
+    """Money does not carry over: a contract's reserve left when its funding period has ended is given
+    back to that period's account (nightly job). Returns how many contracts were released."""
+    today = today or timezone.localdate()
+    released = 0
+    ids = Enrollment.objects.filter(period__end_date__lt=today, reserve_remaining__gt=0).values_list("pk", flat=True)
+    for enrollment_id in ids.order_by("pk"):
+        with transaction.atomic(durable=True):
+            enrollment = lock_one(Enrollment.objects.select_related("group", "period").filter(pk=enrollment_id))
+            contract_rereserve(enrollment=enrollment, until=enrollment.period.end_date, today=today)
+            released += 1
+    return released
 
 
 # --- Changes of terms -------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from catalog.models import Group
+from certificates.models import DirectionChild, DirectionCount
 from enrollments.models import LIVE_STATUSES, SEAT_HOLDING_STATUSES, Enrollment, EnrollmentEvent, EnrollmentStatus
 
 # --- Seats ------------------------------------------------------------------------------------------
@@ -97,3 +98,15 @@ def parent_live_enrollment_count(*, parent) -> int:
 def enrollment_history(*, enrollment: Enrollment) -> QuerySet[EnrollmentEvent]:
     """The enrollment's status changes, oldest first."""
     return EnrollmentEvent.objects.filter(enrollment=enrollment).order_by("created_at", "pk")
+
+
+def direction_cap_reached(*, period, direction_id: int, child_id: int) -> bool:
+    """Whether the period's cap of children per direction is reached for this child: the cap is set,
+    the child is not counted in the direction yet, and the count is at the cap (the application page
+    warns; acceptance refuses)."""
+    if period is None or period.direction_cap is None:
+        return False
+    if DirectionChild.objects.filter(period=period, direction_id=direction_id, child_id=child_id).exists():
+        return False
+    count = DirectionCount.objects.filter(period=period, direction_id=direction_id).values_list("children", flat=True)
+    return (count.first() or 0) >= period.direction_cap

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from enrollments.contracts import reserves_release_after_period_end
 from enrollments.services import enrollments_expire_due, terminations_take_effect
 
 
@@ -13,3 +14,9 @@ def expire_due() -> int:
 def terminations_take_effect_task() -> int:
     """Seats of contracts whose termination took effect go to the waiting list."""
     return terminations_take_effect()
+
+
+@shared_task(name="enrollments.reserves_release_after_period_end")
+def reserves_release_after_period_end_task() -> int:
+    """Reserves left when a funding period has ended go back to its accounts (nothing carries over)."""
+    return reserves_release_after_period_end()

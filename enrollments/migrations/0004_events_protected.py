@@ -5,15 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('enrollments', '0003_contracts'),
+        ("enrollments", "0003_contracts"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='enrollmentevent',
-            name='enrollment',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='enrollments.enrollment', verbose_name='зачисление'),
+            model_name="enrollmentevent",
+            name="enrollment",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="events",
+                to="enrollments.enrollment",
+                verbose_name="зачисление",
+            ),
         ),
     ]

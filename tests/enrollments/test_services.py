@@ -6,6 +6,7 @@ concurrent requests for a child's certificate, which issue one."""
 import datetime
 import threading
 import time
+from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
@@ -17,6 +18,7 @@ from api.errors import domain_error_status
 from certificates.models import Certificate, LedgerEntry
 from certificates.services import certificate_issue
 from enrollments import services
+from enrollments.contracts import reserves_release_after_period_end
 from enrollments.models import ALLOWED_TRANSITIONS, Enrollment, EnrollmentEvent, EnrollmentStatus
 from enrollments.services import (
     EnrollmentNotFound,
@@ -30,7 +32,7 @@ from notices.services import notification_mark_read, notifications_mark_all_read
 from tests.accounts.factories import ParentFactory
 from tests.catalog.factories import GroupFactory
 from tests.certificates.factories import ChildFactory, FundingPeriodFactory
-from tests.enrollments.factories import EnrollmentFactory
+from tests.enrollments.factories import EnrollmentFactory, ReserveEntryFactory
 from tests.notices.factories import NotificationFactory
 
 
@@ -252,3 +254,22 @@ def test_two_concurrent_certificate_requests_issue_one_certificate():
     assert Certificate.objects.filter(child=child).count() == 1
     # Funding is decided per period when a contract is accepted: issuing opens no account.
     assert LedgerEntry.objects.filter(account__certificate=first).count() == 0
+
+
+@pytest.mark.django_db
+def test_reserves_left_after_the_period_end_go_back_to_its_account():
+    """Money does not carry over: the nightly job releases what a contract still holds of an ended period."""
+    reserve = ReserveEntryFactory()
+    contract = reserve.enrollment
+    period = reserve.ledger_entry.account.period
+    Enrollment.objects.filter(pk=contract.pk).update(period=period)
+
+    assert reserves_release_after_period_end(today=period.end_date) == 0  # the period has not ended yet
+    assert reserves_release_after_period_end(today=period.end_date + datetime.timedelta(days=1)) == 1
+
+    contract.refresh_from_db()
+    account = reserve.ledger_entry.account
+    account.refresh_from_db()
+    assert contract.reserve_remaining == Decimal("0.00")
+    assert account.reserved == Decimal("0.00")
+    assert reserves_release_after_period_end(today=period.end_date + datetime.timedelta(days=2)) == 0
