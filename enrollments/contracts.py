@@ -33,7 +33,7 @@ from certificates.models import (
 )
 from certificates.services import account_open, funding_queue_join, period_funded_account_take
 from core.errors import Conflict
-from core.locking import lock_one
+from core.locking import lock_one, lock_wait_limited
 from core.money import ZERO, certificate_covers
 from enrollments.eligibility import PeriodClosed, contract_period, contract_start, require_confirmed_link
 from enrollments.models import ContractFunding, Enrollment, EnrollmentStatus, ReserveEntry
@@ -257,11 +257,14 @@ def enrollment_accept(*, parent, enrollment_id: int, as_paid: bool = False, toda
         ],
     )
     notify_parents([enrollment], lambda e: _("Договор заключён"))
-    if quote.funding == ContractFunding.FUNDED:
-        _reserve_move(enrollment, account, quote.reserve, f"Резерв по договору № {enrollment.pk}")
-        # Last, the shared counters: their rows are locked only while this transaction commits.
-        _count_direction(enrollment, period)
-    if opening and not period_funded_account_take(period=period):
+    # Last, the shared counters: their rows are locked only while this transaction commits. A wait on them
+    # past the lock timeout is «busy, try again», like any other lock.
+    with lock_wait_limited():
+        if quote.funding == ContractFunding.FUNDED:
+            _reserve_move(enrollment, account, quote.reserve, f"Резерв по договору № {enrollment.pk}")
+            _count_direction(enrollment, period)
+        taken = not opening or period_funded_account_take(period=period)
+    if not taken:
         raise NoFundedRoom(_("Сертификаты финансирования на этот период только что закончились."))
     return AcceptResult(enrollment, changed=True)
 
@@ -323,7 +326,7 @@ def enrollment_terminate(*, parent, enrollment_id: int, today: date | None = Non
         _("Последний день договора: %(day)s.") % {"day": enrollment.ends_on.strftime("%d.%m.%Y")},
     )
     if enrollment.ends_on < today:
-        waiting_list_promote(group=group)
+        waiting_list_promote(group=group, today=today)
     return enrollment
 
 

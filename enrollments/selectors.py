@@ -30,9 +30,9 @@ def holds_a_seat(today: date | None = None) -> Q:
     return Q(status__in=SEAT_HOLDING_STATUSES) | Q(status=EnrollmentStatus.TERMINATED, ends_on__gte=today)
 
 
-def group_seats_held(*, group_id: int) -> int:
-    """Applications and contracts holding a seat in the group now."""
-    return Enrollment.objects.filter(holds_a_seat(), group_id=group_id).count()
+def group_seats_held(*, group_id: int, today: date | None = None) -> int:
+    """Applications and contracts holding a seat in the group today."""
+    return Enrollment.objects.filter(holds_a_seat(today), group_id=group_id).count()
 
 
 def seats_held_subquery(group_ref: str = "pk") -> Coalesce:

@@ -325,13 +325,14 @@ def enrollment_cancel(*, parent, enrollment_id: int, only_offers: bool = False) 
 # --- The waiting list, expiry, capacity -----------------------------------------------------------------
 
 
-def waiting_list_promote(*, group: Group) -> list[int]:
-    """Move waiting applications, oldest first, into the group's free seats; the caller holds the
-    group's row lock. Only while the group takes pupils: open for enrollment and not yet over. Each
-    promoted application gets a fresh review deadline and a notice."""
-    if not group.enrollment_open or group.end_date < timezone.localdate():
+def waiting_list_promote(*, group: Group, today: date | None = None) -> list[int]:
+    """Move waiting applications, oldest first, into the group's free seats (counted on `today`); the
+    caller holds the group's row lock. Only while the group takes pupils: open for enrollment and not yet
+    over. Each promoted application gets a fresh review deadline and a notice."""
+    today = today or timezone.localdate()
+    if not group.enrollment_open or group.end_date < today:
         return []
-    free = group.capacity - group_seats_held(group_id=group.pk)
+    free = group.capacity - group_seats_held(group_id=group.pk, today=today)
     if free <= 0:
         return []
     waiting = lock_all(
@@ -424,6 +425,6 @@ def terminations_take_effect(*, today: date | None = None) -> int:
     served = 0
     for group_id in group_ids:
         with transaction.atomic(durable=True):
-            waiting_list_promote(group=_lock_group(group_id))
+            waiting_list_promote(group=_lock_group(group_id), today=today)
         served += 1
     return served

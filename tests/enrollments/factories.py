@@ -7,12 +7,14 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from certificates.models import LedgerEntry, ParentLink
+from catalog.models import Group, ScheduleSlot
+from certificates.models import Child, FundingPeriod, LedgerEntry, ParentLink
 from certificates.services import parent_link_confirm
 from core.money import ZERO
 from enrollments.models import ContractFunding, Enrollment, EnrollmentEvent, EnrollmentStatus, ReserveEntry
-from tests.accounts.factories import ParentFactory
-from tests.catalog.factories import GroupFactory
+from enrollments.services import enrollment_apply, enrollment_offer
+from tests.accounts.factories import ParentFactory, ProviderStaffFactory
+from tests.catalog.factories import GroupFactory, ScheduleSlotFactory
 from tests.certificates.factories import CertificateFactory, ChildFactory, LedgerEntryFactory, funded_account
 
 
@@ -87,3 +89,38 @@ class ReserveEntryFactory(DjangoModelFactory):
         )
     )
     amount = Decimal("1000.00")
+
+
+# --- Through the services: a group with lessons, a child in a period's municipality, its offer -----------
+
+
+def group_with_lessons(*, weekdays=(ScheduleSlot.Weekday.MONDAY,), **kwargs) -> Group:
+    """A group of the current school year (GroupFactory) meeting once a week on each of `weekdays`."""
+    group = GroupFactory(**kwargs)
+    for weekday in weekdays:
+        ScheduleSlotFactory(group=group, weekday=weekday)
+    return group
+
+
+def child_in(period: FundingPeriod, **kwargs) -> Child:
+    """A child living in the period's municipality, with one parent confirmed by Gosuslugi."""
+    return ChildFactory(municipality=period.municipality, **kwargs)
+
+
+def parent_of(child: Child):
+    return child.parents.order_by("pk").first()
+
+
+def staff_of(group: Group):
+    """A staff member of the group's provider."""
+    return ProviderStaffFactory(provider=group.program.provider)
+
+
+def applied(child: Child, group: Group) -> Enrollment:
+    """The child's application, made by its parent through enrollment_apply."""
+    return enrollment_apply(parent=parent_of(child), child_id=child.pk, group_id=group.pk).enrollment
+
+
+def offered(child: Child, group: Group) -> Enrollment:
+    """The child's application, offered by the provider through enrollment_offer."""
+    return enrollment_offer(staff=staff_of(group), enrollment_id=applied(child, group).pk)
