@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from catalog.models import Group, Program
 from certificates.models import Certificate, FundedCertificateRequest, FundingPeriod
-from core.models import IdempotencyRecord
+from core.models import IdempotencyRecord, OutboxMessage
 from enrollments.models import Enrollment, EnrollmentStatus
 from enrollments.selectors import waiting_place
+from notices.models import Notification
 from tests.accounts.factories import ParentFactory, ProviderStaffFactory
 from tests.catalog.factories import GroupFactory, ProgramFactory, ScheduleSlotFactory
 from tests.certificates.factories import (
@@ -116,6 +117,10 @@ def test_apply_offer_accept_terminate(family, provider, child, group, staff):
     assert body["waiting_place"] is None and body["contract"] is None and body["expires_at"]
     assert Certificate.objects.filter(child=child).exists()  # issued on the first application
     enrollment_id = body["id"]
+    assert family.get(url(enrollment_id)).json() == body  # the answer is what a read gives back
+    # The family's and the provider's notices: one write, one message for the e-mails.
+    assert set(Notification.objects.values_list("user", flat=True)) == {child.parents.get().pk, staff.pk}
+    assert OutboxMessage.objects.count() == 1
 
     seen = provider.get(url(enrollment_id)).json()
     assert seen["child_age"] == child.age_on(group.start_date)
@@ -178,6 +183,7 @@ def test_a_full_group_puts_applications_on_the_waiting_list_in_order(family, par
 
     assert (first["status"], first["waiting_place"]) == ("WAITING", 1)
     assert (then["status"], then["waiting_place"]) == ("WAITING", 2)
+    assert family.get(url(then["id"])).json() == then
     quote = family.get(QUOTE, {"child": child.pk, "group": group.pk}).json()
     assert (quote["group_full"], quote["waiting_place"]) == (True, 3)
     listed = {row["id"]: row["waiting_place"] for row in family.get(LIST).json()["results"]}
