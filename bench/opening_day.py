@@ -36,6 +36,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import signal
 import statistics
 import subprocess
@@ -767,6 +768,7 @@ def main() -> None:
         if not args.keep_db:
             admin_execute(server_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
         redis.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
