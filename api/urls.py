@@ -2,8 +2,11 @@
 
 from django.urls import path, re_path
 
+from api import enrollments
 from api.errors import not_found
 from api.parent import account
+from api.parent import enrollments as parent_enrollments
+from api.provider import enrollments as provider_enrollments
 from api.provider import groups
 from api.public import catalog
 from core.cache import cache_anonymous_get
@@ -24,6 +27,22 @@ urlpatterns = [
         account.CertificateStatementView.as_view(),
         name="certificate-statement",
     ),
+    # Enrollments: the list and detail for parents and provider staff alike, then each door's actions
+    path("enrollments/", enrollments.EnrollmentListView.as_view(), name="enrollment-list"),
+    path("enrollments/quote/", parent_enrollments.EnrollmentQuoteView.as_view(), name="enrollment-quote"),
+    path("enrollments/<int:pk>/", enrollments.EnrollmentDetailView.as_view(), name="enrollment-detail"),
+    path("enrollments/<int:pk>/accept/", parent_enrollments.EnrollmentAcceptView.as_view(), name="enrollment-accept"),
+    path(
+        "enrollments/<int:pk>/decline/", parent_enrollments.EnrollmentDeclineView.as_view(), name="enrollment-decline"
+    ),
+    path("enrollments/<int:pk>/cancel/", parent_enrollments.EnrollmentCancelView.as_view(), name="enrollment-cancel"),
+    path(
+        "enrollments/<int:pk>/terminate/",
+        parent_enrollments.EnrollmentTerminateView.as_view(),
+        name="enrollment-terminate",
+    ),
+    path("enrollments/<int:pk>/offer/", provider_enrollments.EnrollmentOfferView.as_view(), name="enrollment-offer"),
+    path("enrollments/<int:pk>/reject/", provider_enrollments.EnrollmentRejectView.as_view(), name="enrollment-reject"),
     # The provider's
     path("provider/groups/", groups.ProviderGroupListView.as_view(), name="provider-group-list"),
     # Keep last: any other path under /api/v1/ ending in a slash answers 404 in the API's error format

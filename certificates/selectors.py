@@ -18,7 +18,9 @@ from django.utils import timezone
 from certificates.models import Certificate, CertificateAccount, Child
 
 
-def _accounts_newest_first(lookup: str = "accounts") -> Prefetch:
+def accounts_newest_first(lookup: str = "accounts") -> Prefetch:
+    """Prefetch a certificate's accounts, newest period first, as `period_accounts` (what
+    with_current_account() reads); `lookup` reaches the accounts from another model."""
     return Prefetch(
         lookup,
         queryset=CertificateAccount.objects.select_related("period").order_by("-period__start_date", "-pk"),
@@ -28,7 +30,7 @@ def _accounts_newest_first(lookup: str = "accounts") -> Prefetch:
 
 def _with_current_account(certificate: Certificate, on: date) -> Certificate:
     """Sets `certificate.current_account`: the account of the period containing `on`, or None.
-    Expects `period_accounts` prefetched by _accounts_newest_first()."""
+    Expects `period_accounts` prefetched by accounts_newest_first()."""
     certificate.current_account = next(
         (a for a in certificate.period_accounts if a.period.start_date <= on <= a.period.end_date), None
     )
@@ -56,7 +58,7 @@ def parent_children_with_accounts(*, parent, on: date | None = None) -> list[Chi
     """The parent's children; each certificate carries `period_accounts` (newest period first) and
     `current_account` (the period containing `on`, today by default). Two queries whatever the count."""
     on = on or timezone.localdate()
-    children = list(parent_children(parent=parent).prefetch_related(_accounts_newest_first("certificate__accounts")))
+    children = list(parent_children(parent=parent).prefetch_related(accounts_newest_first("certificate__accounts")))
     for child in children:
         certificate = child_certificate(child)
         if certificate is not None:
@@ -70,7 +72,7 @@ def parent_child(*, parent, child_id: int, on: date | None = None) -> Child | No
     on = on or timezone.localdate()
     child = (
         parent_children(parent=parent)
-        .prefetch_related(_accounts_newest_first("certificate__accounts"))
+        .prefetch_related(accounts_newest_first("certificate__accounts"))
         .filter(pk=child_id)
         .first()
     )
@@ -86,7 +88,7 @@ def parent_certificates(*, parent) -> QuerySet[Certificate]:
     return (
         Certificate.objects.filter(child__parents=parent)
         .select_related("child", "municipality")
-        .prefetch_related(_accounts_newest_first())
+        .prefetch_related(accounts_newest_first())
         .order_by("child__last_name", "child__first_name", "number")
     )
 

@@ -64,7 +64,7 @@ def _release(*, user_id: int, endpoint: str, key: str) -> None:
 
 def idempotent_api(view_method: Callable) -> Callable:
     """For a DRF view's `post`: honours the Idempotency-Key header (errors the door answers with are kept
-    as the answer too; a 5xx frees the key)."""
+    as the answer too; a 5xx or a Busy frees the key for the retry)."""
 
     @wraps(view_method)
     def wrapped(self, request, *args, **kwargs):
@@ -77,15 +77,19 @@ def idempotent_api(view_method: Callable) -> Callable:
             if earlier.status_code is None:
                 raise _busy()
             return Response(earlier.body, status=earlier.status_code, headers={"Idempotent-Replayed": "true"})
+        transient = False
         try:
             try:
                 response = view_method(self, request, *args, **kwargs)
             except Exception as error:
+                # Busy asks the client to send the same request again in a moment: keeping it as the
+                # answer would refuse that retry for a day.
+                transient = isinstance(error, Busy)
                 response = self.handle_exception(error)  # the door's own answer (re-raises what it cannot answer)
         except BaseException:
             _release(**scope)
             raise
-        if response.status_code >= 500:
+        if response.status_code >= 500 or transient:
             _release(**scope)
         else:
             _store(**scope, status_code=response.status_code, body=response.data)

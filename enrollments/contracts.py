@@ -271,17 +271,25 @@ def enrollment_accept(*, parent, enrollment_id: int, as_paid: bool = False, toda
 
 def enrollment_accept_or_queue(*, parent, enrollment_id: int, as_paid: bool = False) -> AcceptResult | None:
     """Accept; when the funded limit is reached, put the certificate in the period's first-come queue
-    (the offer stays open) and return None."""
+    (the offer stays open) and raise NoFundedRoom saying so."""
     try:
         return enrollment_accept(parent=parent, enrollment_id=enrollment_id, as_paid=as_paid)
-    except NoFundedRoom:
+    except NoFundedRoom as refused:
         enrollment = Enrollment.objects.select_related("child__municipality", "group", "certificate").get(
             pk=enrollment_id
         )
         period = contract_period(child=enrollment.child, group=enrollment.group)
         with transaction.atomic(durable=True):
             funding_queue_join(certificate=enrollment.certificate, period=period)
-        raise
+        # The parent is told what just happened: the certificate is in the queue, the offer still open.
+        raise NoFundedRoom(
+            _(
+                "Сертификаты финансирования на период «%(period)s» закончились. Сертификат поставлен в очередь "
+                "на финансирование: когда место освободится, придёт уведомление, и оферту можно будет принять "
+                "за счёт сертификата. Можно и сейчас заключить договор за счёт родителей."
+            )
+            % {"period": period.name}
+        ) from refused
 
 
 # --- Termination --------------------------------------------------------------------------------------

@@ -75,8 +75,11 @@ def contract_start(group: Group, today: date | None = None) -> date:
     return max(today or timezone.localdate(), group.start_date)
 
 
-def check_can_apply(*, child: Child, group: Group, certificate: Certificate | None, today: date | None = None) -> None:
-    """Everything but the parent's link (checked first) and the seat (decided under the group lock)."""
+def check_can_apply(
+    *, child: Child, group: Group, certificate: Certificate | None, today: date | None = None
+) -> FundingPeriod | None:
+    """Everything but the parent's link (checked first) and the seat (decided under the group lock).
+    Returns the funding period the contract would start in (contract_period(), already looked up here)."""
     today = today or timezone.localdate()
     program: Program = group.program
     if program.status != Program.Status.CERTIFIED or program.provider.status != Provider.Status.APPROVED:
@@ -101,6 +104,7 @@ def check_can_apply(*, child: Child, group: Group, certificate: Certificate | No
     period = period_current(municipality=child.municipality, on=contract_start(group, today))
     if period is not None and not period.accepting_contracts:
         raise PeriodClosed(_("Период финансирования закрыт для новых договоров."))
+    return period
 
 
 def contract_period(*, child: Child, group: Group, today: date | None = None) -> FundingPeriod | None:

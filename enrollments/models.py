@@ -6,6 +6,8 @@ written in the same transaction). Seats held are computed from these rows (enrol
 never stored.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -149,6 +151,11 @@ class Enrollment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.child} → {self.group}"
+
+    @property
+    def copayment_per_lesson(self) -> Decimal:
+        """What the parents pay per lesson under the contract's terms (the certificate pays the rest)."""
+        return self.lesson_price - self.certificate_per_lesson
 
 
 class EnrollmentEvent(models.Model):

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from catalog.models import Group
 from certificates.models import DirectionChild, DirectionCount
+from certificates.selectors import accounts_newest_first
 from enrollments.models import LIVE_STATUSES, SEAT_HOLDING_STATUSES, Enrollment, EnrollmentEvent, EnrollmentStatus
 
 # --- Seats ------------------------------------------------------------------------------------------
@@ -73,6 +74,29 @@ def waiting_place(*, enrollment: Enrollment) -> int | None:
     return ahead.count() + 1
 
 
+def with_waiting_place(queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    """Annotate `waiting_place` as waiting_place() computes it, inside the list's one query (a page of
+    waiting applications would otherwise cost a COUNT each)."""
+    ahead = (
+        Enrollment.objects.filter(group=OuterRef("group"), status=EnrollmentStatus.WAITING)
+        .filter(Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk")))
+        .order_by()
+        .values("group")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return queryset.annotate(
+        waiting_place=Case(
+            When(
+                status=EnrollmentStatus.WAITING,
+                then=Coalesce(Subquery(ahead, output_field=IntegerField()), Value(0)) + Value(1),
+            ),
+            default=Value(None),
+            output_field=IntegerField(),
+        )
+    )
+
+
 # --- The parent's enrollments -----------------------------------------------------------------------
 
 
@@ -88,6 +112,23 @@ def parent_enrollments(*, parent, child_id: int | None = None) -> QuerySet[Enrol
 def parent_enrollment(*, parent, enrollment_id: int) -> Enrollment | None:
     """One enrollment of the parent's children; None when it is not theirs, whether or not it exists."""
     return parent_enrollments(parent=parent).filter(pk=enrollment_id).first()
+
+
+def provider_enrollments(*, provider_id: int) -> QuerySet[Enrollment]:
+    """Applications and contracts in the provider's groups, newest first, with the child, the group, its
+    program and provider, and the certificate with its accounts (`period_accounts`, for its kind in the
+    current period: certificates.selectors.with_current_account). One query and one for the accounts."""
+    return (
+        Enrollment.objects.filter(group__program__provider_id=provider_id)
+        .select_related("child", "group__program__provider", "certificate")
+        .prefetch_related(accounts_newest_first("certificate__accounts"))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def provider_enrollment(*, provider_id: int, enrollment_id: int) -> Enrollment | None:
+    """One enrollment in the provider's groups; None when it is another provider's, or missing."""
+    return provider_enrollments(provider_id=provider_id).filter(pk=enrollment_id).first()
 
 
 def parent_live_enrollment_count(*, parent) -> int:

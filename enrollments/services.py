@@ -84,6 +84,12 @@ def transition(enrollment: Enrollment, to_status: str, *, actor, note: str, fiel
 
 def notify_parents(enrollments: Iterable[Enrollment], title_for: Callable[[Enrollment], str], extra: str = "") -> None:
     """A notice to every parent of each enrollment's child, in the caller's transaction."""
+    notices_send(_parent_notices(enrollments, title_for, extra))
+
+
+def _parent_notices(
+    enrollments: Iterable[Enrollment], title_for: Callable[[Enrollment], str], extra: str = ""
+) -> list[Notice]:
     notices = []
     # Stored in the portal's source language; the e-mail frame is rendered in the recipient's.
     with translation.override(settings.LANGUAGE_CODE):
@@ -101,21 +107,23 @@ def notify_parents(enrollments: Iterable[Enrollment], title_for: Callable[[Enrol
                 Notice(user_id=parent.pk, title=title, body=body, subject=enrollment_subject(enrollment.pk))
                 for parent in enrollment.child.parents.all()
             )
-    notices_send(notices)
+    return notices
 
 
-def _notify_provider(enrollment: Enrollment, title: str) -> None:
-    """A notice to the group's provider staff (a new application in their inbox)."""
-    staff = get_user_model().objects.filter(provider_id=enrollment.group.program.provider_id, is_active=True)
+def _provider_notices(enrollment: Enrollment, title: str) -> list[Notice]:
+    """Notices to the group's provider staff (a new application in their inbox)."""
+    staff = (
+        get_user_model()
+        .objects.filter(provider_id=enrollment.group.program.provider_id, is_active=True)
+        .values_list("pk", flat=True)
+    )
     with translation.override(settings.LANGUAGE_CODE):
         body = _("%(child)s, %(program)s, группа «%(group)s».") % {
             "child": enrollment.child.full_name,
             "program": enrollment.group.program.title,
             "group": enrollment.group.name,
         }
-    notices_send(
-        Notice(user_id=user.pk, title=title, body=body, subject=enrollment_subject(enrollment.pk)) for user in staff
-    )
+    return [Notice(user_id=pk, title=title, body=body, subject=enrollment_subject(enrollment.pk)) for pk in staff]
 
 
 def _deadline(days: int, today: date | None = None) -> datetime:
@@ -163,8 +171,7 @@ def enrollment_apply(*, parent, child_id: int, group_id: int) -> ApplyResult:
         raise NotFound(_("Группа не найдена."), code="group_not_found")
     certificate = certificate_issue(child=child)
     group = _lock_group(group_id)
-    check_can_apply(child=child, group=group, certificate=certificate)
-    period = contract_period(child=child, group=group)
+    period = check_can_apply(child=child, group=group, certificate=certificate)
     free = group.capacity - group_seats_held(group_id=group.pk)
     if free > 0:
         status, expires_at = EnrollmentStatus.SUBMITTED, _review_deadline(period)
@@ -184,8 +191,14 @@ def enrollment_apply(*, parent, child_id: int, group_id: int) -> ApplyResult:
     )
     EnrollmentEvent.objects.create(enrollment=enrollment, from_status="", to_status=status, actor=parent, note="")
     if status == EnrollmentStatus.SUBMITTED:
-        notify_parents([enrollment], lambda e: _("Заявка подана"))
-        _notify_provider(enrollment, _("Новая заявка"))
+        # One write of notices and one outbox message for the family and the provider: the group stays
+        # locked until this transaction commits, and opening day queues on that lock.
+        notices_send(
+            [
+                *_parent_notices([enrollment], lambda e: _("Заявка подана")),
+                *_provider_notices(enrollment, _("Новая заявка")),
+            ]
+        )
         return ApplyResult(enrollment, None)
     place = waiting_place(enrollment=enrollment)
     notify_parents(

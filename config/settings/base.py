@@ -212,6 +212,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name with others get their own names in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "FundingEnum": "catalog.models.Program.Funding",
+        "EnrollmentStatusEnum": "enrollments.models.EnrollmentStatus",
+        "ContractFundingEnum": "enrollments.models.ContractFunding",
+        "CertificateKindEnum": "certificates.models.CertificateKind",
+    },
 }
 
 # --- Password login lockout (django-axes) -------------------------------------------------------

@@ -13,3 +13,6 @@ def test_schema_validates_without_warnings(tmp_path):
 
     schema = yaml.safe_load(schema_file.read_text())
     assert "/api/v1/programs/" in schema["paths"]
+    assert {"/api/v1/enrollments/", "/api/v1/enrollments/{id}/accept/", "/api/v1/enrollments/quote/"} <= set(
+        schema["paths"]
+    )

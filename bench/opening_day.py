@@ -1,0 +1,775 @@
+"""Enrollment opening day: thousands of parents applying at once for the same popular groups, through the
+API under gunicorn, against the ceiling of a bare write under the same server.
+
+    .venv/bin/python bench/opening_day.py [--parents 2000] [--groups 20] [--seats 25] [--concurrency 64]
+        [--workers 2] [--threads 4] [--ceiling-seconds 10] [--keep-db] [--no-docs]
+
+1. A private Redis (devstack.faultlab.RedisServer: the page cache and the Celery broker, so that no
+   shared worker takes this run's tasks) and a scratch database `bench_opening_<pid>` on the server of
+   DATABASE_URL, migrated with `manage.py migrate`, dropped at the end (unless --keep-db).
+2. Data, in bulk: one municipality with a funding period containing today, one approved provider
+   (two staff members, who get a notice of every application), for each of the two runs --groups
+   certified programs each with one open group of --seats seats meeting twice a week, and --parents
+   parents, each with one child linked as Gosuslugi links them (a confirmed ParentLink) and a signed-in
+   Django session (database sessions, as the portal keeps them). Run «certificates held»: the children
+   hold certificates already (numbers from the municipality's sequence, as certificate_issue takes them).
+   Run «first application»: they hold none, so each application issues one.
+3. gunicorn `config.wsgi` (DJANGO_SETTINGS_MODULE=bench.settings: DEBUG off, the portal's middleware)
+   on 127.0.0.1, --workers gthread workers × --threads threads.
+4. Load, a closed loop of --concurrency clients (asyncio, keep-alive HTTP/1.1, on the same 2 cores):
+   every parent applies once, `POST /api/v1/enrollments/ {"child", "group"}` with their session cookie,
+   the CSRF cookie and header, and an Idempotency-Key; child i goes to group i mod --groups, in random
+   order; a 409 `busy` is sent again, with the same key, after its Retry-After. The ceiling: the same
+   clients `POST /_bench/insert/` (bench/urls.py: one row for the signed-in user, the same server,
+   middleware, session and CSRF check) for --ceiling-seconds, before and after the two runs.
+5. Checks in SQL after each run (the query is printed in the report): no group holds more seats than
+   its capacity, every application holds a seat or waits, no group has a free seat while someone
+   waits, one enrollment per child, none lost (every child applied), every child holds one certificate.
+6. Markdown to stdout and, unless --no-docs, into the «Enrollment opening day» section of
+   docs/benchmarks.md, between the generated-block markers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.machine import machine  # noqa: E402  (after the path is set)
+
+SETTINGS = "bench.settings"
+APPLY_PATH = "/api/v1/enrollments/"
+CEILING_PATH = "/_bench/insert/"
+CSRF_SECRET = "benchcsrfsecret0benchcsrfsecret0"  # 32 characters, as Django's CSRF cookie
+TARGETS = {"apps_per_second": 250.0, "ceiling_share": 1 / 3, "p95_ms": 250.0}
+RUNS = {"held": "certificates held", "issued": "first application (issues the certificate)"}
+DOCS = ROOT / "docs" / "benchmarks.md"
+DOCS_BEGIN = "<!-- bench/opening_day.py: generated block begins -->"
+DOCS_END = "<!-- bench/opening_day.py: generated block ends -->"
+SECTION = "## Enrollment opening day"
+
+CHECK_SQL = """
+SELECT g.id, g.capacity,
+       count(e.id) FILTER (WHERE e.status IN ('SUBMITTED', 'OFFERED', 'ACTIVE')) AS held,
+       count(e.id) FILTER (WHERE e.status = 'WAITING') AS waiting,
+       count(e.id) FILTER (WHERE e.status NOT IN ('SUBMITTED', 'WAITING')) AS other
+FROM catalog_group g LEFT JOIN enrollments_enrollment e ON e.group_id = g.id
+WHERE g.id = ANY(%s)
+GROUP BY g.id, g.capacity ORDER BY g.id
+""".strip()
+
+TOTALS_SQL = """
+SELECT count(*) AS children,
+       count(*) FILTER (WHERE n = 1) AS with_one_enrollment,
+       count(*) FILTER (WHERE n = 0) AS lost,
+       count(*) FILTER (WHERE n > 1) AS duplicated,
+       count(*) FILTER (WHERE certificates = 1) AS with_certificate
+FROM (
+  SELECT c.id,
+         (SELECT count(*) FROM enrollments_enrollment e WHERE e.child_id = c.id) AS n,
+         (SELECT count(*) FROM certificates_certificate s WHERE s.child_id = c.id) AS certificates
+  FROM certificates_child c WHERE c.id = ANY(%s)
+) per_child
+""".strip()
+
+
+# --- the database ----------------------------------------------------------------------------------
+
+
+def with_database(url: str, name: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def admin_execute(server_url: str, sql: str) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(with_database(server_url, "postgres"))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(sql)
+    conn.close()
+
+
+def manage(db_name: str, *args: str) -> float:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "BENCH_DATABASE_NAME": db_name}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env, cwd=ROOT, check=True)
+    return time.perf_counter() - started
+
+
+@dataclass
+class Application:
+    child_id: int
+    group_id: int
+    headers: bytes  # the request's own header lines (cookie, key)
+    body: bytes
+
+
+@dataclass
+class RunData:
+    name: str
+    group_ids: list[int]
+    child_ids: list[int]
+    applications: list[Application]
+
+
+def _session_headers(session_key: str) -> str:
+    return f"Cookie: sessionid={session_key}; csrftoken={CSRF_SECRET}\r\nX-CSRFToken: {CSRF_SECRET}\r\n"
+
+
+def populate(*, parents: int, groups: int, seats: int, seed: int) -> tuple[dict[str, RunData], list[str]]:
+    """Everything both runs need, in bulk; returns the runs and the session keys for the ceiling."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.db import connection, transaction
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
+
+    from accounts.models import Role, User
+    from catalog.models import Direction, Group, Municipality, Program, Provider, ScheduleSlot
+    from certificates.models import BillingPolicy, Certificate, Child, FundingPeriod, ParentLink
+    from certificates.services import certificate_number, certificate_valid_until
+    from core.validators import inn_with_checksum, snils_with_checksum
+
+    rng = random.Random(seed)
+    today = timezone.localdate()
+    school_year = today.year if today.month >= 9 else today.year - 1
+    now = timezone.now()
+    password = make_password("bench-not-a-password")  # one hash for all: no login happens
+    backend = "django.contrib.auth.backends.ModelBackend"
+    with transaction.atomic():
+        municipality = Municipality.objects.create(name="Бенчмарк-район", code="98", region_code="71")
+        FundingPeriod.objects.create(
+            municipality=municipality,
+            name=f"{school_year}/{school_year + 1} учебный год",
+            start_date=date(school_year, 9, 1),
+            end_date=date(school_year + 1, 8, 31),
+            nominal="10000.00",
+            max_funded_certificates=100_000,
+            total_budget="1000000000.00",
+            billing_policy=BillingPolicy.PER_LESSON,
+        )
+        provider = Provider.objects.create(
+            legal_name="МБУ ДО «Дом творчества (бенчмарк)»",
+            short_name="Дом творчества (бенчмарк)",
+            inn=inn_with_checksum("719999999"),
+            licence_number="Л035-01271-71/99999999",
+            municipality=municipality,
+            address="г. Плавск, ул. Октябрьская, д. 1",
+            status=Provider.Status.APPROVED,
+        )
+        User.objects.bulk_create(
+            User(username=f"bench-staff-{i}", role=Role.PROVIDER, provider=provider, password=password)
+            for i in range(2)
+        )
+        directions = list(Direction.objects.order_by("position"))
+        runs: dict[str, RunData] = {}
+        ceiling_sessions: list[str] = []
+        for run_number, run in enumerate(RUNS, 1):
+            programs = Program.objects.bulk_create(
+                Program(
+                    provider=provider,
+                    title=f"Популярная программа {run_number}-{i + 1}",
+                    description="Самая востребованная программа в день открытия записи.",
+                    direction=directions[i % len(directions)],
+                    activity_type="Робототехника",
+                    age_min=5,
+                    age_max=18,
+                    lesson_price="250.00",
+                    normative_lesson_price="300.00",
+                    lessons_per_month=8,
+                    funding=Program.Funding.CERTIFICATE,
+                    status=Program.Status.CERTIFIED,
+                )
+                for i in range(groups)
+            )
+            group_rows = Group.objects.bulk_create(
+                Group(
+                    program=program,
+                    name="Группа 1",
+                    teacher="Иванова Мария Петровна",
+                    capacity=seats,
+                    start_date=date(school_year, 9, 1),
+                    end_date=date(school_year + 1, 5, 31),
+                    enrollment_open=True,
+                )
+                for program in programs
+            )
+            ScheduleSlot.objects.bulk_create(
+                ScheduleSlot(group=group, weekday=weekday, start_time="16:00", end_time="17:30", room="каб. 1")
+                for group in group_rows
+                for weekday in (0, 3)
+            )
+            users = User.objects.bulk_create(
+                User(
+                    username=f"bench-parent-{run_number}-{i}",
+                    role=Role.PARENT,
+                    email=f"bench-parent-{run_number}-{i}@example.ru",
+                    esia_oid=f"bench-{run_number}-{i}",
+                    first_name="Анна",
+                    last_name="Родителева",
+                    password=password,
+                )
+                for i in range(parents)
+            )
+            children = Child.objects.bulk_create(
+                Child(
+                    last_name="Бенчмарков",
+                    first_name=f"Ребёнок {i}",
+                    birth_date=date(2012 + i % 6, 1 + i % 12, 1 + i % 28),
+                    sex=Child.Sex.MALE if i % 2 else Child.Sex.FEMALE,
+                    snils=snils_with_checksum(f"{500_000_000 + run_number * 1_000_000 + i:09d}"),
+                    municipality=municipality,
+                )
+                for i in range(parents)
+            )
+            ParentLink.objects.bulk_create(
+                ParentLink(user=user, child=child, confirmation=ParentLink.Confirmation.ESIA, confirmed_at=now)
+                for user, child in zip(users, children, strict=True)
+            )
+            if run == "held":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT certificates_next_number(%s) FROM generate_series(1, %s)", [municipality.pk, parents]
+                    )
+                    sequences = [row[0] for row in cursor.fetchall()]
+                Certificate.objects.bulk_create(
+                    Certificate(
+                        child=child,
+                        number=certificate_number(
+                            region_code=municipality.region_code, municipality_code=municipality.code, sequence=number
+                        ),
+                        municipality=municipality,
+                        valid_until=certificate_valid_until(child.birth_date),
+                    )
+                    for child, number in zip(children, sequences, strict=True)
+                )
+            store = SessionStore()
+            keys = [get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789") for _ in users]
+            Session.objects.bulk_create(
+                Session(
+                    session_key=key,
+                    session_data=store.encode(
+                        {
+                            SESSION_KEY: str(user.pk),
+                            BACKEND_SESSION_KEY: backend,
+                            HASH_SESSION_KEY: user.get_session_auth_hash(),
+                        }
+                    ),
+                    expire_date=now + timedelta(days=1),
+                )
+                for key, user in zip(keys, users, strict=True)
+            )
+            applications = []
+            for i, (key, child) in enumerate(zip(keys, children, strict=True)):
+                group_id = group_rows[i % groups].pk
+                body = json.dumps({"child": child.pk, "group": group_id}).encode()
+                headers = _session_headers(key) + f"Idempotency-Key: opening-{run}-{i}\r\n"
+                applications.append(Application(child.pk, group_id, headers.encode(), body))
+            rng.shuffle(applications)
+            runs[run] = RunData(run, [g.pk for g in group_rows], [c.pk for c in children], applications)
+            if run == "held":
+                ceiling_sessions = keys
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return runs, ceiling_sessions
+
+
+# --- an HTTP/1.1 keep-alive client -----------------------------------------------------------------
+
+
+class Connection:
+    """One keep-alive connection. A request whose connection the server closed before answering (an
+    idle keep-alive timing out) is sent again on a new one: safe, every write carries a key or is a
+    bare insert."""
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        self.reconnects = 0
+
+    async def _open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+    async def post(self, path: str, headers: bytes, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nContent-Type: application/json\r\n"
+            f"Accept: application/json\r\nContent-Length: {len(body)}\r\n"
+        ).encode()
+        for attempt in range(3):
+            if self.writer is None:
+                await self._open()
+            try:
+                self.writer.write(head + headers + b"\r\n" + body)
+                await self.writer.drain()
+                return await self._response()
+            except (ConnectionError, asyncio.IncompleteReadError):
+                self.close()
+                if attempt == 2:
+                    raise
+                self.reconnects += 1
+        raise AssertionError("unreachable")
+
+    async def _response(self) -> tuple[int, dict[str, str], bytes]:
+        status_line = await self.reader.readline()
+        if not status_line:
+            raise ConnectionResetError("closed before the answer")
+        status = int(status_line.split()[1])
+        headers: dict[str, str] = {}
+        while (line := await self.reader.readline()) not in (b"\r\n", b"\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if "content-length" in headers:
+            body = await self.reader.readexactly(int(headers["content-length"]))
+        elif headers.get("transfer-encoding", "").lower() == "chunked":
+            body = b""
+            while (size := int((await self.reader.readline()).split(b";")[0], 16)) > 0:
+                body += await self.reader.readexactly(size)
+                await self.reader.readline()
+            await self.reader.readline()
+        else:
+            body = await self.reader.read()
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return status, headers, body
+
+
+@dataclass
+class Outcome:
+    latencies_ms: list[float] = field(default_factory=list)  # every request
+    application_ms: list[float] = field(default_factory=list)  # first send to final answer, retries included
+    final: Counter = field(default_factory=Counter)  # final status → count
+    placed: Counter = field(default_factory=Counter)  # SUBMITTED / WAITING as answered
+    codes: Counter = field(default_factory=Counter)  # error codes of final non-2xx answers
+    busy_retries: int = 0
+    reconnects: int = 0
+    wall_s: float = 0.0
+    requests: int = 0
+
+
+async def _applications(host: str, port: int, applications: list[Application], concurrency: int) -> Outcome:
+    outcome = Outcome()
+    queue = list(reversed(applications))
+
+    async def client() -> None:
+        connection = Connection(host, port)
+        try:
+            while queue:
+                application = queue.pop()
+                first = time.perf_counter()
+                while True:
+                    sent = time.perf_counter()
+                    status, headers, body = await connection.post(APPLY_PATH, application.headers, application.body)
+                    outcome.latencies_ms.append((time.perf_counter() - sent) * 1000)
+                    if status == 409 and b'"busy"' in body:
+                        outcome.busy_retries += 1
+                        await asyncio.sleep(float(headers.get("retry-after", "1")))
+                        continue
+                    break
+                outcome.application_ms.append((time.perf_counter() - first) * 1000)
+                outcome.final[status] += 1
+                answer = json.loads(body) if body.startswith(b"{") else {}
+                if status == 201:
+                    outcome.placed[answer.get("status", "?")] += 1
+                else:
+                    outcome.codes[answer.get("error", {}).get("code", str(status))] += 1
+        finally:
+            outcome.reconnects += connection.reconnects
+            connection.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(concurrency)))
+    outcome.wall_s = time.perf_counter() - started
+    outcome.requests = len(outcome.latencies_ms)
+    return outcome
+
+
+async def _ceiling(host: str, port: int, sessions: list[str], concurrency: int, seconds: float) -> Outcome:
+    outcome = Outcome()
+    deadline = time.perf_counter() + seconds
+    headers = [_session_headers(key).encode() for key in sessions]
+
+    async def client(number: int) -> None:
+        connection = Connection(host, port)
+        i = number
+        try:
+            while time.perf_counter() < deadline:
+                sent = time.perf_counter()
+                status, _headers, _body = await connection.post(CEILING_PATH, headers[i % len(headers)], b"{}")
+                outcome.latencies_ms.append((time.perf_counter() - sent) * 1000)
+                outcome.final[status] += 1
+                i += concurrency
+        finally:
+            outcome.reconnects += connection.reconnects
+            connection.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(n) for n in range(concurrency)))
+    outcome.wall_s = time.perf_counter() - started
+    outcome.requests = len(outcome.latencies_ms)
+    return outcome
+
+
+# --- gunicorn --------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(db_name: str, port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "BENCH_DATABASE_NAME": db_name}
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        f"--bind=127.0.0.1:{port}",
+        f"--workers={workers}",
+        "--worker-class=gthread",
+        f"--threads={threads}",
+        "--backlog=2048",
+        "--log-level=warning",
+        f"--error-logfile={log}",
+    ]
+    return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wait_until_up(url: str, server: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not answer {url} within {seconds:.0f} s")
+
+
+def stop_gunicorn(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
+# --- checks ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Checks:
+    groups: list[tuple[int, int, int, int, int]]  # id, capacity, held, waiting, other
+    totals: dict[str, int]
+
+    @property
+    def over_capacity(self) -> int:
+        return sum(1 for _id, capacity, held, _w, _o in self.groups if held > capacity)
+
+    @property
+    def free_while_waiting(self) -> int:
+        return sum(1 for _id, capacity, held, waiting, _o in self.groups if waiting and held < capacity)
+
+    @property
+    def neither(self) -> int:
+        return sum(other for *_rest, other in self.groups)
+
+    def ok(self, applications: int) -> bool:
+        t = self.totals
+        return (
+            self.over_capacity == self.free_while_waiting == self.neither == 0
+            and t["lost"] == t["duplicated"] == 0
+            and t["with_one_enrollment"] == t["with_certificate"] == applications
+        )
+
+
+def check(run: RunData) -> Checks:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(CHECK_SQL, [run.group_ids])
+        groups = [tuple(row) for row in cursor.fetchall()]
+        cursor.execute(TOTALS_SQL, [run.child_ids])
+        names = [column.name for column in cursor.description]
+        totals = dict(zip(names, cursor.fetchone(), strict=True))
+    return Checks(groups, totals)
+
+
+# --- report ----------------------------------------------------------------------------------------
+
+
+def pct(samples: list[float], q: int) -> float:
+    if len(samples) < 2:
+        return samples[0] if samples else float("nan")
+    return statistics.quantiles(samples, n=100, method="inclusive")[q - 1]
+
+
+def verdict(ok: bool) -> str:
+    return "**met**" if ok else "**missed**"
+
+
+def report(
+    args, machine_line: str, setup: str, runs: dict[str, RunData], results: dict, checks: dict, ceilings: list
+) -> str:
+    ceiling_rates = [c.final[201] / c.wall_s for c in ceilings]
+    ceiling = statistics.mean(ceiling_rates)
+    command = " ".join([".venv/bin/python", "bench/opening_day.py", *sys.argv[1:]])
+    lines = [
+        f"- **Date**: {date.today():%d %B %Y}",
+        f"- **Machine**: {machine_line}",
+        f"- **Set-up**: {setup}",
+        f"- **Server**: gunicorn `config.wsgi`, {args.workers} gthread workers × {args.threads} threads, "
+        "DJANGO_SETTINGS_MODULE=bench.settings (DEBUG off, the portal's middleware, database sessions), "
+        "127.0.0.1; PostgreSQL of DATABASE_URL (Unix socket), a private Redis (cache, Celery broker).",
+        f"- **Load**: {args.parents} parents per run, {args.concurrency} clients in a closed loop (asyncio, "
+        f"keep-alive), each parent once to one of {args.groups} groups of {args.seats} seats "
+        f"({args.parents // args.groups} applicants per group), session cookie + CSRF + Idempotency-Key; "
+        "a 409 `busy` is sent again after Retry-After with the same key.",
+        f"- **Command**: `{command}`",
+        "",
+        "| run | applications | wall s | applications/s | share of ceiling | p50 ms | p95 ms | p99 ms "
+        "| max ms | busy retries | answers | 5xx | seats held / waiting |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|",
+    ]
+    for name, outcome in results.items():
+        rate = len(runs[name].applications) / outcome.wall_s
+        answers = ", ".join(f"{status}: {n}" for status, n in sorted(outcome.final.items()))
+        if outcome.codes:
+            answers += " (" + ", ".join(f"{c} {n}" for c, n in outcome.codes.items()) + ")"
+        five = sum(n for status, n in outcome.final.items() if status >= 500)
+        lat = outcome.latencies_ms
+        lines.append(
+            f"| {RUNS[name]} | {len(runs[name].applications)} | {outcome.wall_s:.1f} | **{rate:.0f}** "
+            f"| {rate / ceiling:.2f} | {pct(lat, 50):.0f} | **{pct(lat, 95):.0f}** | {pct(lat, 99):.0f} "
+            f"| {max(lat):.0f} | {outcome.busy_retries} | {answers} | {five} "
+            f"| {outcome.placed['SUBMITTED']} / {outcome.placed['WAITING']} |"
+        )
+    for number, c in enumerate(ceilings, 1):
+        lat = c.latencies_ms
+        when = "before the runs" if number == 1 else "after the runs"
+        lines.append(
+            f"| ceiling `POST {CEILING_PATH}` ({when}) | {c.final[201]} in {args.ceiling_seconds:.0f} s | "
+            f"{c.wall_s:.1f} | {c.final[201] / c.wall_s:.0f} | 1 | {pct(lat, 50):.0f} | {pct(lat, 95):.0f} "
+            f"| {pct(lat, 99):.0f} | {max(lat):.0f} | — | "
+            + ", ".join(f"{s}: {n}" for s, n in sorted(c.final.items()))
+            + f" | {sum(n for s, n in c.final.items() if s >= 500)} | — |"
+        )
+    lines += [
+        "",
+        "Latencies are per request as the client saw them (queueing in gunicorn included); an application's "
+        "time from its first send to its final answer, retries included: "
+        + "; ".join(
+            f"{RUNS[name]} p50 {pct(o.application_ms, 50):.0f} ms, p95 {pct(o.application_ms, 95):.0f} ms"
+            for name, o in results.items()
+        )
+        + ". Client reconnects (server closed an idle keep-alive): "
+        + ", ".join(f"{RUNS[name]} {o.reconnects}" for name, o in results.items())
+        + ".",
+        "",
+        "Checks after each run, in SQL (per group: seats held, waiting, anything else):",
+        "",
+        f"```sql\n{CHECK_SQL}\n```",
+        "",
+        "| run | groups over capacity | free seat while someone waits | neither seat nor waiting "
+        "| children | one enrollment | lost | duplicated | holding a certificate | seats held / waiting |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, c in checks.items():
+        t = c.totals
+        held = sum(g[2] for g in c.groups)
+        waiting = sum(g[3] for g in c.groups)
+        lines.append(
+            f"| {RUNS[name]} | {c.over_capacity} | {c.free_while_waiting} | {c.neither} | {t['children']} "
+            f"| {t['with_one_enrollment']} | {t['lost']} | {t['duplicated']} | {t['with_certificate']} "
+            f"| {held} / {waiting} |"
+        )
+    lines += ["", "### Targets", "", "| target | goal | " + " | ".join(RUNS[n] for n in results) + " |"]
+    lines.append("|---|---:|" + "---:|" * len(results))
+    rates = {n: len(runs[n].applications) / o.wall_s for n, o in results.items()}
+    rows = [
+        ("applications per second", "≥ 250", lambda n, o: f"{rates[n]:.0f} {verdict(rates[n] >= 250)}"),
+        (
+            "share of the ceiling",
+            f"≥ 0.33 (ceiling {ceiling:.0f}/s)",
+            lambda n, o: f"{rates[n] / ceiling:.2f} {verdict(rates[n] / ceiling >= TARGETS['ceiling_share'])}",
+        ),
+        (
+            "p95 per request",
+            "< 250 ms",
+            lambda n, o: f"{pct(o.latencies_ms, 95):.0f} ms {verdict(pct(o.latencies_ms, 95) < TARGETS['p95_ms'])}",
+        ),
+        (
+            "5xx",
+            "0",
+            lambda n, o: (
+                f"{sum(v for s, v in o.final.items() if s >= 500)} {verdict(not any(s >= 500 for s in o.final))}"
+            ),
+        ),
+        (
+            "lost or duplicated applications, seats over capacity",
+            "0",
+            lambda n, o: verdict(checks[n].ok(len(runs[n].applications))),
+        ),
+    ]
+    for label, goal, cell in rows:
+        lines.append(f"| {label} | {goal} | " + " | ".join(cell(n, o) for n, o in results.items()) + " |")
+    return "\n".join(lines)
+
+
+def write_docs(block: str) -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    generated = f"{DOCS_BEGIN}\n{block.strip()}\n{DOCS_END}"
+    if DOCS_BEGIN in text and DOCS_END in text:
+        start, end = text.index(DOCS_BEGIN), text.index(DOCS_END) + len(DOCS_END)
+        text = text[:start] + generated + text[end:]
+    else:
+        text = text.rstrip() + f"\n\n{SECTION}\n\n{generated}\n"
+    DOCS.write_text(text, encoding="utf-8")
+
+
+# --- main ------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--parents", type=int, default=2000, help="parents (one application each) per run")
+    parser.add_argument("--groups", type=int, default=20)
+    parser.add_argument("--seats", type=int, default=25)
+    parser.add_argument("--concurrency", type=int, default=64, help="clients applying at any moment")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn gthread workers (one per core)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--ceiling-seconds", type=float, default=10.0)
+    parser.add_argument("--only", choices=list(RUNS), help="run one of the two runs")
+    parser.add_argument("--seed", type=int, default=71)
+    parser.add_argument("--keep-db", action="store_true", help="leave the scratch database for a look afterwards")
+    parser.add_argument("--no-docs", action="store_true", help=f"do not write {DOCS.relative_to(ROOT)}")
+    args = parser.parse_args()
+
+    from devstack.faultlab import RedisServer
+    from devstack.services import ensure_environment
+
+    started = time.time()
+    folder = Path(tempfile.mkdtemp(prefix="bench-opening-"))
+    redis = RedisServer(folder)
+    redis.start()
+    os.environ["REDIS_URL"] = redis.broker_url
+    ensure_environment()
+    server_url = os.environ["DATABASE_URL"]
+    db_name = f"bench_opening_{os.getpid()}"
+    server = None
+    try:
+        print(f"# Enrollment opening day, {date.today()}", flush=True)
+        machine_line = machine(with_load=True)
+        print(f"# machine: {machine_line}", flush=True)
+        admin_execute(server_url, f'CREATE DATABASE "{db_name}"')
+        migrate_s = manage(db_name, "migrate", "--noinput", "-v", "0")
+        os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
+        os.environ["BENCH_DATABASE_NAME"] = db_name
+        import django
+
+        django.setup()
+        from django.conf import settings
+        from django.db import connection
+
+        assert not settings.DEBUG and connection.settings_dict["NAME"] == db_name
+        load_started = time.perf_counter()
+        runs, ceiling_sessions = populate(parents=args.parents, groups=args.groups, seats=args.seats, seed=args.seed)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('server_version')")
+            version = cursor.fetchone()[0]
+        setup = (
+            f"scratch database `{db_name}`: `manage.py migrate` {migrate_s:.0f} s, bulk data "
+            f"{time.perf_counter() - load_started:.0f} s; PostgreSQL {version}, lock_timeout "
+            f"{settings.LOCK_TIMEOUT_MS} ms (LOCK_TIMEOUT_MS)"
+        )
+        print(f"# {setup}", flush=True)
+        connection.close()
+
+        port = free_port()
+        log = folder / "gunicorn.log"
+        server = start_gunicorn(db_name, port, args.workers, args.threads, log)
+        wait_until_up(f"http://127.0.0.1:{port}/_bench/bare/", server)
+        host = "127.0.0.1"
+        # Warm every worker (imports, connections) on the ceiling view; not measured.
+        asyncio.run(_ceiling(host, port, ceiling_sessions, args.concurrency, 3))
+        ceilings = [asyncio.run(_ceiling(host, port, ceiling_sessions, args.concurrency, args.ceiling_seconds))]
+        print(f"# ceiling: {ceilings[0].final[201] / ceilings[0].wall_s:.0f}/s {dict(ceilings[0].final)}", flush=True)
+        results, checks = {}, {}
+        for name in [args.only] if args.only else RUNS:
+            run = runs[name]
+            results[name] = asyncio.run(_applications(host, port, run.applications, args.concurrency))
+            checks[name] = check(run)
+            o = results[name]
+            print(
+                f"# {RUNS[name]}: {len(run.applications) / o.wall_s:.0f} applications/s, "
+                f"p95 {pct(o.latencies_ms, 95):.0f} ms, answers {dict(o.final)}, busy {o.busy_retries}, "
+                f"checks {'ok' if checks[name].ok(len(run.applications)) else 'FAILED'} {checks[name].totals}",
+                flush=True,
+            )
+            connection.close()
+        ceilings.append(asyncio.run(_ceiling(host, port, ceiling_sessions, args.concurrency, args.ceiling_seconds)))
+        print(f"# ceiling again: {ceilings[1].final[201] / ceilings[1].wall_s:.0f}/s", flush=True)
+        stop_gunicorn(server)
+        gunicorn_log = log.read_text(errors="replace").strip()
+        if gunicorn_log:
+            print(f"gunicorn log (last lines):\n{gunicorn_log[-3000:]}", file=sys.stderr)
+        block = report(args, machine_line, setup, runs, results, checks, ceilings)
+        block += f"\n\nWall clock of the whole run: {(time.time() - started) / 60:.1f} min."
+        print("\n" + block)
+        if not args.no_docs:
+            write_docs(block)
+            print(f"# written to {DOCS.relative_to(ROOT)}", file=sys.stderr)
+    finally:
+        if server is not None:
+            stop_gunicorn(server)
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception:  # Django not set up yet
+            pass
+        if not args.keep_db:
+            admin_execute(server_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        redis.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
