@@ -90,12 +90,19 @@ def period_funded_account_take(*, period: FundingPeriod) -> bool:
     )
 
 
-@transaction.atomic
 def certificate_issue(*, child: Child) -> Certificate:
     """Issue the child's one certificate, or return the one it already has. The number comes at once
     from the municipality's sequence; whether the certificate is funded is decided per period, when a
-    contract that needs money is accepted (enrollments.contracts). The child's row is locked, so that
-    two requests for the same child (a double click) issue one certificate and the second gets it back."""
+    contract that needs money is accepted (enrollments.contracts)."""
+    # One query in the common case (every application but the child's first).
+    existing = Certificate.objects.filter(child=child).first()
+    return existing if existing is not None else _certificate_create(child)
+
+
+@transaction.atomic
+def _certificate_create(child: Child) -> Certificate:
+    """The child's row is locked, so that two first requests for the same child (a double click) issue
+    one certificate and the second gets it back."""
     Child.objects.select_for_update().filter(pk=child.pk).values_list("pk", flat=True).first()
     existing = Certificate.objects.filter(child=child).first()
     if existing is not None:

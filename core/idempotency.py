@@ -35,16 +35,19 @@ def _claim(*, user_id: int, endpoint: str, key: str) -> IdempotencyRecord | None
     status_code is None while it runs)."""
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise IdempotencyKeyInvalid(_("Idempotency-Key: от 1 до 128 печатных символов."))
-    fresh_after = timezone.now() - KEEP
-    try:
-        with transaction.atomic():
-            IdempotencyRecord.objects.filter(
-                user_id=user_id, endpoint=endpoint, key=key, created_at__lt=fresh_after
-            ).delete()
-            IdempotencyRecord.objects.create(user_id=user_id, endpoint=endpoint, key=key)
-        return None
-    except IntegrityError:
-        return IdempotencyRecord.objects.get(user_id=user_id, endpoint=endpoint, key=key)
+    scope = {"user_id": user_id, "endpoint": endpoint, "key": key}
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                IdempotencyRecord.objects.create(**scope)
+            return None
+        except IntegrityError:
+            earlier = IdempotencyRecord.objects.filter(**scope).first()
+            if earlier is None or earlier.created_at >= timezone.now() - KEEP:
+                return earlier
+            # Older than 24 hours (the hourly prune has not come by yet): forgotten, the key is new again.
+            IdempotencyRecord.objects.filter(pk=earlier.pk).delete()
+    return IdempotencyRecord.objects.filter(**scope).first()
 
 
 def _busy() -> Busy:

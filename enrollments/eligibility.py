@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import AGE_MAX, AGE_MIN, Group, Program, Provider
-from certificates.models import Certificate, Child, FundingPeriod
+from certificates.models import Certificate, Child, FundingPeriod, ParentLink
 from certificates.services import parent_link_confirmed, period_current
 from core.dates import age_on
 from core.errors import Conflict, DomainError, Forbidden, NotFound
@@ -60,14 +60,29 @@ def parent_child_or_404(*, parent, child_id: int) -> Child:
     return child
 
 
+def parent_confirmed_child(*, parent, child_id: int) -> Child:
+    """The parent's child, with its municipality, when the parent's link to it is confirmed (one query):
+    another family's child answers as a missing one; an unconfirmed link says how to confirm it."""
+    link = ParentLink.objects.filter(user=parent, child_id=child_id).select_related("child__municipality").first()
+    if link is None:
+        raise ChildNotFound(_("Ребёнок не найден."))
+    if not link.confirmation:
+        raise _link_not_confirmed()
+    return link.child
+
+
 def require_confirmed_link(*, parent, child: Child) -> None:
     if not parent_link_confirmed(parent=parent, child_id=child.pk):
-        raise LinkNotConfirmed(
-            _(
-                "Связь с ребёнком не подтверждена. Войдите через Госуслуги (дети из вашего профиля подтверждаются "
-                "сами) или обратитесь к муниципальному оператору с документами, подтверждающими родство."
-            )
+        raise _link_not_confirmed()
+
+
+def _link_not_confirmed() -> LinkNotConfirmed:
+    return LinkNotConfirmed(
+        _(
+            "Связь с ребёнком не подтверждена. Войдите через Госуслуги (дети из вашего профиля подтверждаются "
+            "сами) или обратитесь к муниципальному оператору с документами, подтверждающими родство."
         )
+    )
 
 
 def contract_start(group: Group, today: date | None = None) -> date:

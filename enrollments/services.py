@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -25,7 +24,7 @@ from certificates.models import FundingPeriod
 from certificates.services import certificate_issue
 from core.errors import Conflict, DomainError, NotFound
 from core.locking import lock_all, lock_one
-from enrollments.eligibility import check_can_apply, contract_period, parent_child_or_404, require_confirmed_link
+from enrollments.eligibility import check_can_apply, contract_period, parent_confirmed_child
 from enrollments.models import ALLOWED_TRANSITIONS, SEAT_HOLDING_STATUSES, Enrollment, EnrollmentEvent, EnrollmentStatus
 from enrollments.selectors import group_seats_held, waiting_list, waiting_place
 from notices.services import Notice, notices_send
@@ -110,22 +109,6 @@ def _parent_notices(
     return notices
 
 
-def _provider_notices(enrollment: Enrollment, title: str) -> list[Notice]:
-    """Notices to the group's provider staff (a new application in their inbox)."""
-    staff = (
-        get_user_model()
-        .objects.filter(provider_id=enrollment.group.program.provider_id, is_active=True)
-        .values_list("pk", flat=True)
-    )
-    with translation.override(settings.LANGUAGE_CODE):
-        body = _("%(child)s, %(program)s, группа «%(group)s».") % {
-            "child": enrollment.child.full_name,
-            "program": enrollment.group.program.title,
-            "group": enrollment.group.name,
-        }
-    return [Notice(user_id=pk, title=title, body=body, subject=enrollment_subject(enrollment.pk)) for pk in staff]
-
-
 def _deadline(days: int, today: date | None = None) -> datetime:
     """The end of the day `days` working days from today."""
     last = working_days_after(today or timezone.localdate(), days)
@@ -165,12 +148,12 @@ def enrollment_apply(*, parent, child_id: int, group_id: int) -> ApplyResult:
     application SUBMITTED for the provider to review; a full group puts it on the waiting list, in order.
 
     Raises the eligibility errors (enrollments.eligibility), and Busy when the group stays locked."""
-    child = parent_child_or_404(parent=parent, child_id=child_id)
-    require_confirmed_link(parent=parent, child=child)
-    if not Group.objects.filter(pk=group_id).exists():
-        raise NotFound(_("Группа не найдена."), code="group_not_found")
+    child = parent_confirmed_child(parent=parent, child_id=child_id)
     certificate = certificate_issue(child=child)
-    group = _lock_group(group_id)
+    try:
+        group = _lock_group(group_id)
+    except Group.DoesNotExist:
+        raise NotFound(_("Группа не найдена."), code="group_not_found") from None
     period = check_can_apply(child=child, group=group, certificate=certificate)
     free = group.capacity - group_seats_held(group_id=group.pk)
     if free > 0:
@@ -191,14 +174,9 @@ def enrollment_apply(*, parent, child_id: int, group_id: int) -> ApplyResult:
     )
     EnrollmentEvent.objects.create(enrollment=enrollment, from_status="", to_status=status, actor=parent, note="")
     if status == EnrollmentStatus.SUBMITTED:
-        # One write of notices and one outbox message for the family and the provider: the group stays
-        # locked until this transaction commits, and opening day queues on that lock.
-        notices_send(
-            [
-                *_parent_notices([enrollment], lambda e: _("Заявка подана")),
-                *_provider_notices(enrollment, _("Новая заявка")),
-            ]
-        )
+        # The family is told; the provider finds the application in its inbox (a notice per application
+        # to every staff member would flood them on opening day, when the group lock is the bottleneck).
+        notify_parents([enrollment], lambda e: _("Заявка подана"))
         return ApplyResult(enrollment, None)
     place = waiting_place(enrollment=enrollment)
     notify_parents(

@@ -161,6 +161,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Tasks asked for by a request are handed to the broker after the commit by a background thread of the
+# process (core/outbox.py), so the answer never waits on the broker; the tests send at once.
+OUTBOX_DISPATCH_IN_BACKGROUND = env.bool("OUTBOX_DISPATCH_IN_BACKGROUND", default=True)
 # A request that sends a task to a dead broker gives up quickly (the outbox keeps the message).
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 # (kombu's default waits 2 s before its first retry: a write during a broker outage took 2.3 s.)

@@ -16,3 +16,6 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # django-axes refuses authenticate() calls without a request, which Django's test Client.login()
 # makes; the lockout tests switch it on for themselves (tests/esia/test_password_login.py).
 AXES_ENABLED = False
+
+# The outbox sends in the test's own thread, so that on-commit callbacks can be checked at once.
+OUTBOX_DISPATCH_IN_BACKGROUND = False

@@ -118,8 +118,8 @@ def test_apply_offer_accept_terminate(family, provider, child, group, staff):
     assert Certificate.objects.filter(child=child).exists()  # issued on the first application
     enrollment_id = body["id"]
     assert family.get(url(enrollment_id)).json() == body  # the answer is what a read gives back
-    # The family's and the provider's notices: one write, one message for the e-mails.
-    assert set(Notification.objects.values_list("user", flat=True)) == {child.parents.get().pk, staff.pk}
+    # The family is told (one write, one message for the e-mails); the provider reads its inbox.
+    assert set(Notification.objects.values_list("user", flat=True)) == {child.parents.get().pk}
     assert OutboxMessage.objects.count() == 1
 
     seen = provider.get(url(enrollment_id)).json()
