@@ -54,7 +54,8 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.machine import machine  # noqa: E402  (after the path is set)
+from bench.docs import DOCS, write_generated_block  # noqa: E402  (after the path is set)
+from bench.machine import machine  # noqa: E402
 
 SETTINGS = "bench.settings"
 APPLY_PATH = "/api/v1/enrollments/"
@@ -62,10 +63,6 @@ CEILING_PATH = "/_bench/insert/"
 CSRF_SECRET = "benchcsrfsecret0benchcsrfsecret0"  # 32 characters, as Django's CSRF cookie
 TARGETS = {"apps_per_second": 250.0, "ceiling_share": 1 / 3, "p95_ms": 250.0}
 RUNS = {"held": "certificates held", "issued": "first application (issues the certificate)"}
-DOCS = ROOT / "docs" / "benchmarks.md"
-DOCS_BEGIN = "<!-- bench/opening_day.py: generated block begins -->"
-DOCS_END = "<!-- bench/opening_day.py: generated block ends -->"
-SECTION = "## Enrollment opening day"
 
 CHECK_SQL = """
 SELECT g.id, g.capacity,
@@ -654,14 +651,7 @@ def report(
 
 
 def write_docs(block: str) -> None:
-    text = DOCS.read_text(encoding="utf-8")
-    generated = f"{DOCS_BEGIN}\n{block.strip()}\n{DOCS_END}"
-    if DOCS_BEGIN in text and DOCS_END in text:
-        start, end = text.index(DOCS_BEGIN), text.index(DOCS_END) + len(DOCS_END)
-        text = text[:start] + generated + text[end:]
-    else:
-        text = text.rstrip() + f"\n\n{SECTION}\n\n{generated}\n"
-    DOCS.write_text(text, encoding="utf-8")
+    write_generated_block(script="bench/opening_day.py", section="Enrollment opening day", block=block)
 
 
 # --- main ------------------------------------------------------------------------------------------
