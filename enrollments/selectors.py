@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from catalog.models import Group
-from certificates.models import DirectionChild, DirectionCount
+from certificates.models import CertificateAccount, DirectionChild, DirectionCount, FundedCertificateRequest
 from certificates.selectors import accounts_newest_first
 from enrollments.models import LIVE_STATUSES, SEAT_HOLDING_STATUSES, Enrollment, EnrollmentEvent, EnrollmentStatus
+from enrollments.terms import ContractQuote
 
 # --- Seats ------------------------------------------------------------------------------------------
 
@@ -97,6 +98,41 @@ def with_waiting_place(queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
     )
 
 
+def waiting_count_subquery(group_ref: str = "pk") -> Coalesce:
+    """An expression for the number of waiting applications of the group `group_ref` names."""
+    return Coalesce(
+        Subquery(
+            Enrollment.objects.filter(group=OuterRef(group_ref), status=EnrollmentStatus.WAITING)
+            .order_by()
+            .values("group")
+            .annotate(n=Count("pk"))
+            .values("n"),
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
+def application_group(*, group_id: int) -> Group | None:
+    """A group of a program the catalog shows, as the application page presents it: the program, its
+    provider and direction, the weekly schedule, `seats_left` and `waiting` (applications on its
+    waiting list). Two queries; None when there is no such group."""
+    return (
+        groups_with_seats(Group.objects.filter(pk=group_id, program__listed=True))
+        .annotate(waiting=waiting_count_subquery())
+        .select_related("program__provider__municipality", "program__direction")
+        .prefetch_related("schedule")
+        .first()
+    )
+
+
+def waiting_place_if_applied(group: Group) -> int | None:
+    """The place in line an application made now would take (None: a seat is free, it goes to the
+    provider). Reads `seats_left` and `waiting` from application_group(); the application itself
+    decides again under the group's lock."""
+    return None if group.seats_left > 0 else group.waiting + 1
+
+
 # --- The parent's enrollments -----------------------------------------------------------------------
 
 
@@ -136,6 +172,35 @@ def parent_live_enrollment_count(*, parent) -> int:
     return Enrollment.objects.filter(child__parents=parent, status__in=LIVE_STATUSES).count()
 
 
+def contract_terms(enrollment: Enrollment) -> ContractQuote:
+    """A contract's terms as agreed at acceptance (frozen on the enrollment), in the shape of the quote
+    the parent was shown; `reserve` is what is still set aside on the certificate."""
+    copayment_per_lesson = enrollment.lesson_price - enrollment.certificate_per_lesson
+    return ContractQuote(
+        funding=enrollment.funding,
+        lesson_price=enrollment.lesson_price,
+        certificate_per_lesson=enrollment.certificate_per_lesson,
+        copayment_per_lesson=copayment_per_lesson,
+        lessons_per_month=enrollment.lessons_per_month,
+        planned_lessons=enrollment.planned_lessons,
+        reserve=enrollment.reserve_remaining,
+        copayment_total=enrollment.copayment_shown,
+    )
+
+
+def funding_queue_place(*, certificate_id: int | None, period_id: int | None) -> int | None:
+    """The certificate's place in the period's first-come queue for a funded certificate (1 = next);
+    None when it is not waiting there."""
+    if certificate_id is None or period_id is None:
+        return None
+    waiting = FundedCertificateRequest.objects.filter(period_id=period_id, granted_at__isnull=True)
+    own = waiting.filter(certificate_id=certificate_id).values_list("created_at", "pk").first()
+    if own is None:
+        return None
+    created_at, pk = own
+    return waiting.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk)).count() + 1
+
+
 def enrollment_history(*, enrollment: Enrollment) -> QuerySet[EnrollmentEvent]:
     """The enrollment's status changes, oldest first."""
     return EnrollmentEvent.objects.filter(enrollment=enrollment).order_by("created_at", "pk")
@@ -151,3 +216,44 @@ def direction_cap_reached(*, period, direction_id: int, child_id: int) -> bool:
         return False
     count = DirectionCount.objects.filter(period=period, direction_id=direction_id).values_list("children", flat=True)
     return (count.first() or 0) >= period.direction_cap
+# --- The provider's inbox --------------------------------------------------------------------------
+
+# The inbox's statuses in the order it lists them: new applications first.
+INBOX_STATUSES = (EnrollmentStatus.SUBMITTED, EnrollmentStatus.WAITING, EnrollmentStatus.OFFERED)
+
+
+def _provider_enrollments(*, provider_id: int, today: date | None) -> QuerySet[Enrollment]:
+    today = today or timezone.localdate()
+    funded = CertificateAccount.objects.filter(
+        certificate=OuterRef("certificate"), period__start_date__lte=today, period__end_date__gte=today
+    )
+    return (
+        Enrollment.objects.filter(group__program__provider_id=provider_id)
+        .select_related("child", "certificate", "group__program")
+        .annotate(certificate_funded=Exists(funded))
+    )
+
+
+def provider_applications(*, provider_id: int, today: date | None = None) -> QuerySet[Enrollment]:
+    """Applications to the provider's groups that await someone: under review first, then the waiting
+    lists, then offers awaiting the parents; oldest first within each. With the child, the certificate,
+    the group and its program, and `certificate_funded`: whether the certificate has an account in a
+    period running today (a funded certificate; else an accounting one). One query."""
+    rank = Case(*(When(status=status, then=Value(i)) for i, status in enumerate(INBOX_STATUSES)))
+    return (
+        _provider_enrollments(provider_id=provider_id, today=today)
+        .filter(status__in=INBOX_STATUSES)
+        .annotate(inbox_rank=rank)
+        .order_by("inbox_rank", "created_at", "pk")
+    )
+
+
+def provider_application(*, provider_id: int, enrollment_id: int, today: date | None = None) -> Enrollment | None:
+    """One enrollment of the provider's groups, as the inbox shows it; None when it is another
+    provider's, whether or not it exists."""
+    return _provider_enrollments(provider_id=provider_id, today=today).filter(pk=enrollment_id).first()
+
+
+def provider_new_application_count(*, provider_id: int) -> int:
+    """Applications waiting for the provider's review."""
+    return Enrollment.objects.filter(group__program__provider_id=provider_id, status=EnrollmentStatus.SUBMITTED).count()

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from navigator.views import cabinet, catalog
+from navigator.views import cabinet, catalog, enroll
 
 # A certificate number is ten digits; anything else is simply not found.
 CERTIFICATE = r"(?P<number>[0-9]{10})"
@@ -12,6 +12,7 @@ urlpatterns = [
     path("catalog/suggest/", catalog.suggest, name="catalog-suggest"),
     path("catalog/programs/<int:pk>/", catalog.program_detail, name="program"),
     path("catalog/programs/<int:pk>/favourite/", catalog.favourite, name="favourite"),
+    path("catalog/groups/<int:pk>/apply/", enroll.group_apply, name="group-apply"),
     path("catalog/providers/<int:pk>/", catalog.provider_detail, name="provider"),
     path("favourites/", catalog.favourites, name="favourites"),
     # The parent's personal account
@@ -30,6 +31,11 @@ urlpatterns = [
     path("cabinet/enrollments/", cabinet.enrollments, name="cabinet-enrollments"),
     path("cabinet/enrollments/<int:pk>/", cabinet.enrollment_detail, name="cabinet-enrollment"),
     path("cabinet/enrollments/<int:pk>/cancel/", cabinet.enrollment_cancel_view, name="cabinet-enrollment-cancel"),
+    path("cabinet/enrollments/<int:pk>/accept/", enroll.enrollment_accept_view, name="cabinet-enrollment-accept"),
+    path("cabinet/enrollments/<int:pk>/decline/", enroll.enrollment_decline_view, name="cabinet-enrollment-decline"),
+    path(
+        "cabinet/enrollments/<int:pk>/terminate/", enroll.enrollment_terminate_view, name="cabinet-enrollment-terminate"
+    ),
     path("cabinet/notifications/", cabinet.notifications, name="cabinet-notifications"),
     path("cabinet/notifications/read/", cabinet.notifications_read_all, name="cabinet-notifications-read"),
     path("cabinet/notifications/<int:pk>/read/", cabinet.notification_read, name="cabinet-notification-read"),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django import template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from certificates.models import BillingPolicy
 from core.dates import age_on
 from enrollments.models import EnrollmentStatus
 
@@ -54,3 +56,27 @@ def notice_url(subject: str) -> str:
     kind, _sep, pk = (subject or "").partition(":")
     name = _SUBJECT_PAGES.get(kind)
     return reverse(name, args=[int(pk)]) if name and pk.isdigit() else ""
+
+
+@register.filter
+def billing_policy_label(policy: str) -> str:
+    """The name of a billing policy (certificates.models.BillingPolicy)."""
+    return BillingPolicy(policy).label if policy in BillingPolicy.values else ""
+
+
+@register.simple_tag
+def billing_policy_note(policy: str) -> str:
+    """What a billing policy means to the family, and when a termination takes effect under it."""
+    if policy == BillingPolicy.MONTHLY:
+        return _(
+            "Месяц оплачивается по расписанию группы, кроме занятий, отменённых организацией, независимо от "
+            "посещения. Расторгнутый договор действует до конца месяца."
+        )
+    return _("Оплачиваются только посещённые занятия. Расторжение действует сразу.")
+
+
+@register.simple_tag
+def certificate_shortfall(quote) -> Decimal:
+    """What the certificate's balance cannot cover of its share of a quote's lessons (the parents pay it
+    on top of the per-lesson co-payment); zero when the balance is enough."""
+    return max(Decimal("0.00"), quote.certificate_per_lesson * quote.planned_lessons - quote.reserve)

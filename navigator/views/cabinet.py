@@ -36,11 +36,15 @@ from certificates.selectors import (
 from certificates.services import certificate_issue, child_add
 from core.errors import Conflict, NotFound
 from core.validators import format_snils, mask_snils
+from enrollments.models import ACCEPTED_STATUSES, EnrollmentStatus
+from enrollments.quotes import link_problem, offer_terms
 from enrollments.selectors import (
+    contract_terms,
     enrollment_history,
     parent_enrollment,
     parent_enrollments,
     parent_live_enrollment_count,
+    waiting_place,
 )
 from enrollments.services import enrollment_cancel, enrollment_parent_actions
 from navigator.forms import ChildAddForm, ContactsForm
@@ -64,7 +68,7 @@ def parent_required(view: Callable) -> Callable:
     return never_cache(wrapped)
 
 
-def _render(request: HttpRequest, template: str, section: str, context: dict | None = None) -> HttpResponse:
+def render_cabinet(request: HttpRequest, template: str, section: str, context: dict | None = None) -> HttpResponse:
     """A cabinet page: the section for the cabinet menu and the unread notices for its badge."""
     context = {
         "cabinet_section": section,
@@ -86,7 +90,7 @@ def _with_actions(enrollments: list) -> list:
 @parent_required
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
-    return _render(
+    return render_cabinet(
         request,
         "overview.html",
         "overview",
@@ -100,7 +104,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @parent_required
 @require_GET
 def children(request: HttpRequest) -> HttpResponse:
-    return _render(
+    return render_cabinet(
         request,
         "children.html",
         "children",
@@ -120,7 +124,7 @@ def _own_child(request: HttpRequest, pk: int):
 def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
     child = _own_child(request, pk)
     enrollments = _with_actions(list(parent_enrollments(parent=request.user, child_id=child.pk)[:PAGE_SIZE]))
-    return _render(
+    return render_cabinet(
         request,
         "child.html",
         "children",
@@ -146,7 +150,7 @@ def child_add_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Ребёнок добавлен: %(name)s.") % {"name": child.full_name})
             return redirect("cabinet-child", pk=child.pk)
-    return _render(request, "child_add.html", "children", {"form": form})
+    return render_cabinet(request, "child_add.html", "children", {"form": form})
 
 
 @parent_required
@@ -169,7 +173,7 @@ def certificate_request(request: HttpRequest, pk: int) -> HttpResponse:
 @parent_required
 @require_GET
 def certificates(request: HttpRequest) -> HttpResponse:
-    return _render(
+    return render_cabinet(
         request,
         "certificates.html",
         "certificates",
@@ -189,7 +193,7 @@ def _own_certificate(request: HttpRequest, number: str):
 def certificate_detail(request: HttpRequest, number: str) -> HttpResponse:
     certificate = _own_certificate(request, number)
     recent = statement_lines(certificate_statement(certificate=certificate)[:5])
-    return _render(request, "certificate.html", "certificates", {"certificate": certificate, "recent": recent})
+    return render_cabinet(request, "certificate.html", "certificates", {"certificate": certificate, "recent": recent})
 
 
 @parent_required
@@ -197,7 +201,7 @@ def certificate_detail(request: HttpRequest, number: str) -> HttpResponse:
 def statement(request: HttpRequest, number: str) -> HttpResponse:
     certificate = _own_certificate(request, number)
     listing = paginate(request, certificate_statement(certificate=certificate))
-    return _render(
+    return render_cabinet(
         request,
         "statement.html",
         "certificates",
@@ -213,10 +217,10 @@ def statement(request: HttpRequest, number: str) -> HttpResponse:
 def enrollments(request: HttpRequest) -> HttpResponse:
     listing = paginate(request, parent_enrollments(parent=request.user))
     _with_actions(listing.items)
-    return _render(request, "enrollments.html", "enrollments", {"listing": listing})
+    return render_cabinet(request, "enrollments.html", "enrollments", {"listing": listing})
 
 
-def _own_enrollment(request: HttpRequest, pk: int):
+def own_enrollment(request: HttpRequest, pk: int):
     enrollment = parent_enrollment(parent=request.user, enrollment_id=pk)
     if enrollment is None:
         raise Http404
@@ -227,13 +231,19 @@ def _own_enrollment(request: HttpRequest, pk: int):
 @parent_required
 @require_GET
 def enrollment_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    enrollment = _own_enrollment(request, pk)
-    return _render(
-        request,
-        "enrollment.html",
-        "enrollments",
-        {"enrollment": enrollment, "history": list(enrollment_history(enrollment=enrollment))},
-    )
+    """The application or contract: for an offer the terms that accepting would freeze, for a contract
+    the terms agreed and the reserve left, for the waiting list the place in line."""
+    enrollment = own_enrollment(request, pk)
+    context = {"enrollment": enrollment, "history": list(enrollment_history(enrollment=enrollment))}
+    if enrollment.status == EnrollmentStatus.WAITING:
+        context["waiting_place"] = waiting_place(enrollment=enrollment)
+    elif enrollment.status == EnrollmentStatus.OFFERED:
+        context["offer"] = offer_terms(enrollment=enrollment)
+    elif enrollment.status in ACCEPTED_STATUSES:
+        context["terms"] = contract_terms(enrollment)
+    if enrollment.parent_actions:
+        context["link_problem"] = link_problem(parent=request.user, child=enrollment.child)
+    return render_cabinet(request, "enrollment.html", "enrollments", context)
 
 
 @parent_required
@@ -241,10 +251,19 @@ def enrollment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def enrollment_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST cancels. A repeated POST only says it is already cancelled."""
     if request.method == "GET":
-        enrollment = _own_enrollment(request, pk)
+        enrollment = own_enrollment(request, pk)
         if "cancel" not in enrollment.parent_actions:
             return redirect("cabinet-enrollment", pk=pk)
-        return _render(request, "enrollment_cancel.html", "enrollments", {"enrollment": enrollment})
+        return render_cabinet(
+            request,
+            "enrollment_cancel.html",
+            "enrollments",
+            {
+                "enrollment": enrollment,
+                "action_url": reverse("cabinet-enrollment-cancel", args=[pk]),
+                "confirm_label": _("Да, отменить заявку"),
+            },
+        )
     try:
         result = enrollment_cancel(parent=request.user, enrollment_id=pk)
     except NotFound:
@@ -266,7 +285,7 @@ def enrollment_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def notifications(request: HttpRequest) -> HttpResponse:
     listing = paginate(request, user_notifications(user=request.user))
-    return _render(request, "notifications.html", "notifications", {"listing": listing})
+    return render_cabinet(request, "notifications.html", "notifications", {"listing": listing})
 
 
 @parent_required
@@ -304,6 +323,6 @@ def profile(request: HttpRequest) -> HttpResponse:
         if contacts_update(user=user, **form.cleaned_data):
             messages.success(request, _("Контакты сохранены."))
         return redirect("cabinet-profile")
-    return _render(
+    return render_cabinet(
         request, "profile.html", "profile", {"form": form, "snils_masked": mask_snils(user.snils) if user.snils else ""}
     )

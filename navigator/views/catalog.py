@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.access import is_parent
 from catalog.favourites import favourite_add, favourite_remove
 from catalog.models import ScheduleSlot
 from catalog.selectors import (
@@ -161,6 +162,8 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "program": program,
             "is_favourite": favourite_exists(user=request.user, program_id=program.pk),
             "next_url": request.get_full_path(),
+            # «Записаться» for parents, and for visitors who are yet to sign in (it leads to the login).
+            "offers_apply": not request.user.is_authenticated or is_parent(request.user),
         },
     )
 

@@ -1,0 +1,128 @@
+"""What a parent is shown before anything is sent (selectors: reads, no writes): for the application, each
+child with the price split of a contract in the group or the reason the child cannot apply; for an offer,
+the terms its acceptance would freeze.
+
+These reads price through enrollments.contracts, which enrollments.selectors cannot import (contracts →
+services → selectors), hence a module of their own above contracts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.utils import timezone
+
+from catalog.calendar import group_lesson_dates
+from catalog.models import Group, Program
+from certificates.models import BillingPolicy, Child, FundingPeriod
+from certificates.selectors import child_certificate, parent_children
+from core.errors import DomainError
+from enrollments.contracts import _account, _available, _period_end, quote_for
+from enrollments.eligibility import check_can_apply, contract_period, contract_start, require_confirmed_link
+from enrollments.models import Enrollment
+from enrollments.selectors import funding_queue_place
+from enrollments.terms import ContractQuote, contract_quote
+
+
+@dataclass(frozen=True)
+class ApplyChoice:
+    """One of the parent's children on the application page."""
+
+    child: Child
+    quote: ContractQuote | None  # None when the child cannot apply
+    refusal: DomainError | None  # why the child cannot apply (its code and translated message)
+
+    @property
+    def can_apply(self) -> bool:
+        return self.refusal is None
+
+
+def link_problem(*, parent, child: Child) -> DomainError | None:
+    """LinkNotConfirmed (with how to confirm the link) when the parent may not apply for, accept or
+    terminate a contract of the child; None when they may."""
+    try:
+        require_confirmed_link(parent=parent, child=child)
+    except DomainError as problem:
+        return problem
+    return None
+
+
+def apply_refusal(*, parent, child: Child, group: Group, today: date | None = None) -> DomainError | None:
+    """Why the child cannot apply to the group now, as enrollment_apply would refuse it (the parent's
+    link first, then the rest); None when it can. The seat is not a reason: a full group has a waiting
+    list. Expects `child.certificate` and `group.program.provider` loaded."""
+    problem = link_problem(parent=parent, child=child)
+    if problem is not None:
+        return problem
+    try:
+        check_can_apply(child=child, group=group, certificate=child_certificate(child), today=today)
+    except DomainError as refusal:
+        return refusal
+    return None
+
+
+def apply_choices(*, parent, group: Group, today: date | None = None) -> list[ApplyChoice]:
+    """Each of the parent's children, alphabetically, with the quote of a contract in the group from
+    today, or the reason the child cannot apply. About six queries per child (a family has few)."""
+    choices = []
+    for child in parent_children(parent=parent):
+        refusal = apply_refusal(parent=parent, child=child, group=group, today=today)
+        quote = None if refusal else quote_for(child=child, group=group, today=today)
+        choices.append(ApplyChoice(child=child, quote=quote, refusal=refusal))
+    return choices
+
+
+@dataclass(frozen=True)
+class OfferTerms:
+    """The terms the parent accepts with an offer, priced as enrollment_accept() will price them today."""
+
+    quote: ContractQuote
+    starts_on: date
+    ends_on: date
+    period: FundingPeriod | None
+    billing_policy: str  # BillingPolicy
+    # The program is paid by certificate, but the period's funded certificates are all taken: the parent
+    # may accept paying themselves, or wait in the queue (`queue_place`, once the certificate is in it).
+    no_funded_room: bool
+    queue_place: int | None
+
+    @property
+    def billing_policy_label(self) -> str:
+        return BillingPolicy(self.billing_policy).label
+
+
+def offer_terms(*, enrollment: Enrollment, today: date | None = None) -> OfferTerms:
+    """The offer's terms: the prices of the application (a snapshot of the program's when it was made),
+    the lessons the group's calendar plans from the contract's start to the end of the period, and what
+    the certificate's account there can pay (enrollment_accept() recomputes them under its locks).
+    Expects the enrollment's child (with municipality), group (with program and schedule) and
+    certificate loaded."""
+    today = today or timezone.localdate()
+    group, program = enrollment.group, enrollment.group.program
+    period = contract_period(child=enrollment.child, group=group, today=today)
+    start = contract_start(group, today)
+    planned = len(group_lesson_dates(group, start=start, end=_period_end(group, period)))
+    available = None
+    if program.funding == Program.Funding.CERTIFICATE:
+        available = _available(_account(enrollment.certificate, period), period)
+    quote = contract_quote(
+        program_funding=program.funding,
+        lesson_price=enrollment.lesson_price,
+        normative_lesson_price=enrollment.normative_lesson_price,
+        lessons_per_month=enrollment.lessons_per_month,
+        planned_lessons=planned,
+        available=available,
+    )
+    no_funded_room = program.funding == Program.Funding.CERTIFICATE and period is not None and available is None
+    return OfferTerms(
+        quote=quote,
+        starts_on=start,
+        ends_on=group.end_date,
+        period=period,
+        billing_policy=period.billing_policy if period else BillingPolicy.PER_LESSON,
+        no_funded_room=no_funded_room,
+        queue_place=funding_queue_place(certificate_id=enrollment.certificate_id, period_id=period and period.pk)
+        if no_funded_room
+        else None,
+    )

@@ -1,0 +1,15 @@
+"""Forms of the provider's workplace."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Причина отказа"),
+        max_length=500,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
+        help_text=_("Её увидят родители в уведомлении и в личном кабинете."),
+        error_messages={"required": _("Укажите причину отказа.")},
+    )
