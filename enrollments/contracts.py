@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.calendar import group_lesson_dates, month_last_day
-from catalog.models import Group
+from catalog.models import Group, Program
 from certificates.ledger_keys import reserve_key
 from certificates.models import (
     BillingPolicy,
@@ -147,6 +147,61 @@ def contract_rereserve(*, enrollment: Enrollment, until: date, today: date | Non
 
 
 @dataclass(frozen=True)
+class AcceptancePlan:
+    """What accepting an offer today would do, read before any lock: the period, the contract's start and
+    planned lessons, whether the certificate pays (a program paid by certificate, not taken as paid, in a
+    funding period), the account it would pay from, and whether the funded limit leaves no room for an
+    account it has not got. enrollment_accept() acts on it under its locks; the offer page shows it."""
+
+    enrollment: Enrollment
+    period: FundingPeriod | None
+    start: date
+    planned_lessons: int
+    certificate_pays: bool
+    account: CertificateAccount | None
+    no_funded_room: bool
+
+    def quote(self, available: Decimal | None) -> ContractQuote:
+        """The terms, the certificate paying from `available` (None: it pays nothing)."""
+        enrollment = self.enrollment
+        return contract_quote(
+            program_funding=enrollment.group.program.funding,
+            lesson_price=enrollment.lesson_price,
+            normative_lesson_price=enrollment.normative_lesson_price,
+            lessons_per_month=enrollment.lessons_per_month,
+            planned_lessons=self.planned_lessons,
+            available=available if self.certificate_pays else None,
+        )
+
+    @property
+    def expected_quote(self) -> ContractQuote:
+        """The terms as they stand now (the account's balance, or a new account's nominal)."""
+        return self.quote(None if self.no_funded_room else _available(self.account, self.period))
+
+
+def acceptance_plan(*, enrollment: Enrollment, as_paid: bool = False, today: date | None = None) -> AcceptancePlan:
+    """Prices of the application (its snapshot of the program's), lessons from the group's calendar.
+    Expects the enrollment's child (with municipality), group (with program and schedule) and certificate."""
+    today = today or timezone.localdate()
+    group = enrollment.group
+    period = contract_period(child=enrollment.child, group=group, today=today)
+    start = contract_start(group, today)
+    certificate_pays = group.program.funding == Program.Funding.CERTIFICATE and not as_paid and period is not None
+    account = _account(enrollment.certificate, period)
+    return AcceptancePlan(
+        enrollment=enrollment,
+        period=period,
+        start=start,
+        planned_lessons=len(group_lesson_dates(group, start=start, end=_period_end(group, period))),
+        certificate_pays=certificate_pays,
+        account=account,
+        no_funded_room=certificate_pays
+        and account is None
+        and period.funded_accounts >= period.max_funded_certificates,
+    )
+
+
+@dataclass(frozen=True)
 class AcceptResult:
     enrollment: Enrollment
     changed: bool  # False: it was already accepted (a repeat changes nothing)
@@ -198,36 +253,26 @@ def enrollment_accept(*, parent, enrollment_id: int, as_paid: bool = False, toda
         )
     if enrollment.expires_at is not None and enrollment.expires_at < timezone.now():
         raise OfferExpired(_("Срок оферты истёк."))
-    group, program = enrollment.group, enrollment.group.program
-    period = contract_period(child=enrollment.child, group=group, today=today)
+    plan = acceptance_plan(enrollment=enrollment, as_paid=as_paid, today=today)
+    period, group = plan.period, enrollment.group
     if period is not None and not period.accepting_contracts:
         raise PeriodClosed(_("Период финансирования закрыт для новых договоров."))
-    start = contract_start(group, today)
-    planned = len(group_lesson_dates(group, start=start, end=_period_end(group, period)))
-    account = _account(enrollment.certificate, period)
-    opening = False
-    available = None
-    if program.funding == program.Funding.CERTIFICATE and not as_paid and period is not None:
+    if plan.no_funded_room:
+        raise NoFundedRoom(
+            _(
+                "Сертификаты финансирования на период «%(period)s» закончились. Можно заключить договор "
+                "за счёт родителей или встать в очередь на сертификат финансирования."
+            )
+            % {"period": period.name}
+        )
+    account, opening, available = plan.account, False, None
+    if plan.certificate_pays:
         if account is None:
-            if period.funded_accounts >= period.max_funded_certificates:
-                raise NoFundedRoom(
-                    _(
-                        "Сертификаты финансирования на период «%(period)s» закончились. Можно заключить договор "
-                        "за счёт родителей или встать в очередь на сертификат финансирования."
-                    )
-                    % {"period": period.name}
-                )
             account, opening = account_open(certificate=enrollment.certificate, period=period), True
         account = lock_one(CertificateAccount.objects.filter(pk=account.pk))
         available = account.available
-    quote = contract_quote(
-        program_funding=program.funding,
-        lesson_price=enrollment.lesson_price,
-        normative_lesson_price=enrollment.normative_lesson_price,
-        lessons_per_month=enrollment.lessons_per_month,
-        planned_lessons=planned,
-        available=available,
-    )
+    start, planned = plan.start, plan.planned_lessons
+    quote = plan.quote(available)
     enrollment.funding = quote.funding
     enrollment.period = period if quote.funding == ContractFunding.FUNDED else None
     enrollment.billing_policy = period.billing_policy if period else BillingPolicy.PER_LESSON

@@ -11,18 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.utils import timezone
-
-from catalog.calendar import group_lesson_dates
-from catalog.models import Group, Program
+from catalog.models import Group
 from certificates.models import BillingPolicy, Child, FundingPeriod
 from certificates.selectors import child_certificate, parent_children
 from core.errors import DomainError
-from enrollments.contracts import _account, _available, _period_end, quote_for
-from enrollments.eligibility import check_can_apply, contract_period, contract_start, require_confirmed_link
+from enrollments.contracts import acceptance_plan, quote_for
+from enrollments.eligibility import check_can_apply, require_confirmed_link
 from enrollments.models import Enrollment
 from enrollments.selectors import funding_queue_place
-from enrollments.terms import ContractQuote, contract_quote
+from enrollments.terms import ContractQuote
 
 
 @dataclass(frozen=True)
@@ -98,27 +95,12 @@ def offer_terms(*, enrollment: Enrollment, today: date | None = None) -> OfferTe
     the certificate's account there can pay (enrollment_accept() recomputes them under its locks).
     Expects the enrollment's child (with municipality), group (with program and schedule) and
     certificate loaded."""
-    today = today or timezone.localdate()
-    group, program = enrollment.group, enrollment.group.program
-    period = contract_period(child=enrollment.child, group=group, today=today)
-    start = contract_start(group, today)
-    planned = len(group_lesson_dates(group, start=start, end=_period_end(group, period)))
-    available = None
-    if program.funding == Program.Funding.CERTIFICATE:
-        available = _available(_account(enrollment.certificate, period), period)
-    quote = contract_quote(
-        program_funding=program.funding,
-        lesson_price=enrollment.lesson_price,
-        normative_lesson_price=enrollment.normative_lesson_price,
-        lessons_per_month=enrollment.lessons_per_month,
-        planned_lessons=planned,
-        available=available,
-    )
-    no_funded_room = program.funding == Program.Funding.CERTIFICATE and period is not None and available is None
+    plan = acceptance_plan(enrollment=enrollment, today=today)
+    period, no_funded_room = plan.period, plan.no_funded_room
     return OfferTerms(
-        quote=quote,
-        starts_on=start,
-        ends_on=group.end_date,
+        quote=plan.expected_quote,
+        starts_on=plan.start,
+        ends_on=enrollment.group.end_date,
         period=period,
         billing_policy=period.billing_policy if period else BillingPolicy.PER_LESSON,
         no_funded_room=no_funded_room,

@@ -216,6 +216,8 @@ def direction_cap_reached(*, period, direction_id: int, child_id: int) -> bool:
         return False
     count = DirectionCount.objects.filter(period=period, direction_id=direction_id).values_list("children", flat=True)
     return (count.first() or 0) >= period.direction_cap
+
+
 # --- The provider's inbox --------------------------------------------------------------------------
 
 # The inbox's statuses in the order it lists them: new applications first.
