@@ -10,11 +10,15 @@ object is a 404.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from core.errors import Busy, DomainError, NotFound
 from core.idempotency import idempotent_page
@@ -50,3 +54,22 @@ def post_once(request: HttpRequest, run: Callable[[], HttpResponse], *, back: st
     except DomainError as error:  # a malformed form key
         messages.error(request, error.message)
         return redirect(back)
+
+
+def door_pages(allowed: Callable[[object], bool], refusal) -> Callable[[Callable], Callable]:
+    """A door's one rule for its pages, as a view decorator: anonymous visitors go to the login page, a
+    signed-in user the rule does not let in gets 403 with `refusal` (a lazy translated text), and the
+    pages are never cached (they are personal)."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not allowed(request.user):
+                raise PermissionDenied(str(refusal))
+            return view(request, *args, **kwargs)
+
+        return never_cache(wrapped)
+
+    return decorator

@@ -4,23 +4,18 @@ Views read the request and choose a template; reads and writes are in the apps b
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import is_provider_staff
 from catalog.selectors import provider_groups
-from core.pages import post_once
+from core.pages import door_pages, post_once
 from enrollments.selectors import (
     groups_with_seats,
     provider_application,
@@ -33,18 +28,8 @@ from workplace.forms import RejectForm
 APPLICATIONS_PAGE_SIZE = 50
 
 
-def staff_required(view: Callable) -> Callable:
-    """Anonymous → the login page; a signed-in user who is not provider staff → 403. Never cached."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_provider_staff(request.user):
-            raise PermissionDenied(_("Кабинет организации доступен только её сотрудникам."))
-        return view(request, *args, **kwargs)
-
-    return never_cache(wrapped)
+# The provider's door: provider staff only.
+staff_required = door_pages(is_provider_staff, gettext_lazy("Кабинет организации доступен только её сотрудникам."))
 
 
 @staff_required

@@ -10,17 +10,14 @@ choose a template; reads are in the selectors, writes in the services of the app
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import is_parent
@@ -35,6 +32,7 @@ from certificates.selectors import (
 )
 from certificates.services import certificate_issue, child_add
 from core.errors import Conflict, NotFound
+from core.pages import door_pages
 from core.validators import format_snils, mask_snils
 from enrollments.models import ACCEPTED_STATUSES, EnrollmentStatus
 from enrollments.quotes import link_problem, offer_terms
@@ -52,20 +50,8 @@ from navigator.views.paging import PAGE_SIZE, paginate
 from notices.selectors import unread_notification_count, user_notifications
 from notices.services import notification_mark_read, notifications_mark_all_read
 
-
-def parent_required(view: Callable) -> Callable:
-    """Anonymous → the login page; a signed-in user who is not a parent → 403. Never cached: the
-    pages are personal."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_parent(request.user):
-            raise PermissionDenied(_("Личный кабинет доступен только родителям."))
-        return view(request, *args, **kwargs)
-
-    return never_cache(wrapped)
+# The parent's door: parents only (the personal account's pages are personal).
+parent_required = door_pages(is_parent, gettext_lazy("Личный кабинет доступен только родителям."))
 
 
 def render_cabinet(request: HttpRequest, template: str, section: str, context: dict | None = None) -> HttpResponse:
