@@ -16,9 +16,9 @@ from certificates.models import BillingPolicy, Child, FundingPeriod
 from certificates.selectors import child_certificate, parent_children
 from core.errors import DomainError
 from enrollments.contracts import acceptance_plan, quote_for
-from enrollments.eligibility import check_can_apply, require_confirmed_link
+from enrollments.eligibility import check_can_apply, contract_period, require_confirmed_link
 from enrollments.models import Enrollment
-from enrollments.selectors import funding_queue_place
+from enrollments.selectors import direction_cap_reached, funding_queue_place
 from enrollments.terms import ContractQuote
 
 
@@ -29,6 +29,9 @@ class ApplyChoice:
     child: Child
     quote: ContractQuote | None  # None when the child cannot apply
     refusal: DomainError | None  # why the child cannot apply (its code and translated message)
+    # The period's cap of children in the program's direction is already reached: the application may
+    # go in, but its acceptance would be refused (the page warns).
+    direction_cap_reached: bool = False
 
     @property
     def can_apply(self) -> bool:
@@ -61,12 +64,18 @@ def apply_refusal(*, parent, child: Child, group: Group, today: date | None = No
 
 def apply_choices(*, parent, group: Group, today: date | None = None) -> list[ApplyChoice]:
     """Each of the parent's children, alphabetically, with the quote of a contract in the group from
-    today, or the reason the child cannot apply. About six queries per child (a family has few)."""
+    today, or the reason the child cannot apply, and whether the direction's cap is reached. About seven
+    queries per child (a family has few)."""
     choices = []
     for child in parent_children(parent=parent):
         refusal = apply_refusal(parent=parent, child=child, group=group, today=today)
         quote = None if refusal else quote_for(child=child, group=group, today=today)
-        choices.append(ApplyChoice(child=child, quote=quote, refusal=refusal))
+        cap_reached = refusal is None and direction_cap_reached(
+            period=contract_period(child=child, group=group, today=today),
+            direction_id=group.program.direction_id,
+            child_id=child.pk,
+        )
+        choices.append(ApplyChoice(child=child, quote=quote, refusal=refusal, direction_cap_reached=cap_reached))
     return choices
 
 

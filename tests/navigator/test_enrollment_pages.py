@@ -196,11 +196,22 @@ def test_without_children_the_page_says_how_to_add_one(client_, group):
 
 def test_apply_page_queries(client_, certificate, group, django_assert_num_queries):
     # session, user, group with seats and waiting list, its schedule, children with certificates;
-    # per child: link, already enrolled, period (eligibility), period, certificate, account (quote)
-    with django_assert_num_queries(11):
+    # per child: link, already enrolled, period (eligibility), period, certificate, account (quote),
+    # period (the direction's cap)
+    with django_assert_num_queries(12):
         response = client_.get(apply_url(group))
 
     assert response.status_code == 200
+
+
+def test_apply_page_warns_when_the_directions_cap_is_reached(client_, certificate, group):
+    period = FundingPeriod.objects.get(municipality=certificate.municipality)
+    FundingPeriod.objects.filter(pk=period.pk).update(direction_cap=1)
+    DirectionCount.objects.create(period=period, direction_id=group.program.direction_id, children=1)
+
+    page = client_.get(apply_url(group)).content.decode()
+
+    assert "предельное число мест по сертификатам" in page
 
 
 # --- Applying -----------------------------------------------------------------------------------------
