@@ -47,8 +47,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -58,7 +56,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.docs import DOCS, write_generated_block  # noqa: E402  (after the path is set)
-from bench.machine import machine  # noqa: E402  (after the path is set)
+from bench.machine import machine  # noqa: E402
+from bench.serving import wait_until_up  # noqa: E402  (after the path is set)
 
 DB_NAME = "bench_catalog"
 SEED = 71
@@ -425,21 +424,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_up(url: str, seconds: float, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"gunicorn did not answer {url} within {seconds:.0f} s")
-
-
 def start_gunicorn(port: int, workers: int, threads: int, log: Path, cache_seconds: int | None) -> subprocess.Popen:
     """`cache_seconds` None leaves CATALOG_PAGE_CACHE_SECONDS to the settings' default."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "BENCH_DATABASE_NAME": DB_NAME}
@@ -506,7 +490,7 @@ def measure_throughput(
                 server = start_gunicorn(port, workers, threads, log, 0 if mode == "cold" else None)
                 servers[mode] = (f"http://127.0.0.1:{port}", server)
             for base_url, server in servers.values():
-                wait_until_up(base_url + BARE_PATH, 60, server)
+                wait_until_up(base_url + BARE_PATH, server, 60)
             for mode, paths in loads.values():  # warm every worker: imports, templates, connections, caches
                 run_wrk(servers[mode][0], paths, 3, connections, folder)
             for round_number in range(rounds):

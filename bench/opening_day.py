@@ -43,8 +43,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -56,6 +54,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.docs import DOCS, write_generated_block  # noqa: E402  (after the path is set)
 from bench.machine import machine  # noqa: E402
+from bench.serving import wait_until_up  # noqa: E402
 
 SETTINGS = "bench.settings"
 APPLY_PATH = "/api/v1/enrollments/"
@@ -461,21 +460,6 @@ def start_gunicorn(db_name: str, port: int, workers: int, threads: int, log: Pat
         f"--error-logfile={log}",
     ]
     return subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def wait_until_up(url: str, server: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"gunicorn did not answer {url} within {seconds:.0f} s")
 
 
 def stop_gunicorn(server: subprocess.Popen) -> None:

@@ -37,12 +37,11 @@ def group_seats_held(*, group_id: int, today: date | None = None) -> int:
     return Enrollment.objects.filter(holds_a_seat(today), group_id=group_id).count()
 
 
-def seats_held_subquery(group_ref: str = "pk") -> Coalesce:
-    """An expression for the seats held in the group `group_ref` names (for annotations and filters over
-    groups, such as the catalog's «only groups with free seats»)."""
+def _enrollments_per_group(condition: Q, group_ref: str) -> Coalesce:
+    """An expression counting the enrollments of the group `group_ref` names that meet `condition`."""
     return Coalesce(
         Subquery(
-            Enrollment.objects.filter(holds_a_seat(), group=OuterRef(group_ref))
+            Enrollment.objects.filter(condition, group=OuterRef(group_ref))
             .order_by()
             .values("group")
             .annotate(n=Count("pk"))
@@ -51,6 +50,12 @@ def seats_held_subquery(group_ref: str = "pk") -> Coalesce:
         ),
         Value(0),
     )
+
+
+def seats_held_subquery(group_ref: str = "pk") -> Coalesce:
+    """An expression for the seats held in the group `group_ref` names (for annotations and filters over
+    groups, such as the catalog's «only groups with free seats»)."""
+    return _enrollments_per_group(holds_a_seat(), group_ref)
 
 
 def groups_with_seats(queryset: QuerySet[Group] | None = None) -> QuerySet[Group]:
@@ -100,17 +105,7 @@ def with_waiting_place(queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
 
 def waiting_count_subquery(group_ref: str = "pk") -> Coalesce:
     """An expression for the number of waiting applications of the group `group_ref` names."""
-    return Coalesce(
-        Subquery(
-            Enrollment.objects.filter(group=OuterRef(group_ref), status=EnrollmentStatus.WAITING)
-            .order_by()
-            .values("group")
-            .annotate(n=Count("pk"))
-            .values("n"),
-            output_field=IntegerField(),
-        ),
-        Value(0),
-    )
+    return _enrollments_per_group(Q(status=EnrollmentStatus.WAITING), group_ref)
 
 
 def application_group(*, group_id: int) -> Group | None:
