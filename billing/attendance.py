@@ -36,7 +36,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import AttendanceCorrection, AttendanceMark, AttendanceStatus, Lesson, Statement
 from catalog.calendar import group_lesson_dates
-from catalog.models import Group
+from catalog.models import Group, ScheduleSlot
 from core.errors import Conflict, DomainError, NotFound
 from core.locking import lock_wait_limited
 from enrollments.models import Enrollment, EnrollmentStatus
@@ -510,8 +510,12 @@ def register_save(
 @dataclass(frozen=True)
 class RegisterGroup:
     group: Group
-    lesson_today: bool
+    today_slots: list[ScheduleSlot]  # today's lessons by the schedule (none: no lesson today)
     register_date: date | None  # the date its register opens on: today's lesson, else the latest past one
+
+    @property
+    def lesson_today(self) -> bool:
+        return bool(self.today_slots)
 
 
 def latest_lesson_date(group: Group, *, today: date | None = None) -> date | None:
@@ -535,7 +539,9 @@ def register_groups(*, groups: Iterable[Group], today: date | None = None) -> li
     rows = [
         RegisterGroup(
             group=group,
-            lesson_today=has_lesson_today(group, today=today),
+            today_slots=[slot for slot in group.schedule.all() if slot.weekday == today.weekday()]
+            if has_lesson_today(group, today=today)
+            else [],
             register_date=latest_lesson_date(group, today=today),
         )
         for group in groups
