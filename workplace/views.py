@@ -162,8 +162,12 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         no_lessons = ""
     if page is None:
-        groups = provider_groups(provider_id=request.user.provider_id).filter(pk=pk)
-        group = groups.first()
+        group = (
+            provider_groups(provider_id=request.user.provider_id)
+            .select_related("program__provider")
+            .filter(pk=pk)
+            .first()
+        )
         if group is None:
             raise Http404
     else:
@@ -172,7 +176,7 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "workplace/register.html",
         {
-            "provider": request.user.provider,
+            "provider": group.program.provider,
             "group": group,
             "register": page,
             "no_lessons": no_lessons,

@@ -234,3 +234,18 @@ def test_a_group_before_its_first_lesson_says_so(client_, staff):
 
     assert response.status_code == 200
     assert "У группы ещё не было занятий" in text(response)
+
+
+@pytest.mark.parametrize("n", [1, 8])
+def test_the_register_page_queries_do_not_grow_with_the_pupils(client_, group, django_assert_num_queries, n):
+    pupils = [EnrollmentFactory(group=group, active=True) for _ in range(n)]
+    post(client_, group, TODAY, {p: "PRESENT" for p in pupils}, key="k1")
+    post(client_, group, TODAY, {p: "ABSENT" for p in pupils}, key="k2")
+
+    # session, user, the group (with its program and provider), its schedule, the lesson, its marks,
+    # their corrections, the statements, the contracts
+    with django_assert_num_queries(9):
+        response = client_.get(register_url(group, TODAY))
+
+    assert len(re.findall(r'id="pupil-\d+"', html(response))) == n
+    assert len(re.findall(r"<li>\s*<span class=\"register-history__when\">", html(response))) == n
