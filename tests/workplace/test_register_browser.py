@@ -31,14 +31,21 @@ def portal(live_server):
     group = GroupFactory(
         program=ProgramFactory(provider=provider, title="Робототехника"),
         name="Группа 1",
+        teacher="Орлов Павел Игоревич",
         start_date=TODAY - datetime.timedelta(days=28),
         end_date=TODAY + datetime.timedelta(days=90),
     )
     ScheduleSlotFactory(group=group, weekday=TODAY.weekday(), start_time=datetime.time(16, 0))
     ScheduleSlotFactory(group=group, weekday=(TODAY - datetime.timedelta(days=3)).weekday())
     pupils = [
-        EnrollmentFactory(group=group, active=True, child__last_name=last, child__first_name=first)
-        for last, first in (("Антонов", "Пётр"), ("Борисова", "Анна"), ("Власов", "Илья"))
+        EnrollmentFactory(
+            group=group, active=True, child__last_name=last, child__first_name=first, child__middle_name=middle
+        )
+        for last, first, middle in (
+            ("Антонов", "Пётр", "Сергеевич"),
+            ("Борисова", "Анна", "Олеговна"),
+            ("Власов", "Илья", "Андреевич"),
+        )
     ]
     ProviderStaffFactory(username="teacher", provider=provider, first_name="Павел", last_name="Орлов")
     return {"url": live_server.url, "group": group, "pupils": pupils}
@@ -88,6 +95,8 @@ def test_a_teacher_marks_a_lesson_on_a_phone(phone_page, portal, db_in_browser_c
     _tap(page, pupils[2], "Уважит.")
     expect(page.locator(f"#mark-{pupils[1].pk}-ABSENT")).to_be_checked()
     _fits_the_phone(page)
+    # A full-page picture would pin the sticky «Сохранить» bar to where the viewport ends, mid-page.
+    page.add_style_tag(content=".register-save { position: static; }")
     page.screenshot(path=str(shots / "register-360.png"), full_page=True)
 
     page.get_by_role("button", name="Сохранить").click()
@@ -104,7 +113,7 @@ def test_a_teacher_marks_a_lesson_on_a_phone(phone_page, portal, db_in_browser_c
     expect(page.get_by_role("status").filter(has_text="сохранён")).to_contain_text("Исправлено отметок: 1.")
     history = page.locator(".register-history__list li")
     expect(history).to_have_count(1)
-    expect(history).to_contain_text("Павел Орлов: Борисова Анна")
+    expect(history).to_contain_text("Павел Орлов: Борисова Анна Олеговна")
     expect(history).to_contain_text("«Отсутствовал» → «Присутствовал» (версия 2)")
     correction = AttendanceCorrection.objects.get()
     assert (correction.old_status, correction.new_status, correction.new_version) == ("ABSENT", "PRESENT", 2)
