@@ -5,10 +5,8 @@ from billing.models import (
     AttendanceMark,
     Charge,
     ChargeReversal,
-    Dispute,
     JobRun,
     Lesson,
-    Statement,
 )
 from municipal.admin.base import MunicipalityScopedAdmin, ReadOnlyAdmin
 
@@ -48,31 +46,6 @@ class ChargeAdmin(ReadOnlyAdmin):
 class ChargeReversalAdmin(ReadOnlyAdmin):
     municipality_path = "charge__enrollment__group__program__provider__municipality"
     list_display = ["charge", "reason", "created_at"]
-
-
-@admin.register(Dispute)
-class DisputeAdmin(MunicipalityScopedAdmin):
-    municipality_path = "mark__lesson__group__program__provider__municipality"
-    list_display = ["mark", "raised_by", "status", "created_at", "resolved_at"]
-    list_filter = ["status"]
-    raw_id_fields = ["mark", "raised_by", "resolved_by"]
-
-
-@admin.register(Statement)
-class StatementAdmin(MunicipalityScopedAdmin):
-    municipality_path = "municipality"
-    list_display = [
-        "provider",
-        "municipality",
-        "month",
-        "status",
-        "lessons_count",
-        "certificate_total",
-        "copayment_total",
-    ]
-    list_filter = ["status", "municipality"]
-    list_select_related = ["provider", "municipality"]
-    raw_id_fields = ["provider"]
 
 
 @admin.register(JobRun)

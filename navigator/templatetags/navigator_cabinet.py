@@ -80,3 +80,9 @@ def certificate_shortfall(quote) -> Decimal:
     """What the certificate's balance cannot cover of its share of a quote's lessons (the parents pay it
     on top of the per-lesson co-payment); zero when the balance is enough."""
     return max(Decimal("0.00"), quote.certificate_per_lesson * quote.planned_lessons - quote.reserve)
+
+
+@register.filter
+def line_dispute(disputes: dict | None, entry_id: int):
+    """The dispute information of a statement line (billing.selectors.statement_line_disputes), or None."""
+    return (disputes or {}).get(entry_id)
