@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from accounts.access import is_provider_staff
 from billing.models import AttendanceStatus, Charge, Dispute, Lesson
 from certificates.models import FundingPeriod, ParentLink
-from core.errors import Conflict, Forbidden, NotFound
+from core.errors import Conflict, NotFound
 from core.locking import lock_one
 from notices.services import Notice, notices_send
 
@@ -156,7 +156,9 @@ def _staff_notices(dispute: Dispute) -> list[Notice]:
     charge = dispute.charge
     staff = get_user_model().objects.filter(provider_id=charge.provider_id, is_active=True).values_list("pk", flat=True)
     with translation.override(settings.LANGUAGE_CODE):
-        title = _("Жалоба родителя на списание за занятие %(date)s") % {"date": dispute.lesson.date.strftime("%d.%m.%Y")}
+        title = _("Жалоба родителя на списание за занятие %(date)s") % {
+            "date": dispute.lesson.date.strftime("%d.%m.%Y")
+        }
         body = _("%(child)s, «%(program)s». Рассмотрите её в разделе «Жалобы».") % {
             "child": charge.enrollment.child.full_name,
             "program": charge.enrollment.group.program.title,
@@ -188,9 +190,11 @@ def dispute_resolve(*, actor, dispute_id: int, uphold: bool, resolution: str) ->
     other decision on a closed dispute is refused."""
     resolution = resolution.strip()
     if not resolution:
-        raise Conflict(_("Укажите причину решения: её увидят родители."), code="resolution_required", fields={
-            "resolution": [_("Укажите причину решения.")]
-        })
+        raise Conflict(
+            _("Укажите причину решения: её увидят родители."),
+            code="resolution_required",
+            fields={"resolution": [_("Укажите причину решения.")]},
+        )
     dispute = Dispute.objects.select_related("charge").filter(pk=dispute_id).first()
     if dispute is None or not _may_resolve(actor, dispute.charge):
         raise NotFound(_("Жалоба не найдена."))

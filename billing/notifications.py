@@ -120,7 +120,8 @@ def _debits_notice(user, charges: list[Charge], day: date) -> Notice:
             "amount": _rub(total),
         }
         lines = [
-            _("%(child)s, «%(program)s», %(service)s: %(amount)s") % {
+            _("%(child)s, «%(program)s», %(service)s: %(amount)s")
+            % {
                 "child": c.enrollment.child.first_name,
                 "program": c.enrollment.group.program.title,
                 "service": _service(c),
@@ -200,7 +201,11 @@ def low_balance_warnings_send(*, today: date | None = None) -> int:
         batch = shortfalls[offset : offset + PARENTS_PER_TRANSACTION]
         with transaction.atomic():
             _lock_run("billing.low_balance")
-            wanted = {(user_id, low_balance_key(s.account_id, s.month)): s for s in batch for user_id in parents.get(s.child_id, ())}
+            wanted = {
+                (user_id, low_balance_key(s.account_id, s.month)): s
+                for s in batch
+                for user_id in parents.get(s.child_id, ())
+            }
             told = set(
                 BillingNoticeSent.objects.filter(
                     kind=BillingNoticeSent.Kind.LOW_BALANCE,
@@ -209,7 +214,9 @@ def low_balance_warnings_send(*, today: date | None = None) -> int:
                 ).values_list("user_id", "key")
             )
             todo = {k: s for k, s in wanted.items() if k not in told}
-            users = {u.pk: u for u in get_user_model().objects.filter(pk__in={u for u, _k in todo}).only("pk", "language")}
+            users = {
+                u.pk: u for u in get_user_model().objects.filter(pk__in={u for u, _k in todo}).only("pk", "language")
+            }
             certificates = {
                 a.pk: a
                 for a in CertificateAccount.objects.filter(pk__in={s.account_id for s in todo.values()}).select_related(

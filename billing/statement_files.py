@@ -96,7 +96,19 @@ def statement_xlsx(document: StatementDocument) -> bytes:
         )
     totals = document.totals
     sheet.append(
-        [None, _("Итого"), None, None, None, None, None, totals.lessons, totals.certificate_amount, totals.copayment, totals.total]
+        [
+            None,
+            _("Итого"),
+            None,
+            None,
+            None,
+            None,
+            None,
+            totals.lessons,
+            totals.certificate_amount,
+            totals.copayment,
+            totals.total,
+        ]
     )
     for cell in sheet[sheet.max_row]:
         cell.font = bold

@@ -302,4 +302,3 @@ def month_statement_issued(*, provider_id: int, municipality_id: int, month: dat
         .exclude(status=Statement.Status.DRAFT)
         .exists()
     )
-

@@ -45,11 +45,13 @@ FACTORIES = [
     billing_f.ChargeFactory,
     billing_f.ChargeReversalFactory,
     billing_f.DisputeFactory,
+    billing_f.StatementLineFactory,
+    billing_f.BillingNoticeSentFactory,
     billing_f.JobRunFactory,
 ]
 
 # Models created by a data migration or kept by database triggers, never by a factory.
-FIXED_MODELS = {"catalog.Direction", "catalog.FacetCell"}
+FIXED_MODELS = {"catalog.Direction", "catalog.FacetCell", "billing.MonthRecheck"}
 
 
 def _label(model) -> str:

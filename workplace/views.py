@@ -19,8 +19,8 @@ from billing.disputes import dispute_resolve
 from billing.models import Statement
 from billing.selectors import (
     provider_dispute,
-    provider_open_dispute_count,
     provider_disputes,
+    provider_open_dispute_count,
     provider_statement,
     provider_statements,
     statement_document,
@@ -247,7 +247,9 @@ def dispute_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
             dispute_resolve(
                 actor=request.user, dispute_id=pk, uphold=uphold, resolution=form.cleaned_data["resolution"]
             )
-            messages.success(request, _("Жалоба удовлетворена, деньги возвращены.") if uphold else _("Жалоба отклонена."))
+            messages.success(
+                request, _("Жалоба удовлетворена, деньги возвращены.") if uphold else _("Жалоба отклонена.")
+            )
             return redirect(back)
 
         return post_once(request, resolve, back=back)

@@ -170,7 +170,9 @@ class DisputeAdmin(ReadOnlyAdmin):
     def decide(self, obj):
         if obj.status != Dispute.Status.OPEN:
             return obj.resolution
-        return format_html('<a href="{}">{}</a>', reverse("admin:billing_dispute_decide", args=[obj.pk]), _("Рассмотреть"))
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:billing_dispute_decide", args=[obj.pk]), _("Рассмотреть")
+        )
 
     def get_urls(self):
         return [

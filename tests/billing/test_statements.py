@@ -86,7 +86,9 @@ def test_a_months_statement_has_each_lesson_charged_in_that_month_with_both_part
     september = first_month(group)
     charges = [charge_on(contract, september + datetime.timedelta(days=d)) for d in (1, 3, 8)]
     next_month = charge_on(contract, months_after(september, 1) + datetime.timedelta(days=2))
-    other_provider = ChargeFactory(mark__enrollment__child=contract.child, mark__enrollment__certificate=contract.certificate)
+    other_provider = ChargeFactory(
+        mark__enrollment__child=contract.child, mark__enrollment__certificate=contract.certificate
+    )
 
     result = build(contract, september)
 
@@ -210,7 +212,12 @@ def test_a_line_must_copy_its_charge(contract, group):
     )
     with refused("must copy its lessons and amounts"):
         StatementLine.objects.create(
-            statement=statement, kind="CHARGE", charge=charge, lessons=1, certificate_amount=D("299"), copayment=D("100")
+            statement=statement,
+            kind="CHARGE",
+            charge=charge,
+            lessons=1,
+            certificate_amount=D("299"),
+            copayment=D("100"),
         )
     earlier = Statement.objects.create(
         provider=statement.provider, municipality=statement.municipality, month=months_after(september, -1)
@@ -226,7 +233,12 @@ def test_a_line_must_copy_its_charge(contract, group):
         )
     with refused("statement_line_kind_fields"):
         StatementLine.objects.create(
-            statement=statement, kind="REVERSAL", charge=charge, lessons=1, certificate_amount=D("300"), copayment=D("100")
+            statement=statement,
+            kind="REVERSAL",
+            charge=charge,
+            lessons=1,
+            certificate_amount=D("300"),
+            copayment=D("100"),
         )
 
 
@@ -313,7 +325,11 @@ def test_who_may_issue_and_mark_paid(contract, group):
     own_staff = ProviderStaffFactory(provider=group.program.provider)
     operator = MunicipalStaffFactory(municipality=municipality)
 
-    for stranger in (ProviderStaffFactory(), ParentFactory(), MunicipalStaffFactory(municipality=MunicipalityFactory())):
+    for stranger in (
+        ProviderStaffFactory(),
+        ParentFactory(),
+        MunicipalStaffFactory(municipality=MunicipalityFactory()),
+    ):
         with pytest.raises(NotFound):
             statement_issue(actor=stranger, statement_id=statement.pk, today=after(september))
         with pytest.raises(NotFound):
@@ -356,7 +372,7 @@ def test_two_builds_at_once_put_each_charge_into_one_statement(contract, group):
         try:
             barrier.wait()
             build(contract, september)
-        except Exception as error:  # noqa: BLE001 - the test reports it
+        except Exception as error:
             errors.append(error)
         finally:
             connections.close_all()
