@@ -22,12 +22,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.access import is_provider_staff
-from billing.models import AttendanceStatus, Charge, Dispute, Lesson
+from billing.models import AttendanceStatus, Charge, ChargeReversal, Dispute, Lesson
+from billing.reversals import charge_reverse, one_lesson_share
+from billing.statements import operator_scope
 from certificates.models import FundingPeriod, ParentLink
 from core.errors import Conflict, NotFound
 from core.locking import lock_one
@@ -151,8 +154,6 @@ def dispute_raise(
 
 def _staff_notices(dispute: Dispute) -> list[Notice]:
     """The provider's staff learn of a new dispute (in the portal's language: the staff's UI)."""
-    from django.contrib.auth import get_user_model
-
     charge = dispute.charge
     staff = get_user_model().objects.filter(provider_id=charge.provider_id, is_active=True).values_list("pk", flat=True)
     with translation.override(settings.LANGUAGE_CODE):
@@ -170,8 +171,6 @@ def _staff_notices(dispute: Dispute) -> list[Notice]:
 
 
 def _may_resolve(actor, charge: Charge) -> bool:
-    from billing.statements import operator_scope
-
     if is_provider_staff(actor):
         return actor.provider_id == charge.provider_id
     operator, municipality_id = operator_scope(actor)
@@ -202,7 +201,11 @@ def dispute_resolve(*, actor, dispute_id: int, uphold: bool, resolution: str) ->
     with transaction.atomic():
         dispute = lock_one(
             Dispute.objects.select_related(
-                "charge__enrollment__child", "charge__enrollment__group__program", "lesson", "raised_by"
+                "charge__enrollment__child",
+                "charge__enrollment__certificate",
+                "charge__enrollment__group__program",
+                "lesson",
+                "raised_by",
             ).filter(pk=dispute_id),
             no_key=True,
             of=("self",),
@@ -222,9 +225,19 @@ def dispute_resolve(*, actor, dispute_id: int, uphold: bool, resolution: str) ->
     return ResolveResult(dispute, True)
 
 
-def dispute_refund(*, dispute: Dispute):
-    """The reversal an upheld dispute writes (in the caller's transaction)."""
-    raise NotImplementedError  # written through the billing-core reversal service once merged
+def dispute_refund(*, dispute: Dispute) -> ChargeReversal:
+    """The reversal an upheld dispute writes, in the caller's transaction: the whole charge of a lesson,
+    or one lesson's share of a month's charge."""
+    charge = dispute.charge
+    if charge.kind == Charge.Kind.MONTH:
+        certificate_amount, copayment = one_lesson_share(charge)
+        return charge_reverse(
+            charge_id=charge.pk,
+            reason=ChargeReversal.Reason.DISPUTE,
+            certificate_amount=certificate_amount,
+            copayment=copayment,
+        )
+    return charge_reverse(charge_id=charge.pk, reason=ChargeReversal.Reason.DISPUTE)
 
 
 def _parent_notice(dispute: Dispute) -> Notice:
@@ -251,4 +264,6 @@ def _parent_notice(dispute: Dispute) -> Notice:
             title = _("Жалоба отклонена: занятие %(date)s") % context
             body = _("%(child)s, «%(program)s».") % context
         body += "\n" + _("Решение: %(resolution)s") % {"resolution": dispute.resolution}
-    return Notice(user_id=parent.pk, title=title, body=body, subject=dispute_subject(dispute.pk))
+    certificate = charge.enrollment.certificate
+    subject = f"statement:{certificate.number}" if certificate is not None else dispute_subject(dispute.pk)
+    return Notice(user_id=parent.pk, title=title, body=body, subject=subject)
