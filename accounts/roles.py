@@ -36,6 +36,8 @@ MUNICIPAL_VIEW_ONLY_MODELS = (
     "directionchild",
     "reserveentry",
     "enrollmentevent",
+    "statementline",
+    "billingnoticesent",
 )
 
 

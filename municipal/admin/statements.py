@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from billing.disputes import dispute_resolve
-from billing.models import Dispute, Statement, StatementLine
+from billing.models import BillingNoticeSent, Dispute, Statement, StatementLine
 from billing.selectors import statement_document, statements_with_totals
 from billing.statement_files import statement_filename, statement_pdf, statement_xlsx
 from billing.statements import operator_scope, statement_issue, statement_mark_paid
@@ -206,3 +206,27 @@ class DisputeAdmin(ReadOnlyAdmin):
             "form": form,
         }
         return render(request, "admin/billing/dispute_decide.html", context)
+
+
+@admin.register(StatementLine)
+class StatementLineAdmin(ReadOnlyAdmin):
+    municipality_path = "statement__municipality"
+    list_display = ["statement", "kind", "charge", "reversal", "lessons", "certificate_amount", "copayment"]
+    list_filter = ["kind"]
+    list_select_related = ["statement__provider", "statement__municipality"]
+    raw_id_fields = ["statement", "charge", "reversal"]
+
+
+@admin.register(BillingNoticeSent)
+class BillingNoticeSentAdmin(ReadOnlyAdmin):
+    """Technical markers of the billing notices already sent: regional operators only (a row names a
+    parent, and parents are not tied to one municipality)."""
+
+    list_display = ["user", "kind", "key", "created_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["user"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        operator, municipality_id = operator_scope(request.user)
+        return queryset if operator and municipality_id is None else queryset.none()
