@@ -9,7 +9,7 @@ One dispute per charge and lesson (the database's unique key): a repeated tap ge
 Provider staff (their own provider's charges) or municipal staff (the paying municipality's) uphold or
 reject it with a reason. Upheld: the charge is reversed (ChargeReversal DISPUTE: the certificate part
 back through a REFUND ledger entry, the co-payment part recorded as owed back to the parent), for
-MONTHLY one lesson's share of the month. Either way the parent who raised it is told (a notice and its
+MONTHLY the month, then charged again by the debit job for its lessons less the disputed one. Either way the parent who raised it is told (a notice and its
 e-mail through the outbox, in the parent's language).
 
 Lock order: the dispute row, then what the reversal locks (the enrollment, then the certificate
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -28,9 +29,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.access import is_provider_staff
-from billing.models import AttendanceStatus, Charge, ChargeReversal, Dispute, Lesson
+from billing.models import AttendanceStatus, Charge, ChargeReversal, Dispute, Lesson, MonthRecheck
 from billing.reversals import charge_reverse, one_lesson_share
 from billing.statements import operator_scope
+from catalog.calendar import group_lesson_dates, month_last_day
 from certificates.models import FundingPeriod, ParentLink
 from core.errors import Conflict, NotFound
 from core.locking import lock_one
@@ -76,23 +78,25 @@ def _parent_charge(parent, charge_id: int) -> Charge:
     return charge
 
 
-def month_lessons_disputable(*, charge: Charge, today: date | None = None) -> list[Lesson]:
-    """The lessons a MONTH charge counted (the group's lessons of that month within the contract, not
-    cancelled, already past): the dates a parent may name."""
+def month_lessons_disputable(*, charge: Charge, today: date | None = None) -> list[date]:
+    """The lesson dates a MONTH charge counted, that a parent may name: the group's calendar in that
+    month within the contract (as the debit job counts it), less the lessons the provider cancelled,
+    those not past yet, and those already upheld in an earlier dispute of the month."""
     today = today or timezone.localdate()
     enrollment = charge.enrollment
-    lessons = Lesson.objects.filter(
-        group_id=enrollment.group_id,
-        date__gte=charge.month,
-        date__lt=(charge.month.replace(day=28) + timedelta(days=4)).replace(day=1),
-        date__lte=today,
-        cancelled=False,
-    ).order_by("date")
-    if enrollment.starts_on:
-        lessons = lessons.filter(date__gte=enrollment.starts_on)
-    if enrollment.ends_on:
-        lessons = lessons.filter(date__lte=enrollment.ends_on)
-    return list(lessons)
+    group = enrollment.group
+    start = max(charge.month, enrollment.starts_on or charge.month)
+    end = min(month_last_day(charge.month), enrollment.ends_on or today, today)
+    cancelled = set(
+        Lesson.objects.filter(group=group, date__range=(start, end), cancelled=True).values_list("date", flat=True)
+    )
+    upheld = set(
+        Dispute.objects.filter(
+            charge__enrollment=enrollment, charge__month=charge.month, status=Dispute.Status.UPHELD
+        ).values_list("lesson__date", flat=True)
+    )
+    dates = sorted(set(group_lesson_dates(group, start=start, end=end)))
+    return [day for day in dates if day not in cancelled and day not in upheld]
 
 
 def dispute_check(*, parent, charge_id: int, now: datetime | None = None) -> Charge:
@@ -117,19 +121,19 @@ class DisputeResult:
 
 
 def dispute_raise(
-    *, parent, charge_id: int, lesson_id: int | None = None, reason: str = "", now: datetime | None = None
+    *, parent, charge_id: int, lesson_date: date | None = None, reason: str = "", now: datetime | None = None
 ) -> DisputeResult:
-    """A parent disputes a charged lesson. PER_LESSON: the charge's own lesson; MONTHLY: `lesson_id`,
-    one of month_lessons_disputable(). Idempotent: the same charge and lesson give back the dispute
-    already raised."""
+    """A parent disputes a charged lesson. PER_LESSON: the charge's own lesson; MONTHLY: `lesson_date`,
+    one of month_lessons_disputable() (its Lesson row is made if the register has none). Idempotent: the
+    same charge and lesson give back the dispute already raised."""
     charge = dispute_check(parent=parent, charge_id=charge_id, now=now)
     if charge.kind == Charge.Kind.LESSON:
         lesson_id, mark_id = charge.mark.lesson_id, charge.mark_id
     else:
-        allowed = {lesson.pk for lesson in month_lessons_disputable(charge=charge)}
-        if lesson_id not in allowed:
+        if lesson_date not in month_lessons_disputable(charge=charge, today=timezone.localdate(now)):
             raise Conflict(_("Выберите дату занятия из оплаченного месяца."), code="lesson_not_in_month")
-        mark_id = None
+        lesson, _created = Lesson.objects.get_or_create(group_id=charge.enrollment.group_id, date=lesson_date)
+        lesson_id, mark_id = lesson.pk, None
     existing = Dispute.objects.filter(charge_id=charge.pk, lesson_id=lesson_id).first()
     if existing is not None:
         return DisputeResult(existing, False)
@@ -226,18 +230,24 @@ def dispute_resolve(*, actor, dispute_id: int, uphold: bool, resolution: str) ->
 
 
 def dispute_refund(*, dispute: Dispute) -> ChargeReversal:
-    """The reversal an upheld dispute writes, in the caller's transaction: the whole charge of a lesson,
-    or one lesson's share of a month's charge."""
+    """The reversal an upheld dispute writes, in the caller's transaction. A lesson's charge is reversed
+    whole. A month's charge is reversed whole too, and the month is put up for the debit job's re-check
+    (billing/debits.py), which charges it again (the next generation) for its lessons less one per
+    upheld dispute: so the month is paid for the lessons that took place, each at its own price."""
+    charge = dispute.charge
+    reversal = charge_reverse(charge_id=charge.pk, reason=ChargeReversal.Reason.DISPUTE)
+    if charge.kind == Charge.Kind.MONTH:
+        MonthRecheck.objects.get_or_create(group_id=charge.enrollment.group_id, month=charge.month)
+    return reversal
+
+
+def dispute_refund_shown(dispute: Dispute) -> tuple[Decimal, Decimal]:
+    """What the parent gets back for an upheld dispute: the lesson's parts, or one lesson's share of the
+    month (the rest of the month is charged again by the re-check)."""
     charge = dispute.charge
     if charge.kind == Charge.Kind.MONTH:
-        certificate_amount, copayment = one_lesson_share(charge)
-        return charge_reverse(
-            charge_id=charge.pk,
-            reason=ChargeReversal.Reason.DISPUTE,
-            certificate_amount=certificate_amount,
-            copayment=copayment,
-        )
-    return charge_reverse(charge_id=charge.pk, reason=ChargeReversal.Reason.DISPUTE)
+        return one_lesson_share(charge)
+    return charge.certificate_amount, charge.copayment
 
 
 def _parent_notice(dispute: Dispute) -> Notice:
@@ -253,13 +263,13 @@ def _parent_notice(dispute: Dispute) -> Notice:
         }
         if dispute.status == Dispute.Status.UPHELD:
             title = _("Жалоба удовлетворена: занятие %(date)s") % context
-            refund = dispute.reversal
+            certificate_amount, copayment = dispute_refund_shown(dispute)
             body = _("%(child)s, «%(program)s». На сертификат возвращено %(amount)s ₽.") % {
                 **context,
-                "amount": refund.certificate_amount,
+                "amount": certificate_amount,
             }
-            if refund.copayment:
-                body += "\n" + _("Организация должна вернуть вам доплату: %(amount)s ₽.") % {"amount": refund.copayment}
+            if copayment:
+                body += "\n" + _("Организация должна вернуть вам доплату: %(amount)s ₽.") % {"amount": copayment}
         else:
             title = _("Жалоба отклонена: занятие %(date)s") % context
             body = _("%(child)s, «%(program)s».") % context

@@ -1,4 +1,5 @@
-"""Reversing one charge (сторно) outside the debit job: an upheld dispute (services: writes).
+"""Reversing one charge (сторно) outside the debit job: an upheld dispute (services: writes). The debit
+job reverses charges itself, set-based (billing/debits.py); both write the same REFUND key per charge.
 
 The certificate part goes back through a REFUND ledger entry on the charge's account (keyed once per
 charge, so a retry refunds nothing twice); the co-payment part is recorded on the reversal as owed back
@@ -18,17 +19,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from billing.models import Charge, ChargeReversal
+from certificates.ledger_keys import charge_refund_key
 from certificates.models import CertificateAccount, LedgerEntry
 from core.errors import Conflict
 from core.locking import lock_all, lock_one
 from core.money import ZERO, split
 from enrollments.models import Enrollment
-
-
-def charge_refund_key(charge_id: int) -> str:
-    """The REFUND giving back a charge's certificate part: one per charge (the same spelling as the
-    debit job's corrections use, so the two never refund one charge twice)."""
-    return f"charge:{charge_id}:refund"
 
 
 def one_lesson_share(charge: Charge) -> tuple[Decimal, Decimal]:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from django import forms
 from django.conf import settings
@@ -119,13 +120,13 @@ class DisputeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
     )
 
-    def __init__(self, *args, lessons=(), **kwargs):
+    def __init__(self, *args, lesson_dates=(), **kwargs):
         super().__init__(*args, **kwargs)
-        if lessons:
+        if lesson_dates:
             self.fields["lesson"] = forms.TypedChoiceField(
                 label=_("Какого занятия не было"),
-                coerce=int,
-                choices=[(lesson.pk, lesson.date.strftime("%d.%m.%Y")) for lesson in lessons],
+                coerce=date.fromisoformat,
+                choices=[(day.isoformat(), day.strftime("%d.%m.%Y")) for day in lesson_dates],
                 widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                 error_messages={"required": _("Выберите дату занятия.")},
             )

@@ -214,15 +214,15 @@ def dispute_view(request: HttpRequest, number: str, charge_id: str) -> HttpRespo
         return redirect(back)
     if charge.enrollment.certificate_id != certificate.pk:
         raise Http404
-    lessons = month_lessons_disputable(charge=charge) if charge.kind == Charge.Kind.MONTH else []
-    form = DisputeForm(request.POST or None, lessons=lessons)
+    dates = month_lessons_disputable(charge=charge) if charge.kind == Charge.Kind.MONTH else []
+    form = DisputeForm(request.POST or None, lesson_dates=dates)
     if request.method == "POST" and form.is_valid():
 
         def raise_dispute() -> HttpResponse:
             dispute_raise(
                 parent=request.user,
                 charge_id=charge.pk,
-                lesson_id=form.cleaned_data.get("lesson"),
+                lesson_date=form.cleaned_data.get("lesson"),
                 reason=form.cleaned_data["reason"],
             )
             messages.success(request, _("Жалоба подана. Организация рассмотрит её, а решение придёт в уведомлениях."))

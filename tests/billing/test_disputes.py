@@ -9,15 +9,16 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from billing.debits import run_debits
 from billing.disputes import dispute_raise, dispute_resolve, month_lessons_disputable
-from billing.models import ChargeReversal, Dispute, Statement, StatementLine
+from billing.models import Charge, ChargeReversal, Dispute, Statement, StatementLine
 from billing.statements import statement_build, statement_issue
-from certificates.models import LedgerEntry
+from certificates.models import FundingPeriod, LedgerEntry
 from core.errors import Conflict, NotFound
 from notices.models import Notification
 from tests.accounts.factories import MunicipalStaffFactory, ParentFactory, ProviderStaffFactory
 from tests.billing.factories import ChargeFactory, LessonFactory
-from tests.catalog.factories import GroupFactory, ProgramFactory, ProviderFactory
+from tests.catalog.factories import GroupFactory, ProgramFactory, ProviderFactory, ScheduleSlotFactory
 from tests.certificates.factories import ParentLinkFactory
 from tests.enrollments.factories import EnrollmentFactory
 
@@ -105,7 +106,7 @@ def test_a_reversed_charge_cannot_be_disputed(parent, charge, staff):
     dispute = dispute_raise(parent=parent, charge_id=charge.pk).dispute
     dispute_resolve(actor=staff, dispute_id=dispute.pk, uphold=True, resolution="Ребёнка не было.")
     with pytest.raises(Conflict):
-        dispute_raise(parent=parent, charge_id=charge.pk, lesson_id=None)
+        dispute_raise(parent=parent, charge_id=charge.pk)
 
 
 # --- Deciding it ------------------------------------------------------------------------------------------
@@ -190,25 +191,40 @@ def test_upheld_after_the_statement_was_issued_the_refund_lands_in_the_next_open
 # --- MONTHLY: a lesson counted as held that did not take place -----------------------------------------
 
 
-def test_a_monthly_charge_is_disputed_for_a_named_lesson_and_one_lessons_share_refunded(group, staff):
-    # A group that began three months ago, so that its charged month is over whenever the test runs.
+@pytest.mark.django_db(transaction=True)
+def test_a_monthly_charge_is_disputed_for_a_named_lesson_and_the_month_charged_again_for_one_less(group, staff):
+    # A group on Mondays that began three months ago, so that its charged month is over whenever the
+    # test runs; the period pays MONTHLY.
     today = timezone.localdate()
     began = (today.replace(day=1) - datetime.timedelta(days=70)).replace(day=1)
     group = GroupFactory(program=group.program, start_date=began, end_date=today + datetime.timedelta(days=200))
+    ScheduleSlotFactory(group=group, weekday=0)
     contract = EnrollmentFactory(group=group, active=True, billing_policy="MONTHLY")
-    charge = ChargeFactory(monthly=True, enrollment=contract)
-    lessons = [LessonFactory(group=group, date=charge.month + datetime.timedelta(days=d)) for d in (0, 7, 14, 21)]
-    LessonFactory(group=group, date=charge.month + datetime.timedelta(days=3), cancelled=True)
+    month = (began + datetime.timedelta(days=32)).replace(day=1)
+    mondays = [
+        day
+        for day in (month + datetime.timedelta(days=n) for n in range(31))
+        if day.month == month.month and day.weekday() == 0
+    ]
+    charge = ChargeFactory(monthly=True, enrollment=contract, lessons=len(mondays))
+    FundingPeriod.objects.filter(pk=charge.account.period_id).update(billing_policy="MONTHLY")
+    LessonFactory(group=group, date=mondays[0], cancelled=True)  # cancelled after the month was charged
     parent = contract.applicant
 
-    assert [lesson.pk for lesson in month_lessons_disputable(charge=charge)] == [lesson.pk for lesson in lessons]
+    assert month_lessons_disputable(charge=charge) == mondays[1:]
     with pytest.raises(Conflict):
-        dispute_raise(parent=parent, charge_id=charge.pk, lesson_id=None)
-    dispute = dispute_raise(parent=parent, charge_id=charge.pk, lesson_id=lessons[1].pk).dispute
-    assert dispute.lesson == lessons[1] and dispute.mark is None
+        dispute_raise(parent=parent, charge_id=charge.pk, lesson_date=mondays[0])
+    dispute = dispute_raise(parent=parent, charge_id=charge.pk, lesson_date=mondays[1]).dispute
+    assert dispute.lesson.date == mondays[1] and dispute.mark is None
     dispute_resolve(actor=staff, dispute_id=dispute.pk, uphold=True, resolution="Занятие не проводилось.")
 
     dispute.refresh_from_db()
-    # 4 lessons of 400 ₽: the certificate paid 4 × 300, the parents 4 × 100; one lesson comes back.
-    assert (dispute.reversal.certificate_amount, dispute.reversal.copayment) == (D("300.00"), D("100.00"))
-    assert charge.lessons == 4
+    # The month is given back whole, then charged again by the debit job's re-check for the lessons
+    # that took place: the calendar's Mondays less the cancelled one and the disputed one.
+    assert dispute.reversal.certificate_amount == charge.certificate_amount
+    notice = Notification.objects.get(user=parent, title__startswith="Жалоба удовлетворена")
+    assert "возвращено 300.00" in notice.body
+    run_debits(day=today)
+    again = Charge.objects.get(enrollment=contract, month=month, generation=1)
+    assert again.lessons == len(mondays) - 2
+    assert (again.certificate_amount, again.copayment) == (D("300.00") * again.lessons, D("100.00") * again.lessons)
