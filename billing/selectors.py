@@ -16,6 +16,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Case, Count, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from billing.disputes import charge_dispute_window
@@ -277,7 +278,11 @@ class StatementDocument:
 
     @property
     def title(self) -> str:
-        return _("Акт № %(number)s за %(month)s") % {"number": self.id, "month": self.month_label}
+        month = self.month_label
+        # Russian writes a month in the middle of a sentence in lower case («за сентябрь 2026»).
+        if (get_language() or "").startswith("ru"):
+            month = month[:1].lower() + month[1:]
+        return _("Акт № %(number)s за %(month)s") % {"number": self.id, "month": month}
 
 
 def _service_label(charge: Charge) -> str:
