@@ -37,6 +37,8 @@ MUNICIPAL_VIEW_ONLY_MODELS = (
     "reserveentry",
     "enrollmentevent",
     "monthrecheck",
+    "statementline",
+    "billingnoticesent",
 )
 
 

@@ -28,6 +28,11 @@ urlpatterns = [
         cabinet.statement,
         name="cabinet-statement",
     ),
+    re_path(
+        rf"^cabinet/certificates/{CERTIFICATE}/statement/dispute/(?P<charge_id>[0-9]{{1,18}})/$",
+        cabinet.dispute_view,
+        name="cabinet-dispute",
+    ),
     path("cabinet/enrollments/", cabinet.enrollments, name="cabinet-enrollments"),
     path("cabinet/enrollments/<int:pk>/", cabinet.enrollment_detail, name="cabinet-enrollment"),
     path("cabinet/enrollments/<int:pk>/cancel/", cabinet.enrollment_cancel_view, name="cabinet-enrollment-cancel"),

@@ -45,6 +45,8 @@ FACTORIES = [
     billing_f.ChargeFactory,
     billing_f.ChargeReversalFactory,
     billing_f.DisputeFactory,
+    billing_f.StatementLineFactory,
+    billing_f.BillingNoticeSentFactory,
     billing_f.JobRunFactory,
 ]
 
