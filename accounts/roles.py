@@ -37,6 +37,7 @@ MUNICIPAL_VIEW_ONLY_MODELS = (
     "reserveentry",
     "enrollmentevent",
     "monthrecheck",
+    "termschange",
 )
 
 
