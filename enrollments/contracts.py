@@ -395,10 +395,8 @@ def enrollment_terminate(*, parent, enrollment_id: int, today: date | None = Non
         return enrollment
     if enrollment.status != EnrollmentStatus.ACTIVE:
         raise TransitionNotAllowed(_("Расторгнуть можно только действующий договор."))
-    _contract_end(
-        group, enrollment, actor=parent, last_day=termination_date(enrollment, today), today=today,
-        note="Расторгнут родителем",
-    )  # fmt: skip
+    last_day = termination_date(enrollment, today)
+    _contract_end(group, enrollment, actor=parent, last_day=last_day, today=today, note="Расторгнут родителем")
     return enrollment
 
 
@@ -423,6 +421,8 @@ def _contract_end(
     told; a seat freed already (the last day has passed) goes to the waiting list at once."""
     enrollment.ends_on = last_day
     transition(enrollment, EnrollmentStatus.TERMINATED, actor=actor, note=note, fields=["ends_on"])
+    # Owed from today: under PER_LESSON (last day yesterday) nothing is; under MONTHLY the current month's
+    # lessons up to the last day are, as the month is charged whole (contract_rereserve counts from its 1st).
     contract_rereserve(enrollment=enrollment, until=last_day, today=today)
     _uncount_direction(enrollment)
     _pending_terms_supersede(enrollment)
@@ -699,9 +699,14 @@ def contract_terms_decline(*, parent, enrollment_id: int, today: date | None = N
     with translation.override(settings.LANGUAGE_CODE):
         declined = _("Новые условия отклонены: договор расторгнут сразу, место в группе освобождено.")
     _contract_end(
-        group, enrollment, actor=parent, last_day=today - timedelta(days=1), today=today,
-        note="Родители отказались от новых условий: договор расторгнут", extra=declined,
-    )  # fmt: skip
+        group,
+        enrollment,
+        actor=parent,
+        last_day=today - timedelta(days=1),
+        today=today,
+        note="Родители отказались от новых условий: договор расторгнут",
+        extra=declined,
+    )
     return TermsDecision(enrollment, change, changed=True)
 
 
