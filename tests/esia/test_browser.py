@@ -53,6 +53,8 @@ def log_out(page) -> None:
     # page never comes. Try again (signing out twice is harmless) before calling it a failure.
     for attempt in range(3):
         open_menu(page)
+        if page.get_by_role("button", name="Выйти").count() == 0:  # the earlier click got through late
+            break
         page.get_by_role("button", name="Выйти").click()
         # Wait for the signed-out page (no «Выйти» left): opening the menu before it loads would open
         # the old page's menu.
