@@ -39,6 +39,7 @@ MUNICIPAL_VIEW_ONLY_MODELS = (
     "monthrecheck",
     "statementline",
     "billingnoticesent",
+    "termschange",
 )
 
 

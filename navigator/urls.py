@@ -41,6 +41,16 @@ urlpatterns = [
     path(
         "cabinet/enrollments/<int:pk>/terminate/", enroll.enrollment_terminate_view, name="cabinet-enrollment-terminate"
     ),
+    path(
+        "cabinet/enrollments/<int:pk>/terms/accept/",
+        enroll.enrollment_terms_accept_view,
+        name="cabinet-enrollment-terms-accept",
+    ),
+    path(
+        "cabinet/enrollments/<int:pk>/terms/decline/",
+        enroll.enrollment_terms_decline_view,
+        name="cabinet-enrollment-terms-decline",
+    ),
     path("cabinet/notifications/", cabinet.notifications, name="cabinet-notifications"),
     path("cabinet/notifications/read/", cabinet.notifications_read_all, name="cabinet-notifications-read"),
     path("cabinet/notifications/<int:pk>/read/", cabinet.notification_read, name="cabinet-notification-read"),

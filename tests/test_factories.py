@@ -37,6 +37,7 @@ FACTORIES = [
     enrollments_f.EnrollmentFactory,
     enrollments_f.EnrollmentEventFactory,
     enrollments_f.ReserveEntryFactory,
+    enrollments_f.TermsChangeFactory,
     notices_f.NotificationFactory,
     billing_f.LessonFactory,
     billing_f.AttendanceMarkFactory,

@@ -12,8 +12,8 @@ from accounts import roles
 from accounts.models import User
 
 BEFORE_ROLES = ("accounts", "0003_user_session_generation")
-# The latest roles migration (0004 made the groups; 0006, 0007 and 0008 brought the municipal rule to the models added since).
-ROLES_MIGRATION = ("accounts", "0008_municipal_role_billing_models")
+# The latest roles migration (0004 made the groups; 0006 to 0009 brought the municipal rule to the models added since).
+ROLES_MIGRATION = ("accounts", "0009_municipal_role_terms_changes")
 
 
 def permission_names(permissions) -> set[str]:
