@@ -34,7 +34,7 @@ from certificates.models import (
     FundingPeriod,
     LedgerEntry,
 )
-from certificates.services import account_open, funding_queue_join, period_funded_account_take
+from certificates.services import account_open_created, funding_queue_join, period_funded_account_take
 from core.errors import Conflict
 from core.locking import lock_one, lock_wait_limited
 from core.money import ZERO, certificate_covers, to_money
@@ -303,7 +303,9 @@ def enrollment_accept(*, parent, enrollment_id: int, as_paid: bool = False, toda
     account, opening, available = plan.account, False, None
     if plan.certificate_pays:
         if account is None:
-            account, opening = account_open(certificate=enrollment.certificate, period=period), True
+            # Only the call that created the account counts it against the limit: two contracts of one
+            # child accepted at once wait on the account's unique key, and the second finds it made.
+            account, opening = account_open_created(certificate=enrollment.certificate, period=period)
         account = lock_one(CertificateAccount.objects.filter(pk=account.pk))
         available = account.available
     start, planned = plan.start, plan.planned_lessons
@@ -735,7 +737,9 @@ def funding_queue_serve(*, period_id: int) -> int:
             request.save(update_fields=["granted_at"])
             if had_account:  # funded meanwhile (another contract's acceptance counted it already)
                 continue
-            account_open(certificate=request.certificate, period=period)
+            _account, created = account_open_created(certificate=request.certificate, period=period)
+            if not created:  # opened by an acceptance that committed meanwhile, and counted by it
+                continue
             offers = list(
                 Enrollment.objects.select_related("child", "group__program")
                 .prefetch_related("child__parents")
