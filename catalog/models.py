@@ -314,7 +314,18 @@ class Group(models.Model):
 
     program = models.ForeignKey(Program, verbose_name=_("программа"), on_delete=models.PROTECT, related_name="groups")
     name = models.CharField(_("название"), max_length=200)
+    # The teacher's name as shown to parents; kept as given for organisations without teacher accounts.
     teacher = models.CharField(_("педагог"), max_length=200)
+    # The teacher's account (a teacher of the same organisation), when there is one: a teacher sees the
+    # register and roster of their own groups only (catalog.selectors.staff_groups).
+    teacher_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("учётная запись педагога"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="taught_groups",
+    )
     capacity = models.PositiveIntegerField(_("мест"))
     start_date = models.DateField(_("начало занятий"))
     end_date = models.DateField(_("окончание занятий"))

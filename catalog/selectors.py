@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from accounts.roles import TEACHER
 from catalog.models import Favourite, Group, Program, Provider
 
 
@@ -62,4 +64,35 @@ def provider_groups(*, provider_id: int) -> QuerySet[Group]:
         .select_related("program")
         .prefetch_related("schedule")
         .order_by("program__title", "name", "pk")
+    )
+
+
+def staff_group_scope(*, staff) -> Q:
+    """Which groups a provider staff member may see: their organisation's, and a teacher only the groups
+    they teach. One condition, no query of its own: the teacher's role is read by a subquery."""
+    is_teacher = get_user_model().groups.through.objects.filter(user_id=staff.pk, group__name=TEACHER)
+    return Q(program__provider_id=staff.provider_id) & (Q(teacher_user_id=staff.pk) | ~Exists(is_teacher))
+
+
+def staff_groups(*, staff) -> QuerySet[Group]:
+    """provider_groups as the staff member may see them (a teacher: their own groups only)."""
+    return provider_groups(provider_id=staff.provider_id).filter(staff_group_scope(staff=staff))
+
+
+def provider_teachers(*, provider_id: int):
+    """The organisation's active teacher accounts, by name."""
+    return (
+        get_user_model()
+        .objects.filter(provider_id=provider_id, is_active=True, groups__name=TEACHER)
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def provider_staff(*, provider_id: int):
+    """Every account of the organisation with its role names (two queries), by name."""
+    return (
+        get_user_model()
+        .objects.filter(provider_id=provider_id)
+        .prefetch_related("groups")
+        .order_by("-is_active", "last_name", "first_name", "pk")
     )

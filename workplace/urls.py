@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workplace import views
+from workplace import staff, views
 
 app_name = "workplace"
 
@@ -18,4 +18,7 @@ urlpatterns = [
     path("statements/<int:pk>/xlsx/", views.statement_xlsx_view, name="statement-xlsx"),
     path("disputes/", views.disputes, name="disputes"),
     path("disputes/<int:pk>/", views.dispute_resolve_view, name="dispute-resolve"),
+    # Staff, programs and groups (issue 12)
+    path("staff/", staff.staff_list, name="staff"),
+    path("staff/add/", staff.staff_add, name="staff-add"),
 ]

@@ -37,7 +37,7 @@ from billing.selectors import (
 )
 from billing.statement_files import statement_filename, statement_pdf, statement_xlsx
 from billing.statements import month_end, statement_issue
-from catalog.selectors import provider_groups
+from catalog.selectors import staff_groups
 from core.errors import DomainError, NotFound
 from core.pages import door_pages, post_once
 from enrollments.selectors import (
@@ -62,7 +62,7 @@ staff_required = door_pages(is_provider_staff, gettext_lazy("Кабинет ор
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     provider = request.user.provider
-    groups = list(groups_with_seats(provider_groups(provider_id=provider.pk)))
+    groups = list(groups_with_seats(staff_groups(staff=request.user)))
     return render(
         request,
         "workplace/home.html",
@@ -138,7 +138,7 @@ def application_reject(request: HttpRequest, pk: int) -> HttpResponse:
 def attendance(request: HttpRequest) -> HttpResponse:
     """The provider's groups, those meeting today first, each opening its register."""
     provider = request.user.provider
-    rows = register_groups(groups=provider_groups(provider_id=provider.pk))
+    rows = register_groups(groups=staff_groups(staff=request.user))
     return render(request, "workplace/attendance.html", {"provider": provider, "rows": rows})
 
 
@@ -177,12 +177,7 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         no_lessons = ""
     if page is None:
-        group = (
-            provider_groups(provider_id=request.user.provider_id)
-            .select_related("program__provider")
-            .filter(pk=pk)
-            .first()
-        )
+        group = staff_groups(staff=request.user).select_related("program__provider").filter(pk=pk).first()
         if group is None:
             raise Http404
     else:

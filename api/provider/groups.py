@@ -15,7 +15,7 @@ from api.pagination import PortalPagination
 from api.permissions import IsProviderStaff
 from billing.attendance import has_lesson_today, latest_lesson_date
 from catalog.models import Group, Program
-from catalog.selectors import provider_groups
+from catalog.selectors import staff_groups
 from enrollments.selectors import groups_with_seats
 
 
@@ -66,7 +66,7 @@ class ProviderGroupListView(generics.ListAPIView):
     filter_backends = []
 
     def get_queryset(self):
-        return groups_with_seats(provider_groups(provider_id=self.request.user.provider_id))
+        return groups_with_seats(staff_groups(staff=self.request.user))
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
