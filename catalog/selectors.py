@@ -96,3 +96,13 @@ def provider_staff(*, provider_id: int):
         .prefetch_related("groups")
         .order_by("-is_active", "last_name", "first_name", "pk")
     )
+
+
+def provider_programs_all(*, provider_id: int) -> QuerySet[Program]:
+    """Every program of the organisation, whatever its status, with its direction, alphabetically."""
+    return Program.objects.filter(provider_id=provider_id).select_related("direction").order_by("title", "pk")
+
+
+def provider_program(*, provider_id: int, program_id: int) -> Program | None:
+    """The organisation's program, or None (another organisation's program is not there for it)."""
+    return Program.objects.filter(provider_id=provider_id, pk=program_id).select_related("direction").first()

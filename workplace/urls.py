@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workplace import staff, views
+from workplace import programs, staff, views
 
 app_name = "workplace"
 
@@ -21,4 +21,8 @@ urlpatterns = [
     # Staff, programs and groups (issue 12)
     path("staff/", staff.staff_list, name="staff"),
     path("staff/add/", staff.staff_add, name="staff-add"),
+    path("programs/", programs.program_list, name="programs"),
+    path("programs/new/", programs.program_new, name="program-new"),
+    path("programs/<int:pk>/", programs.program_edit, name="program-edit"),
+    path("programs/<int:pk>/submit/", programs.program_submit_view, name="program-submit"),
 ]
