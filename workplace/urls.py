@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workplace import programs, staff, views
+from workplace import groups, programs, staff, views
 
 app_name = "workplace"
 
@@ -25,4 +25,7 @@ urlpatterns = [
     path("programs/new/", programs.program_new, name="program-new"),
     path("programs/<int:pk>/", programs.program_edit, name="program-edit"),
     path("programs/<int:pk>/submit/", programs.program_submit_view, name="program-submit"),
+    path("groups/", groups.group_list, name="groups"),
+    path("groups/new/", groups.group_new, name="group-new"),
+    path("groups/<int:pk>/", groups.group_edit, name="group-edit"),
 ]

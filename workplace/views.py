@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import is_provider_staff
+from accounts.access import is_provider_manager, is_provider_staff
 from billing.attendance import (
     DateInFuture,
     NoLessonsYet,
@@ -71,6 +71,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "groups": groups,
             "new_applications": provider_new_application_count(provider_id=provider.pk),
             "open_disputes": provider_open_dispute_count(provider_id=provider.pk),
+            "is_manager": is_provider_manager(request.user),
         },
     )
 
