@@ -49,8 +49,12 @@ class GroupForm(forms.Form):
         help_text=gettext_lazy("Если у педагога нет учётной записи в организации."),
     )
     capacity = forms.IntegerField(label=gettext_lazy("Мест"), min_value=1)
-    start_date = forms.DateField(label=gettext_lazy("Начало занятий"), widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(label=gettext_lazy("Окончание занятий"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(
+        label=gettext_lazy("Начало занятий"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
+    end_date = forms.DateField(
+        label=gettext_lazy("Окончание занятий"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     enrollment_open = forms.BooleanField(label=gettext_lazy("Набор открыт"), required=False, initial=True)
 
     def __init__(self, *args, provider_id: int, editing: bool = False, **kwargs):
@@ -87,9 +91,18 @@ class SlotForm(forms.Form):
         empty_value=None,
         choices=[("", "—"), *ScheduleSlot.Weekday.choices],
     )
-    start = forms.TimeField(label=gettext_lazy("С"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
-    end = forms.TimeField(label=gettext_lazy("До"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
-    room = forms.CharField(label=gettext_lazy("Кабинет"), max_length=100, required=False)
+    start = forms.TimeField(
+        label=gettext_lazy("С"), required=False, widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"})
+    )
+    end = forms.TimeField(
+        label=gettext_lazy("До"), required=False, widget=forms.TimeInput(format="%H:%M", attrs={"type": "time"})
+    )
+    room = forms.CharField(
+        label=gettext_lazy("Кабинет"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("Кабинет")}),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
