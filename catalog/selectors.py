@@ -67,11 +67,14 @@ def provider_groups(*, provider_id: int) -> QuerySet[Group]:
     )
 
 
-def staff_group_scope(*, staff) -> Q:
+def staff_group_scope(*, staff, prefix: str = "") -> Q:
     """Which groups a provider staff member may see: their organisation's, and a teacher only the groups
-    they teach. One condition, no query of its own: the teacher's role is read by a subquery."""
+    they teach. One condition, no query of its own: the teacher's role is read by a subquery. `prefix`
+    ("group__") applies it to rows of a group (enrollments: a teacher's rosters)."""
     is_teacher = get_user_model().groups.through.objects.filter(user_id=staff.pk, group__name=TEACHER)
-    return Q(program__provider_id=staff.provider_id) & (Q(teacher_user_id=staff.pk) | ~Exists(is_teacher))
+    return Q(**{f"{prefix}program__provider_id": staff.provider_id}) & (
+        Q(**{f"{prefix}teacher_user_id": staff.pk}) | ~Exists(is_teacher)
+    )
 
 
 def staff_groups(*, staff) -> QuerySet[Group]:

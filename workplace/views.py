@@ -56,6 +56,10 @@ DISPUTES_PAGE_SIZE = 50
 
 # The provider's door: provider staff only.
 staff_required = door_pages(is_provider_staff, gettext_lazy("Кабинет организации доступен только её сотрудникам."))
+# Applications, statements and disputes are the manager's; a teacher keeps the register of their own groups.
+manager_required = door_pages(
+    is_provider_manager, gettext_lazy("Этот раздел доступен только руководителю организации.")
+)
 
 
 @staff_required
@@ -79,7 +83,7 @@ def home(request: HttpRequest) -> HttpResponse:
 # --- Applications (the inbox) -----------------------------------------------------------------------
 
 
-@staff_required
+@manager_required
 @require_GET
 def applications(request: HttpRequest) -> HttpResponse:
     """The applications to the provider's groups: new ones first, then the waiting lists and the offers
@@ -93,7 +97,7 @@ def applications(request: HttpRequest) -> HttpResponse:
     return render(request, "workplace/applications.html", {"provider": provider, "page": page})
 
 
-@staff_required
+@manager_required
 @require_POST
 def application_offer(request: HttpRequest, pk: int) -> HttpResponse:
     """Send the parents an offer (оферта); they have the period's days to accept it."""
@@ -107,7 +111,7 @@ def application_offer(request: HttpRequest, pk: int) -> HttpResponse:
     return post_once(request, offer, back=back)
 
 
-@staff_required
+@manager_required
 @require_http_methods(["GET", "POST"])
 def application_reject(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the application and a form for the reason (required); POST: reject it with that reason."""
@@ -259,7 +263,7 @@ def _own_statement(request: HttpRequest, pk: int):
     return statement
 
 
-@staff_required
+@manager_required
 @require_GET
 def statements(request: HttpRequest) -> HttpResponse:
     """The provider's statements to each paying municipality, newest month first, with their totals."""
@@ -272,7 +276,7 @@ def statements(request: HttpRequest) -> HttpResponse:
     return render(request, "workplace/statements.html", {"provider": provider, "page": page})
 
 
-@staff_required
+@manager_required
 @require_GET
 def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     statement = _own_statement(request, pk)
@@ -288,7 +292,7 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@staff_required
+@manager_required
 @require_POST
 def statement_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
     """«Выставить»: the statement is frozen with the lines the page showed (their number comes back with
@@ -320,14 +324,14 @@ def statement_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
     return post_once(request, issue, back=back)
 
 
-@staff_required
+@manager_required
 @require_GET
 def statement_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     document = statement_document(statement=_own_statement(request, pk))
     return _download(statement_pdf(document), "application/pdf", statement_filename(document, "pdf"))
 
 
-@staff_required
+@manager_required
 @require_GET
 def statement_xlsx_view(request: HttpRequest, pk: int) -> HttpResponse:
     document = statement_document(statement=_own_statement(request, pk))
@@ -347,7 +351,7 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
 # --- Parents' disputes -------------------------------------------------------------------------------
 
 
-@staff_required
+@manager_required
 @require_GET
 def disputes(request: HttpRequest) -> HttpResponse:
     """Disputes of the provider's charges: open ones first, each with the lesson, the child and the
@@ -361,7 +365,7 @@ def disputes(request: HttpRequest) -> HttpResponse:
     return render(request, "workplace/disputes.html", {"provider": provider, "page": page})
 
 
-@staff_required
+@manager_required
 @require_http_methods(["GET", "POST"])
 def dispute_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the dispute and a form (uphold or reject, a reason required); POST: the decision."""

@@ -141,3 +141,21 @@ def test_the_migration_makes_staff_without_a_role_managers():
     assert list(old.groups.values_list("name", flat=True)) == [roles.PROVIDER_MANAGER]
     assert list(teacher.groups.values_list("name", flat=True)) == [roles.TEACHER]
     assert not parent.groups.exists()
+
+
+def test_a_teacher_has_no_applications_statements_or_disputes_and_reads_only_their_rosters(manager, teacher):
+    from tests.enrollments.factories import EnrollmentFactory
+
+    program = ProgramFactory(provider=manager.provider)
+    own = EnrollmentFactory(group=GroupFactory(program=program, teacher_user=teacher))
+    other = EnrollmentFactory(group=GroupFactory(program=program))
+    client = signed_in(teacher)
+
+    for name in ("workplace:applications", "workplace:statements", "workplace:disputes"):
+        assert client.get(reverse(name)).status_code == 403
+    assert client.post(reverse("workplace:application-offer", args=[own.pk])).status_code == 403
+    listed = client.get(reverse("api:enrollment-list")).json()["results"]
+    assert [row["id"] for row in listed] == [own.pk]
+    assert client.get(reverse("api:enrollment-detail", args=[other.pk])).status_code == 404
+    assert client.post(reverse("api:enrollment-offer", args=[own.pk])).status_code == 403
+    assert len(signed_in(manager).get(reverse("api:enrollment-list")).json()["results"]) == 2
