@@ -86,6 +86,10 @@ def test_the_manager_creates_a_program_with_a_resized_cover_and_submits_it(manag
     program.refresh_from_db()
     assert program.status == Program.Status.ON_REVIEW
 
+    # Certified, it is in the catalog with its cover.
+    program_certify(actor=MunicipalStaffFactory(municipality=manager.provider.municipality), program_id=program.pk)
+    assert program.cover.url in client.get(reverse("program", args=[program.pk])).content.decode()
+
 
 @pytest.mark.parametrize(
     ("content", "name", "message"),
