@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from billing.models import AttendanceCorrection, AttendanceMark, AttendanceStatus, Lesson, Statement
 from catalog.calendar import group_lesson_dates
 from catalog.models import Group, ScheduleSlot
+from catalog.selectors import staff_group_scope
 from core.errors import Conflict, DomainError, NotFound
 from core.locking import lock_wait_limited
 from enrollments.models import Enrollment, EnrollmentStatus
@@ -146,7 +147,7 @@ def _staff_group(*, staff, group_id: int) -> Group:
     group = (
         Group.objects.select_related("program__provider")
         .prefetch_related("schedule")
-        .filter(pk=group_id, program__provider_id=staff.provider_id)
+        .filter(staff_group_scope(staff=staff), pk=group_id)
         .first()
     )
     if group is None:
