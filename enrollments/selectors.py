@@ -294,3 +294,15 @@ def provider_application(*, provider_id: int, enrollment_id: int, today: date | 
 def provider_new_application_count(*, provider_id: int) -> int:
     """Applications waiting for the provider's review."""
     return Enrollment.objects.filter(group__program__provider_id=provider_id, status=EnrollmentStatus.SUBMITTED).count()
+
+
+def provider_inbox_counts(*, provider_id: int) -> dict[str, int]:
+    """What awaits someone in the provider's inbox, in one query: `new` applications under its review
+    and `offered`: offers awaiting the parents' acceptance."""
+    return Enrollment.objects.filter(
+        group__program__provider_id=provider_id,
+        status__in=(EnrollmentStatus.SUBMITTED, EnrollmentStatus.OFFERED),
+    ).aggregate(
+        new=Count("pk", filter=Q(status=EnrollmentStatus.SUBMITTED)),
+        offered=Count("pk", filter=Q(status=EnrollmentStatus.OFFERED)),
+    )

@@ -26,6 +26,7 @@ from billing.attendance import (
     register_save,
 )
 from billing.disputes import dispute_resolve
+from billing.lessons import provider_lessons_on
 from billing.models import AttendanceStatus, Statement
 from billing.selectors import (
     provider_dispute,
@@ -41,10 +42,9 @@ from catalog.selectors import provider_groups
 from core.errors import DomainError, NotFound
 from core.pages import door_pages, post_once
 from enrollments.selectors import (
-    groups_with_seats,
     provider_application,
     provider_applications,
-    provider_new_application_count,
+    provider_inbox_counts,
 )
 from enrollments.services import enrollment_offer, enrollment_reject
 from workplace.forms import DisputeResolveForm, RejectForm
@@ -61,15 +61,19 @@ staff_required = door_pages(is_provider_staff, gettext_lazy("Кабинет ор
 @staff_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """Where provider staff land: today's lessons (each opening its register), what awaits them in the
+    inbox and among the disputes, and the organisation's status."""
     provider = request.user.provider
-    groups = list(groups_with_seats(provider_groups(provider_id=provider.pk)))
+    inbox = provider_inbox_counts(provider_id=provider.pk)
     return render(
         request,
         "workplace/home.html",
         {
             "provider": provider,
-            "groups": groups,
-            "new_applications": provider_new_application_count(provider_id=provider.pk),
+            "today": timezone.localdate(),
+            "lessons": provider_lessons_on(provider_id=provider.pk),
+            "new_applications": inbox["new"],
+            "offers_waiting": inbox["offered"],
             "open_disputes": provider_open_dispute_count(provider_id=provider.pk),
         },
     )
