@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workplace import views
+from workplace import calendar, views
 
 app_name = "workplace"
 
@@ -18,4 +18,7 @@ urlpatterns = [
     path("statements/<int:pk>/xlsx/", views.statement_xlsx_view, name="statement-xlsx"),
     path("disputes/", views.disputes, name="disputes"),
     path("disputes/<int:pk>/", views.dispute_resolve_view, name="dispute-resolve"),
+    path("groups/<int:pk>/lessons/", calendar.lessons, name="lessons"),
+    path("groups/<int:pk>/lessons/<str:day>/cancel/", calendar.lesson_cancel_view, name="lesson-cancel"),
+    path("groups/<int:pk>/lessons/<str:day>/move/", calendar.lesson_move_view, name="lesson-move"),
 ]

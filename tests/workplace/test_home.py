@@ -166,3 +166,21 @@ def test_home_of_a_provider_with_200_groups_takes_a_fixed_number_of_queries(djan
 
     assert response.status_code == 200
     assert len(response.context["lessons"]) == len(range(0, 200, 7))
+
+
+def test_a_lesson_moved_to_today_is_among_todays_lessons_at_its_new_time():
+    staff = ProviderStaffFactory()
+    group = _group(staff.provider, "Керамика", TOMORROW.weekday(), start_date=TODAY - datetime.timedelta(days=30))
+    moved_from = LessonFactory(group=group, date=TOMORROW - datetime.timedelta(days=7), cancelled=True)
+    LessonFactory(
+        group=group,
+        date=TODAY,
+        extra=True,
+        start_time=datetime.time(11, 0),
+        end_time=datetime.time(12, 0),
+        moved_from=moved_from,
+    )
+
+    page = signed_in(staff).get(URL).content.decode()
+
+    assert "Керамика" in page and "11:00–12:00" in page
