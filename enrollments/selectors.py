@@ -306,3 +306,26 @@ def provider_inbox_counts(*, provider_id: int) -> dict[str, int]:
         new=Count("pk", filter=Q(status=EnrollmentStatus.SUBMITTED)),
         offered=Count("pk", filter=Q(status=EnrollmentStatus.OFFERED)),
     )
+
+
+# --- A group's pupils (the roster) -----------------------------------------------------------------
+
+# The roster's statuses: contracts in force, ended ones, and offers awaiting the parents' acceptance.
+ROSTER_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.OFFERED, EnrollmentStatus.TERMINATED)
+
+
+def provider_group(*, provider_id: int, group_id: int) -> Group | None:
+    """One of the provider's groups with its program; None when it is another provider's, or missing."""
+    return Group.objects.select_related("program").filter(pk=group_id, program__provider_id=provider_id).first()
+
+
+def group_roster(*, group_id: int) -> QuerySet[Enrollment]:
+    """The group's pupils: contracts in force first, then offers, then ended contracts; by the child's
+    name within each; with the child, the certificate and the terms awaiting the parents. One query."""
+    rank = Case(*(When(status=status, then=Value(i)) for i, status in enumerate(ROSTER_STATUSES)))
+    return with_pending_terms(
+        Enrollment.objects.filter(group_id=group_id, status__in=ROSTER_STATUSES)
+        .select_related("child", "certificate")
+        .annotate(roster_rank=rank)
+        .order_by("roster_rank", "child__last_name", "child__first_name", "child__middle_name", "pk")
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workplace import calendar, views
+from workplace import calendar, pupils, views
 
 app_name = "workplace"
 
@@ -21,4 +21,6 @@ urlpatterns = [
     path("groups/<int:pk>/lessons/", calendar.lessons, name="lessons"),
     path("groups/<int:pk>/lessons/<str:day>/cancel/", calendar.lesson_cancel_view, name="lesson-cancel"),
     path("groups/<int:pk>/lessons/<str:day>/move/", calendar.lesson_move_view, name="lesson-move"),
+    path("groups/<int:pk>/pupils/", pupils.pupils, name="pupils"),
+    path("groups/<int:pk>/pupils.xlsx", pupils.pupils_xlsx, name="pupils-xlsx"),
 ]
