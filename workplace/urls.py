@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workplace import calendar, pupils, views
+from workplace import calendar, earnings, pupils, views
 
 app_name = "workplace"
 
@@ -23,4 +23,5 @@ urlpatterns = [
     path("groups/<int:pk>/lessons/<str:day>/move/", calendar.lesson_move_view, name="lesson-move"),
     path("groups/<int:pk>/pupils/", pupils.pupils, name="pupils"),
     path("groups/<int:pk>/pupils.xlsx", pupils.pupils_xlsx, name="pupils-xlsx"),
+    path("earnings/", earnings.earnings, name="earnings"),
 ]
