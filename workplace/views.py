@@ -65,18 +65,30 @@ def home(request: HttpRequest) -> HttpResponse:
     inbox and among the disputes, and the organisation's status."""
     provider = request.user.provider
     inbox = provider_inbox_counts(provider_id=provider.pk)
+    today = timezone.localdate()
+    # Each of up to hundreds of cards links two pages of its group: reverse once, format per card.
+    register, calendar = _url_pattern("workplace:register"), _url_pattern("workplace:lessons")
+    lessons = [
+        (lesson, f"{register.format(lesson.group.pk)}?date={today.isoformat()}", calendar.format(lesson.group.pk))
+        for lesson in provider_lessons_on(provider_id=provider.pk, day=today)
+    ]
     return render(
         request,
         "workplace/home.html",
         {
             "provider": provider,
-            "today": timezone.localdate(),
-            "lessons": provider_lessons_on(provider_id=provider.pk),
+            "today": today,
+            "lessons": lessons,
             "new_applications": inbox["new"],
             "offers_waiting": inbox["offered"],
             "open_disputes": provider_open_dispute_count(provider_id=provider.pk),
         },
     )
+
+
+def _url_pattern(name: str) -> str:
+    """The URL of `name` for an object, with `{}` where its id goes (str.format)."""
+    return reverse(name, args=[987654321]).replace("987654321", "{}")
 
 
 # --- Applications (the inbox) -----------------------------------------------------------------------
