@@ -21,7 +21,9 @@ urlpatterns = [
     path("healthz/ready", core_views.ready, name="healthz-ready"),
     path("", include("navigator.urls")),
     path("workplace/", include("workplace.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=PortalAuthenticationForm), name="login"),
+    path(
+        "accounts/login/", account_views.LoginView.as_view(authentication_form=PortalAuthenticationForm), name="login"
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/logout/everywhere/", account_views.logout_everywhere, name="logout-everywhere"),
     # Exempt from CSRF so that shared, cached pages carry no token; at worst a forged request

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workplace import groups, programs, staff, views
+from workplace import calendar, earnings, groups, programs, pupils, staff, views
 
 app_name = "workplace"
 
@@ -28,4 +28,11 @@ urlpatterns = [
     path("groups/", groups.group_list, name="groups"),
     path("groups/new/", groups.group_new, name="group-new"),
     path("groups/<int:pk>/", groups.group_edit, name="group-edit"),
+    # Lesson calendar, pupils, earnings (issue 12)
+    path("groups/<int:pk>/lessons/", calendar.lessons, name="lessons"),
+    path("groups/<int:pk>/lessons/<str:day>/cancel/", calendar.lesson_cancel_view, name="lesson-cancel"),
+    path("groups/<int:pk>/lessons/<str:day>/move/", calendar.lesson_move_view, name="lesson-move"),
+    path("groups/<int:pk>/pupils/", pupils.pupils, name="pupils"),
+    path("groups/<int:pk>/pupils.xlsx", pupils.pupils_xlsx, name="pupils-xlsx"),
+    path("earnings/", earnings.earnings, name="earnings"),
 ]

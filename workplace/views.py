@@ -26,6 +26,7 @@ from billing.attendance import (
     register_save,
 )
 from billing.disputes import dispute_resolve
+from billing.lessons import provider_lessons_on
 from billing.models import AttendanceStatus, Statement
 from billing.selectors import (
     provider_dispute,
@@ -41,10 +42,9 @@ from catalog.selectors import staff_groups
 from core.errors import DomainError, NotFound
 from core.pages import door_pages, post_once
 from enrollments.selectors import (
-    groups_with_seats,
     provider_application,
     provider_applications,
-    provider_new_application_count,
+    provider_inbox_counts,
 )
 from enrollments.services import enrollment_offer, enrollment_reject
 from workplace.forms import DisputeResolveForm, RejectForm
@@ -65,19 +65,39 @@ manager_required = door_pages(
 @staff_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """Where provider staff land: today's lessons (each opening its register), what awaits them in the
+    inbox and among the disputes, and the organisation's status."""
     provider = request.user.provider
-    groups = list(groups_with_seats(staff_groups(staff=request.user)))
+    inbox = provider_inbox_counts(provider_id=provider.pk)
+    today = timezone.localdate()
+    # Each of up to hundreds of cards links two pages of its group: reverse once, format per card.
+    register, calendar = _url_pattern("workplace:register"), _url_pattern("workplace:lessons")
+    lessons = [
+        (lesson, f"{register.format(lesson.group.pk)}?date={today.isoformat()}", calendar.format(lesson.group.pk))
+        for lesson in provider_lessons_on(provider_id=provider.pk, day=today)
+    ]
+    is_manager = is_provider_manager(request.user)
+    if not is_manager:  # a teacher's day is their own groups' lessons
+        own = set(staff_groups(staff=request.user).values_list("pk", flat=True))
+        lessons = [row for row in lessons if row[0].group.pk in own]
     return render(
         request,
         "workplace/home.html",
         {
             "provider": provider,
-            "groups": groups,
-            "new_applications": provider_new_application_count(provider_id=provider.pk),
+            "today": today,
+            "lessons": lessons,
+            "new_applications": inbox["new"],
+            "offers_waiting": inbox["offered"],
             "open_disputes": provider_open_dispute_count(provider_id=provider.pk),
-            "is_manager": is_provider_manager(request.user),
+            "is_manager": is_manager,
         },
     )
+
+
+def _url_pattern(name: str) -> str:
+    """The URL of `name` for an object, with `{}` where its id goes (str.format)."""
+    return reverse(name, args=[987654321]).replace("987654321", "{}")
 
 
 # --- Applications (the inbox) -----------------------------------------------------------------------
