@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from billing.models import Lesson
 from catalog.calendar import CalendarChanges
 from catalog.models import Group, ScheduleSlot
+from catalog.selectors import staff_group_scope
 from core.errors import DomainError, NotFound
 from core.locking import lock_all
 from enrollments.contracts import group_contracts_rereserve
@@ -142,11 +143,12 @@ def provider_lessons_on(*, provider_id: int, day: date | None = None) -> list[Da
 
 
 def staff_group(*, staff, group_id: int) -> Group:
-    """The group with its program and schedule, if it is the staff member's provider's."""
+    """The group with its program and schedule, if the staff member may see it (their provider's; a
+    teacher's own)."""
     group = (
         Group.objects.select_related("program__provider")
         .prefetch_related("schedule")
-        .filter(pk=group_id, program__provider_id=staff.provider_id)
+        .filter(staff_group_scope(staff=staff), pk=group_id)
         .first()
     )
     if group is None:

@@ -8,10 +8,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from billing.earnings import provider_earnings
-from workplace.views import staff_required
+from workplace.views import manager_required
 
 
-@staff_required
+@manager_required
 @require_GET
 def earnings(request: HttpRequest) -> HttpResponse:
     provider = request.user.provider

@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from catalog.selectors import staff_groups
 from enrollments.roster_files import roster_filename, roster_xlsx
 from enrollments.selectors import group_roster, provider_group
 from workplace.views import _download, staff_required
@@ -16,7 +17,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _own_group(request: HttpRequest, pk: int):
     group = provider_group(provider_id=request.user.provider_id, group_id=pk)
-    if group is None:
+    if group is None or not staff_groups(staff=request.user).filter(pk=pk).exists():  # a teacher: their own
         raise Http404
     return group
 

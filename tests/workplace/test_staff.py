@@ -159,3 +159,18 @@ def test_a_teacher_has_no_applications_statements_or_disputes_and_reads_only_the
     assert client.get(reverse("api:enrollment-detail", args=[other.pk])).status_code == 404
     assert client.post(reverse("api:enrollment-offer", args=[own.pk])).status_code == 403
     assert len(signed_in(manager).get(reverse("api:enrollment-list")).json()["results"]) == 2
+
+
+def test_a_teacher_sees_the_calendar_and_pupils_of_their_own_groups_only_and_no_earnings(manager, teacher):
+    program = ProgramFactory(provider=manager.provider)
+    own = meeting_today(program, name="Своя группа", teacher_user=teacher)
+    other = meeting_today(program, name="Чужая группа")
+    client = signed_in(teacher)
+
+    for name in ("workplace:lessons", "workplace:pupils", "workplace:pupils-xlsx"):
+        assert client.get(reverse(name, args=[own.pk])).status_code == 200, name
+        assert client.get(reverse(name, args=[other.pk])).status_code == 404, name
+    assert client.get(reverse("workplace:earnings")).status_code == 403
+    assert signed_in(manager).get(reverse("workplace:earnings")).status_code == 200
+    home = client.get(reverse("workplace:home")).content.decode()
+    assert reverse("workplace:earnings") not in home and reverse("workplace:applications") not in home
