@@ -1,8 +1,10 @@
 """Attendance register, charges (debits) per mark or per month, reversals, disputes, statements."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, JSONField, Q, Value
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import MoneyField
@@ -23,6 +25,7 @@ class Lesson(models.Model):
         verbose_name_plural = _("занятия")
         ordering = ["group", "date"]
         constraints = [models.UniqueConstraint(fields=["group", "date"], name="lesson_once_per_group_date")]
+        indexes = [models.Index(fields=["date"], name="lesson_date")]
 
     def __str__(self) -> str:
         return f"{self.group} {self.date:%d.%m.%Y}"
@@ -35,7 +38,14 @@ class AttendanceStatus(models.TextChoices):
 
 
 class AttendanceMark(models.Model):
-    """A pupil's mark for a lesson. `version` grows with each correction; a charge is per version."""
+    """A pupil's mark for a lesson. `version` grows with each correction; a charge is per version.
+
+    `billed_version` is the debit job's: the version it last settled (charged, reversed, or found
+    nothing to charge). A mark with billed_version < version awaits billing (a partial index finds
+    them); whoever changes a mark's status raises its version, and a trigger sets billed_version back
+    to 0 when its lesson is cancelled or restored. The database checks that the lesson belongs to the
+    enrollment's group.
+    """
 
     lesson = models.ForeignKey(Lesson, verbose_name=_("занятие"), on_delete=models.PROTECT, related_name="marks")
     enrollment = models.ForeignKey(
@@ -47,6 +57,7 @@ class AttendanceMark(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("отметил"), null=True, blank=True, on_delete=models.SET_NULL
     )
     updated_at = models.DateTimeField(_("изменена"), auto_now=True)
+    billed_version = models.PositiveIntegerField(_("учтённая версия"), default=0, db_default=0, editable=False)
 
     class Meta:
         verbose_name = _("отметка посещаемости")
@@ -54,6 +65,11 @@ class AttendanceMark(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["lesson", "enrollment"], name="mark_once_per_pupil_lesson"),
             models.CheckConstraint(condition=Q(version__gte=1), name="mark_version_positive"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["id"], condition=Q(billed_version__lt=F("version")), name="mark_awaiting_billing"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -84,7 +100,8 @@ class AttendanceCorrection(models.Model):
 
 
 class Statement(models.Model):
-    """Monthly акт / счёт of one provider to one municipality."""
+    """Monthly акт / счёт of one provider to one municipality. Its status only moves DRAFT → ISSUED →
+    PAID (a trigger refuses any other change)."""
 
     class Status(models.TextChoices):
         DRAFT = "DRAFT", _("Черновик")
@@ -119,6 +136,7 @@ class Statement(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="PAID") | Q(paid_at__isnull=False), name="statement_paid_has_date"
             ),
+            models.CheckConstraint(condition=Q(month__day=1), name="statement_month_first_day"),
         ]
 
     def __str__(self) -> str:
@@ -126,11 +144,27 @@ class Statement(models.Model):
 
 
 class Charge(models.Model):
-    """A debit for one attended lesson (PER_LESSON) or one contract month (MONTHLY).
+    """A debit for one attended lesson (PER_LESSON) or one contract month (MONTHLY). Append-only.
 
-    price = certificate_amount + copayment. The certificate part is the ledger DEBIT entry; the
-    co-payment is recorded here and paid to the provider outside the system. Unique keys make the
-    debit job safe to repeat: one charge per mark version, one per enrollment month.
+    price = certificate_amount + copayment, for `lessons` lessons (1 for LESSON, the month's count for
+    MONTH). The certificate part is the ledger DEBIT entry `ledger_entry` on `account` (the account of
+    the contract's certificate in the funding period `service_date` falls in; both null when the
+    certificate pays nothing); its `reserved_delta` is the part taken from the contract's reserve, with
+    the contract's ReserveEntry pointing to the same entry. The co-payment is recorded here and paid to
+    the provider outside the system. `provider` and `municipality` (the paying one: the account's
+    period's, else the certificate's, else the provider's) are stored for the statements.
+
+    Nothing is ever edited or deleted (a trigger refuses it). A charge is undone by its ChargeReversal;
+    a mark or month that is due again is charged by a new row of the next `generation`:
+    - LESSON: UNIQUE(mark, generation); a trigger demands that generation = the number of the mark's
+      earlier charges and that all of them are reversed, so a mark has at most one live (unreversed)
+      charge whatever its version, and two writers of the same generation meet on the unique key.
+    - MONTH: the same per (enrollment, month): one live line per contract per month; a later
+      adjustment (a lesson cancelled after the month was charged) is a reversal plus the next
+      generation, each its own row.
+    The database also checks (migrations/sql/0005_money_model.sql) that a LESSON charge is for the
+    current version of a PRESENT mark of a lesson not cancelled, of its own enrollment, dated within
+    the contract; and that the ledger entry is a DEBIT of that account for the certificate amount.
     """
 
     class Kind(models.TextChoices):
@@ -150,11 +184,31 @@ class Charge(models.Model):
         related_name="charges",
     )
     mark_version = models.PositiveIntegerField(_("версия отметки"), null=True, blank=True)
-    month = models.DateField(_("месяц"), null=True, blank=True)
+    month = models.DateField(_("месяц"), null=True, blank=True, help_text=_("Первое число месяца."))
+    # 0 for the first charge of a mark (or contract month), then one more after each reversal.
+    generation = models.PositiveIntegerField(_("поколение"), default=0)
     service_date = models.DateField(_("дата занятия или начало месяца"))
+    lessons = models.PositiveIntegerField(_("занятий"), default=1)
     price = MoneyField(_("стоимость"))
     certificate_amount = MoneyField(_("за счёт сертификата"))
     copayment = MoneyField(_("доплата родителей"))
+    provider = models.ForeignKey(
+        "catalog.Provider", verbose_name=_("организация"), on_delete=models.PROTECT, related_name="charges"
+    )
+    municipality = models.ForeignKey(
+        "catalog.Municipality",
+        verbose_name=_("муниципалитет-плательщик"),
+        on_delete=models.PROTECT,
+        related_name="charges",
+    )
+    account = models.ForeignKey(
+        "certificates.CertificateAccount",
+        verbose_name=_("счёт сертификата"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="charges",
+    )
     ledger_entry = models.OneToOneField(
         "certificates.LedgerEntry",
         verbose_name=_("операция"),
@@ -163,9 +217,6 @@ class Charge(models.Model):
         on_delete=models.PROTECT,
         related_name="charge",
     )
-    statement = models.ForeignKey(
-        Statement, verbose_name=_("акт"), null=True, blank=True, on_delete=models.PROTECT, related_name="charges"
-    )
     created_at = models.DateTimeField(_("создано"), auto_now_add=True)
 
     class Meta:
@@ -173,10 +224,12 @@ class Charge(models.Model):
         verbose_name_plural = _("списания")
         constraints = [
             models.UniqueConstraint(
-                fields=["mark", "mark_version"], condition=Q(kind="LESSON"), name="charge_once_per_mark_version"
+                fields=["mark", "generation"], condition=Q(kind="LESSON"), name="charge_once_per_mark_generation"
             ),
             models.UniqueConstraint(
-                fields=["enrollment", "month"], condition=Q(kind="MONTH"), name="charge_once_per_month"
+                fields=["enrollment", "month", "generation"],
+                condition=Q(kind="MONTH"),
+                name="charge_once_per_month_generation",
             ),
             models.CheckConstraint(
                 condition=Q(price__gte=0, certificate_amount__gte=0, copayment__gte=0),
@@ -187,24 +240,42 @@ class Charge(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(kind="LESSON", mark__isnull=False, mark_version__isnull=False, month__isnull=True)
-                    | Q(kind="MONTH", mark__isnull=True, month__isnull=False)
+                    Q(kind="LESSON", mark__isnull=False, mark_version__isnull=False, month__isnull=True, lessons=1)
+                    | Q(
+                        kind="MONTH",
+                        mark__isnull=True,
+                        mark_version__isnull=True,
+                        month__isnull=False,
+                        service_date=F("month"),
+                        lessons__gte=1,
+                    )
                 ),
                 name="charge_kind_fields",
             ),
+            models.CheckConstraint(condition=Q(month__day=1), name="charge_month_first_day"),
             models.CheckConstraint(
-                condition=Q(certificate_amount=0) | Q(ledger_entry__isnull=False),
+                condition=Q(certificate_amount=0, ledger_entry__isnull=True, account__isnull=True)
+                | Q(certificate_amount__gt=0, ledger_entry__isnull=False, account__isnull=False),
                 name="charge_certificate_part_in_ledger",
             ),
         ]
-        indexes = [models.Index(fields=["service_date"])]
+        indexes = [
+            models.Index(fields=["service_date"]),
+            models.Index(fields=["provider", "municipality", "service_date"], name="charge_provider_month"),
+            models.Index(fields=["enrollment", "service_date"], name="charge_enrollment_date"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.service_date:%d.%m.%Y}: {self.price}"
 
 
 class ChargeReversal(models.Model):
-    """Сторно: a correction after billing or an upheld dispute refunds a charge, once."""
+    """Сторно (append-only): a correction after billing or an upheld dispute undoes a charge, once.
+
+    `certificate_amount` (at most the charge's) goes back to the certificate through a REFUND ledger
+    entry on the charge's account (null iff the amount is 0); `copayment` (at most the charge's) is owed
+    back to the parent. Statements link their lines to reversals themselves; nothing here is updated.
+    """
 
     class Reason(models.TextChoices):
         CORRECTION = "CORRECTION", _("Исправление отметки")
@@ -212,6 +283,17 @@ class ChargeReversal(models.Model):
 
     charge = models.OneToOneField(Charge, verbose_name=_("списание"), on_delete=models.PROTECT, related_name="reversal")
     reason = models.CharField(_("причина"), max_length=16, choices=Reason.choices)
+    certificate_amount = MoneyField(_("возврат на сертификат"))
+    copayment = MoneyField(_("доплата к возврату родителям"))
+    provider = models.ForeignKey(
+        "catalog.Provider", verbose_name=_("организация"), on_delete=models.PROTECT, related_name="charge_reversals"
+    )
+    municipality = models.ForeignKey(
+        "catalog.Municipality",
+        verbose_name=_("муниципалитет-плательщик"),
+        on_delete=models.PROTECT,
+        related_name="charge_reversals",
+    )
     ledger_entry = models.OneToOneField(
         "certificates.LedgerEntry",
         verbose_name=_("операция"),
@@ -220,17 +302,44 @@ class ChargeReversal(models.Model):
         on_delete=models.PROTECT,
         related_name="reversal",
     )
-    statement = models.ForeignKey(
-        Statement, verbose_name=_("акт"), null=True, blank=True, on_delete=models.PROTECT, related_name="reversals"
-    )
     created_at = models.DateTimeField(_("создано"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("сторно")
         verbose_name_plural = _("сторно")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(certificate_amount__gte=0, copayment__gte=0), name="reversal_amounts_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(certificate_amount=0, ledger_entry__isnull=True)
+                | Q(certificate_amount__gt=0, ledger_entry__isnull=False),
+                name="reversal_certificate_part_in_ledger",
+            ),
+        ]
+        indexes = [models.Index(fields=["provider", "municipality", "created_at"], name="reversal_provider_created")]
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()}: {self.charge_id}"
+
+
+class MonthRecheck(models.Model):
+    """A group's month whose cancelled lessons changed: the debit job checks its MONTHLY charges again
+    (a trigger on lessons writes these rows; the job deletes them once done)."""
+
+    group = models.ForeignKey("catalog.Group", verbose_name=_("группа"), on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("месяц"))
+
+    class Meta:
+        verbose_name = _("месяц к пересчёту")
+        verbose_name_plural = _("месяцы к пересчёту")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "month"], name="month_recheck_once"),
+            models.CheckConstraint(condition=Q(month__day=1), name="month_recheck_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group_id}: {self.month:%m.%Y}"
 
 
 class Dispute(models.Model):
@@ -276,16 +385,43 @@ class Dispute(models.Model):
 
 
 class JobRun(models.Model):
-    """One run of a money-moving job, keyed so that the same run is never started twice."""
+    """One run of a money-moving job (the debit job, reconciliation): what it did, or why it failed."""
+
+    class Kind(models.TextChoices):
+        DEBIT = "DEBIT", _("Списания")
+        RECONCILE = "RECONCILE", _("Сверка")
+
+    class Status(models.TextChoices):
+        RUNNING = "RUNNING", _("Выполняется")
+        OK = "OK", _("Завершён")
+        FAILED = "FAILED", _("Ошибка")
 
     key = models.CharField(_("ключ"), max_length=128, unique=True)
+    kind = models.CharField(_("вид"), max_length=16, choices=Kind.choices, default=Kind.DEBIT, db_default=Kind.DEBIT)
+    status = models.CharField(
+        _("состояние"), max_length=8, choices=Status.choices, default=Status.RUNNING, db_default=Status.RUNNING
+    )
+    for_date = models.DateField(_("на дату"), null=True, blank=True)
     started_at = models.DateTimeField(_("начат"), auto_now_add=True)
     finished_at = models.DateTimeField(_("завершён"), null=True, blank=True)
     processed = models.PositiveIntegerField(_("обработано"), default=0)
+    charged = models.PositiveIntegerField(_("списаний"), default=0, db_default=0)
+    reversed = models.PositiveIntegerField(_("сторно"), default=0, db_default=0)
+    certificate_total = MoneyField(_("за счёт сертификатов"), db_default=Decimal("0.00"))
+    copayment_total = MoneyField(_("доплаты родителей"), db_default=Decimal("0.00"))
+    details = models.JSONField(_("подробности"), default=dict, db_default=Value({}, JSONField()), blank=True)
+    error = models.TextField(_("ошибка"), blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("запуск задания")
         verbose_name_plural = _("запуски заданий")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="RUNNING") | Q(finished_at__isnull=False), name="job_run_finished_has_date"
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "-started_at"], name="job_run_kind_started")]
 
     def __str__(self) -> str:
         return self.key

@@ -147,6 +147,12 @@ class FundingPeriod(models.Model):
     )
     review_days = models.PositiveSmallIntegerField(_("рабочих дней на рассмотрение заявки"), default=7, db_default=7)
     offer_days = models.PositiveSmallIntegerField(_("рабочих дней на принятие оферты"), default=7, db_default=7)
+    dispute_days = models.PositiveSmallIntegerField(
+        _("дней на жалобу на списание"),
+        default=10,
+        db_default=10,
+        help_text=_("Сколько дней после списания родитель может его оспорить."),
+    )
     # Accounts opened in this period, counted by the acceptance service as its last statement, so the
     # CHECK below refuses the one acceptance too many however many race for the last places.
     funded_accounts = models.PositiveIntegerField(_("открыто счетов"), default=0, db_default=0, editable=False)
@@ -167,6 +173,7 @@ class FundingPeriod(models.Model):
                 condition=Q(funded_accounts__lte=F("max_funded_certificates")), name="period_funded_within_limit"
             ),
             models.CheckConstraint(condition=Q(review_days__gt=0, offer_days__gt=0), name="period_days_positive"),
+            models.CheckConstraint(condition=Q(dispute_days__gt=0), name="period_dispute_days_positive"),
             # A lesson date must fall in exactly one period of its municipality.
             ExclusionConstraint(
                 name="period_no_overlap",

@@ -8,6 +8,7 @@ from billing.models import (
     Dispute,
     JobRun,
     Lesson,
+    MonthRecheck,
     Statement,
 )
 from municipal.admin.base import MunicipalityScopedAdmin, ReadOnlyAdmin
@@ -38,16 +39,34 @@ class AttendanceCorrectionAdmin(ReadOnlyAdmin):
 
 @admin.register(Charge)
 class ChargeAdmin(ReadOnlyAdmin):
-    municipality_path = "enrollment__group__program__provider__municipality"
-    list_display = ["kind", "enrollment", "service_date", "price", "certificate_amount", "copayment", "statement"]
+    # The paying municipality: its operators see what their certificates paid for.
+    municipality_path = "municipality"
+    list_display = [
+        "kind",
+        "enrollment",
+        "service_date",
+        "generation",
+        "price",
+        "certificate_amount",
+        "copayment",
+        "provider",
+    ]
     list_filter = ["kind"]
+    list_select_related = ["enrollment__child", "enrollment__group__program", "provider"]
     date_hierarchy = "service_date"
 
 
 @admin.register(ChargeReversal)
 class ChargeReversalAdmin(ReadOnlyAdmin):
-    municipality_path = "charge__enrollment__group__program__provider__municipality"
-    list_display = ["charge", "reason", "created_at"]
+    municipality_path = "municipality"
+    list_display = ["charge", "reason", "certificate_amount", "copayment", "created_at"]
+    list_filter = ["reason"]
+
+
+@admin.register(MonthRecheck)
+class MonthRecheckAdmin(ReadOnlyAdmin):
+    municipality_path = "group__program__provider__municipality"
+    list_display = ["group", "month"]
 
 
 @admin.register(Dispute)

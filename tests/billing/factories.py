@@ -95,9 +95,7 @@ class DebitEntryFactory(LedgerEntryFactory):
 
 
 def _normative_price(o) -> Decimal:
-    program = o.enrollment.group.program
-    units = 1 if o.kind == Charge.Kind.LESSON else program.lessons_per_month
-    return program.normative_lesson_price * units
+    return o.enrollment.normative_lesson_price * o.lessons
 
 
 def _charge_account(o):
@@ -105,11 +103,27 @@ def _charge_account(o):
     return account_for(charge.enrollment.certificate, charge.service_date)
 
 
+def _paying_municipality(o):
+    """The account's period's municipality, else the certificate's, else the provider's."""
+    if o.account is not None:
+        return o.account.period.municipality
+    if o.enrollment.certificate is not None:
+        return o.enrollment.certificate.municipality
+    return o.provider.municipality
+
+
+def _month_after_start(o) -> datetime.date:
+    """The first full month of the contract (the month after the one it starts in)."""
+    start = o.enrollment.starts_on
+    return (start.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
 class ChargeFactory(DjangoModelFactory):
     """A LESSON charge for a PRESENT mark, paid by the certificate up to the normative price; the
-    rest is the co-payment. Pass `certificate_amount=Decimal(0)` for a charge without a DEBIT.
+    rest is the co-payment. Pass `certificate_amount=Decimal(0)` for a charge without a DEBIT (and
+    without an account).
 
-    Trait `monthly`: a MONTH charge of an active contract for October 2025.
+    Trait `monthly`: a MONTH charge of an active contract for its first full month.
     """
 
     class Meta:
@@ -121,11 +135,9 @@ class ChargeFactory(DjangoModelFactory):
             mark=None,
             mark_version=None,
             enrollment=factory.SubFactory(EnrollmentFactory, active=True),
-            month=datetime.date(2025, 10, 1),
+            month=factory.LazyAttribute(_month_after_start),
             service_date=factory.SelfAttribute("month"),
-            price=factory.LazyAttribute(
-                lambda o: o.enrollment.lesson_price * o.enrollment.group.program.lessons_per_month
-            ),
+            lessons=factory.SelfAttribute("enrollment.group.program.lessons_per_month"),
         )
 
     kind = Charge.Kind.LESSON
@@ -133,10 +145,13 @@ class ChargeFactory(DjangoModelFactory):
     enrollment = factory.SelfAttribute("mark.enrollment")
     mark_version = factory.SelfAttribute("mark.version")
     month = None
+    generation = 0
     service_date = factory.SelfAttribute("mark.lesson.date")
-    price = factory.SelfAttribute("enrollment.lesson_price")
+    lessons = 1
+    price = factory.LazyAttribute(lambda o: o.enrollment.lesson_price * o.lessons)
     certificate_amount = factory.LazyAttribute(lambda o: min(o.price, _normative_price(o)))
     copayment = factory.LazyAttribute(lambda o: o.price - o.certificate_amount)
+    provider = factory.SelfAttribute("enrollment.group.program.provider")
     ledger_entry = factory.Maybe(
         factory.LazyAttribute(lambda o: o.certificate_amount > 0),
         yes_declaration=factory.SubFactory(
@@ -146,29 +161,33 @@ class ChargeFactory(DjangoModelFactory):
         ),
         no_declaration=None,
     )
-    statement = None
+    account = factory.LazyAttribute(lambda o: o.ledger_entry.account if o.ledger_entry is not None else None)
+    municipality = factory.LazyAttribute(_paying_municipality)
 
 
 class ChargeReversalFactory(DjangoModelFactory):
-    """Сторно of a charge: a REFUND entry gives the certificate part back."""
+    """Сторно of a charge, whole: a REFUND entry gives the certificate part back."""
 
     class Meta:
         model = ChargeReversal
 
     charge = factory.SubFactory(ChargeFactory)
     reason = ChargeReversal.Reason.CORRECTION
+    certificate_amount = factory.SelfAttribute("charge.certificate_amount")
+    copayment = factory.SelfAttribute("charge.copayment")
+    provider = factory.SelfAttribute("charge.provider")
+    municipality = factory.SelfAttribute("charge.municipality")
     ledger_entry = factory.Maybe(
-        factory.LazyAttribute(lambda o: o.charge.certificate_amount > 0),
+        factory.LazyAttribute(lambda o: o.certificate_amount > 0),
         yes_declaration=factory.SubFactory(
             LedgerEntryFactory,
-            account=factory.SelfAttribute("..charge.ledger_entry.account"),
+            account=factory.SelfAttribute("..charge.account"),
             kind=LedgerEntry.Kind.REFUND,
             nominal_delta=ZERO,
-            spent_delta=factory.LazyAttribute(lambda o: -o.factory_parent.charge.certificate_amount),
+            spent_delta=factory.LazyAttribute(lambda o: -o.factory_parent.certificate_amount),
         ),
         no_declaration=None,
     )
-    statement = None
 
 
 class DisputeFactory(DjangoModelFactory):
@@ -186,4 +205,5 @@ class JobRunFactory(DjangoModelFactory):
         model = JobRun
 
     key = factory.Sequence(lambda n: f"test:debit_run:{n}")
+    kind = JobRun.Kind.DEBIT
     processed = 0

@@ -1,0 +1,15 @@
+DROP TRIGGER IF EXISTS billing_statement_status ON billing_statement;
+DROP TRIGGER IF EXISTS billing_reversal_append_only ON billing_chargereversal;
+DROP TRIGGER IF EXISTS billing_reversal_check ON billing_chargereversal;
+DROP TRIGGER IF EXISTS billing_charge_append_only ON billing_charge;
+DROP TRIGGER IF EXISTS billing_charge_check ON billing_charge;
+DROP TRIGGER IF EXISTS billing_lesson_changed ON billing_lesson;
+DROP TRIGGER IF EXISTS billing_lesson_guard ON billing_lesson;
+DROP TRIGGER IF EXISTS billing_mark_guard ON billing_attendancemark;
+DROP FUNCTION IF EXISTS billing_statement_status();
+DROP FUNCTION IF EXISTS billing_reversal_check();
+DROP FUNCTION IF EXISTS billing_append_only();
+DROP FUNCTION IF EXISTS billing_charge_check();
+DROP FUNCTION IF EXISTS billing_lesson_changed();
+DROP FUNCTION IF EXISTS billing_lesson_guard();
+DROP FUNCTION IF EXISTS billing_mark_guard();
