@@ -36,6 +36,7 @@ MUNICIPAL_VIEW_ONLY_MODELS = (
     "directionchild",
     "reserveentry",
     "enrollmentevent",
+    "monthrecheck",
 )
 
 

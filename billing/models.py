@@ -67,9 +67,7 @@ class AttendanceMark(models.Model):
             models.CheckConstraint(condition=Q(version__gte=1), name="mark_version_positive"),
         ]
         indexes = [
-            models.Index(
-                fields=["id"], condition=Q(billed_version__lt=F("version")), name="mark_awaiting_billing"
-            ),
+            models.Index(fields=["id"], condition=Q(billed_version__lt=F("version")), name="mark_awaiting_billing"),
         ]
 
     def __str__(self) -> str:

@@ -50,6 +50,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "enrollments.reserves_release_after_period_end",
         "schedule": crontab(minute="20", hour="0"),
     },
+    # Nightly, after the day's lessons are marked: due marks and ended months become charges (the job
+    # is safe to repeat; «Провести списания сейчас» in the admin runs it at once).
+    "Списания: посещённые занятия и прошедшие месяцы": {
+        "task": "billing.run_debits",
+        "schedule": crontab(minute="30", hour="1"),
+    },
     "Словарь поиска: новые слова каталога": {
         "task": "catalog.search_vocabulary_refresh",
         "schedule": crontab(minute="30", hour="3"),

@@ -8,7 +8,11 @@ The lock order of the whole system (every service keeps to it, so that no two de
 1. seat changes (apply, promote, cancel, reject, expire, terminate, capacity changes) lock the group
    row (FOR NO KEY UPDATE), then its enrollment rows;
 2. acceptance and money changes lock the enrollment, then the certificate account; never the group;
-3. the debit job takes enrollment rows (FOR KEY SHARE) before accounts, each in id order.
+3. the debit job (billing/debits.py) claims due marks FOR UPDATE SKIP LOCKED, then takes their
+   enrollment rows FOR KEY SHARE, then FOR NO KEY UPDATE those whose reserve it spends (the reserve
+   rows' trigger updates them, so a weaker lock there could deadlock with rule 2), then the accounts,
+   each in id order. The attendance register changes marks without locking enrollments more strongly
+   than FOR KEY SHARE.
 """
 
 from __future__ import annotations

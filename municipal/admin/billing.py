@@ -1,5 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from accounts.models import Role
+from billing.debits import run_debits
 from billing.models import (
     AttendanceCorrection,
     AttendanceMark,
@@ -94,7 +101,73 @@ class StatementAdmin(MunicipalityScopedAdmin):
     raw_id_fields = ["provider"]
 
 
+def may_run_debits(user) -> bool:
+    """The debit job charges the whole region: a regional operator or a superuser starts it."""
+    return user.is_active and user.is_staff and (user.is_superuser or user.role == Role.REGIONAL)
+
+
 @admin.register(JobRun)
 class JobRunAdmin(ReadOnlyAdmin):
+    """Runs of the debit job (and reconciliation): when, what they charged, what went wrong. Read-only;
+    «Провести списания сейчас» runs the debit job at once (billing.debits.run_debits)."""
+
     municipality_path = None
-    list_display = ["key", "started_at", "finished_at", "processed"]
+    change_list_template = "admin/billing/jobrun/change_list.html"
+    list_display = [
+        "started_at",
+        "kind",
+        "status",
+        "for_date",
+        "finished_at",
+        "processed",
+        "charged",
+        "certificate_total",
+        "copayment_total",
+        "reversed",
+    ]
+    list_filter = ["kind", "status"]
+    date_hierarchy = "started_at"
+    readonly_fields = [
+        "key",
+        "kind",
+        "status",
+        "for_date",
+        "started_at",
+        "finished_at",
+        "processed",
+        "charged",
+        "certificate_total",
+        "copayment_total",
+        "reversed",
+        "details",
+        "error",
+    ]
+
+    def get_urls(self):
+        run_now = self.admin_site.admin_view(require_POST(self.run_debits_view))
+        return [path("run-debits/", run_now, name="billing_jobrun_run_debits"), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_run_debits": may_run_debits(request.user)}
+        return super().changelist_view(request, extra_context)
+
+    def run_debits_view(self, request):
+        if not may_run_debits(request.user):
+            raise PermissionDenied
+        run = run_debits()
+        self.message_user(
+            request,
+            _(
+                "Списания на %(day)s проведены: списаний %(charged)s (сертификаты %(certificate)s ₽, доплаты "
+                "%(copayment)s ₽), сторно %(reversed)s."
+            )
+            % {
+                "day": run.for_date.strftime("%d.%m.%Y"),
+                "charged": run.charged,
+                "certificate": run.certificate_total,
+                "copayment": run.copayment_total,
+                "reversed": run.reversed,
+            },
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:billing_jobrun_changelist"))
