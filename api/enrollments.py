@@ -170,6 +170,11 @@ class ProviderEnrollmentSerializer(EnrollmentSerializer):
         return enrollment.certificate.kind if enrollment.certificate_id else None
 
 
+# One serializer for every apply answer: its fields are bound once, not copied for each answer (a
+# serializer only reads when it represents, so threads may share it).
+APPLY_ANSWER = EnrollmentSerializer()
+
+
 def any_enrollment(*, many: bool = False) -> PolymorphicProxySerializer:
     """For the schema: the parent's shape or the provider staff's, by who asks."""
     return PolymorphicProxySerializer(
@@ -272,7 +277,7 @@ class EnrollmentListView(NeverCachedMixin, generics.GenericAPIView):
         # in line counted): on opening day this answer is the hottest in the API, spared a read.
         enrollment = result.enrollment
         enrollment.waiting_place = result.waiting_place
-        return Response(EnrollmentSerializer(enrollment).data, status=status.HTTP_201_CREATED)
+        return Response(APPLY_ANSWER.to_representation(enrollment), status=status.HTTP_201_CREATED)
 
 
 @extend_schema(

@@ -6,8 +6,8 @@ from api import enrollments
 from api.errors import not_found
 from api.parent import account
 from api.parent import enrollments as parent_enrollments
+from api.provider import attendance, groups
 from api.provider import enrollments as provider_enrollments
-from api.provider import groups
 from api.public import catalog
 from core.cache import cache_anonymous_get
 
@@ -45,6 +45,11 @@ urlpatterns = [
     path("enrollments/<int:pk>/reject/", provider_enrollments.EnrollmentRejectView.as_view(), name="enrollment-reject"),
     # The provider's
     path("provider/groups/", groups.ProviderGroupListView.as_view(), name="provider-group-list"),
+    path(
+        "provider/groups/<int:pk>/attendance/",
+        attendance.ProviderGroupAttendanceView.as_view(),
+        name="provider-group-attendance",
+    ),
     # Keep last: any other path under /api/v1/ ending in a slash answers 404 in the API's error format
     # rather than the HTML 404 page (paths without the slash still get CommonMiddleware's redirect).
     re_path(r"^.*/$", not_found),

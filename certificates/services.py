@@ -96,23 +96,50 @@ def certificate_issue(*, child: Child) -> Certificate:
     contract that needs money is accepted (enrollments.contracts)."""
     # One query in the common case (every application but the child's first).
     existing = Certificate.objects.filter(child=child).first()
-    return existing if existing is not None else _certificate_create(child)
+    return existing if existing is not None else certificate_issue_first(child=child)
 
 
-@transaction.atomic
-def _certificate_create(child: Child) -> Certificate:
-    """The child's row is locked, so that two first requests for the same child (a double click) issue
-    one certificate and the second gets it back."""
-    Child.objects.select_for_update().filter(pk=child.pk).values_list("pk", flat=True).first()
-    existing = Certificate.objects.filter(child=child).first()
-    if existing is not None:
-        return existing
-    return Certificate.objects.create(
+# Two first requests for the same child (a double click, two applications at once) issue one
+# certificate: the second INSERT waits on the unique child_id until the first commits and then does
+# nothing (the number it took is a gap, allowed). No row is locked and no savepoint is needed.
+ISSUE_SQL = """
+INSERT INTO certificates_certificate (child_id, number, municipality_id, status, issued_at, valid_until)
+VALUES (%s, %s, %s, %s, %s, %s)
+ON CONFLICT (child_id) DO NOTHING
+RETURNING id, issued_at
+"""
+
+
+def certificate_issue_first(*, child: Child) -> Certificate:
+    """Issue a certificate to a child that had none when the caller looked (`child.municipality`
+    loaded: its codes make the number); returns the one a concurrent request issued if it won."""
+    municipality = child.municipality
+    certificate = Certificate(
         child=child,
-        number=_next_number(child.municipality),
-        municipality=child.municipality,
+        number=_next_number(municipality),
+        municipality=municipality,
+        status=Certificate.Status.ACTIVE,
+        issued_at=timezone.now(),
         valid_until=certificate_valid_until(child.birth_date),
     )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            ISSUE_SQL,
+            [
+                child.pk,
+                certificate.number,
+                municipality.pk,
+                certificate.status,
+                certificate.issued_at,
+                certificate.valid_until,
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return Certificate.objects.get(child=child)
+    certificate.pk = row[0]
+    certificate._state.adding, certificate._state.db = False, "default"
+    return certificate
 
 
 def funding_queue_join(*, certificate: Certificate, period: FundingPeriod) -> FundedCertificateRequest:

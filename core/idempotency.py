@@ -9,11 +9,13 @@ key in a hidden field, so that a double click or a re-sent form does the same (`
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 
-from django.db import IntegrityError, transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +32,14 @@ class IdempotencyKeyInvalid(DomainError):
     code = "idempotency_key_invalid"
 
 
+# One statement, committed by itself (autocommit, outside the request's work): the row exists before the
+# work starts, so a concurrent repeat finds it; a key already there is left as it is.
+CLAIM_SQL = """
+INSERT INTO core_idempotencyrecord (user_id, endpoint, key, created_at) VALUES (%s, %s, %s, %s)
+ON CONFLICT (user_id, endpoint, key) DO NOTHING RETURNING id
+"""
+
+
 def _claim(*, user_id: int, endpoint: str, key: str) -> IdempotencyRecord | None:
     """Claim the key: None when this request is the first; else the earlier request's record (whose
     status_code is None while it runs)."""
@@ -37,16 +47,15 @@ def _claim(*, user_id: int, endpoint: str, key: str) -> IdempotencyRecord | None
         raise IdempotencyKeyInvalid(_("Idempotency-Key: от 1 до 128 печатных символов."))
     scope = {"user_id": user_id, "endpoint": endpoint, "key": key}
     for _attempt in range(2):
-        try:
-            with transaction.atomic():
-                IdempotencyRecord.objects.create(**scope)
-            return None
-        except IntegrityError:
-            earlier = IdempotencyRecord.objects.filter(**scope).first()
-            if earlier is None or earlier.created_at >= timezone.now() - KEEP:
-                return earlier
-            # Older than 24 hours (the hourly prune has not come by yet): forgotten, the key is new again.
-            IdempotencyRecord.objects.filter(pk=earlier.pk).delete()
+        with connection.cursor() as cursor:
+            cursor.execute(CLAIM_SQL, [user_id, endpoint, key, timezone.now()])
+            if cursor.fetchone() is not None:
+                return None
+        earlier = IdempotencyRecord.objects.filter(**scope).first()
+        if earlier is None or earlier.created_at >= timezone.now() - KEEP:
+            return earlier
+        # Older than 24 hours (the hourly prune has not come by yet): forgotten, the key is new again.
+        IdempotencyRecord.objects.filter(pk=earlier.pk).delete()
     return IdempotencyRecord.objects.filter(**scope).first()
 
 
@@ -55,9 +64,12 @@ def _busy() -> Busy:
 
 
 def _store(*, user_id: int, endpoint: str, key: str, status_code: int, body) -> None:
-    IdempotencyRecord.objects.filter(user_id=user_id, endpoint=endpoint, key=key).update(
-        status_code=status_code, body=body
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE core_idempotencyrecord SET status_code = %s, body = %s::jsonb"
+            " WHERE user_id = %s AND endpoint = %s AND key = %s",
+            [status_code, None if body is None else json.dumps(body, cls=DjangoJSONEncoder), user_id, endpoint, key],
+        )
 
 
 def _release(*, user_id: int, endpoint: str, key: str) -> None:

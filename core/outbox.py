@@ -10,6 +10,7 @@ commit of `dispatched_at` lost), so every task behind the outbox is idempotent.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -44,24 +45,36 @@ def outbox_enqueue(task: str, *args) -> OutboxMessage:
 
 
 _dispatcher: ThreadPoolExecutor | None = None
+_waiting: list[int] = []  # ids committed and not yet handed to the dispatcher thread
+_waiting_lock = threading.Lock()
 
 
 def _dispatch_soon(ids: list[int]) -> None:
     """Send after the commit, off the request's thread (OUTBOX_DISPATCH_IN_BACKGROUND): the answer does
-    not wait on the broker (about a tenth of an application's time on opening day); tests send at once."""
+    not wait on the broker (about a tenth of an application's time on opening day); tests send at once.
+    Messages that commit while the thread is busy wait for it together and go out in one batch (one
+    transaction for many requests' messages when the portal is busiest)."""
     global _dispatcher
     if not settings.OUTBOX_DISPATCH_IN_BACKGROUND:
         outbox_dispatch(ids=ids)
         return
-    if _dispatcher is None:
-        _dispatcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox")
-    _dispatcher.submit(_dispatch_in_background, ids)
+    with _waiting_lock:
+        start = not _waiting
+        _waiting.extend(ids)
+        if _dispatcher is None:
+            _dispatcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox")
+    if start:
+        _dispatcher.submit(_dispatch_in_background)
 
 
-def _dispatch_in_background(ids: list[int]) -> None:
+def _dispatch_in_background() -> None:
+    with _waiting_lock:
+        ids = _waiting[:]
+        _waiting.clear()
     close_old_connections()  # this thread's own connection, kept and checked as a request's is
     try:
-        outbox_dispatch(ids=ids)
+        for start in range(0, len(ids), BATCH):
+            outbox_dispatch(ids=ids[start : start + BATCH])
     except Exception:  # the sweep sends it later; the thread must live on
         logger.exception("outbox dispatch failed; the sweep will send the message")
 

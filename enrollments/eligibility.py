@@ -67,16 +67,16 @@ def parent_confirmed_child(*, parent, child_id: int) -> Child:
     if link is None:
         raise ChildNotFound(_("Ребёнок не найден."))
     if not link.confirmation:
-        raise _link_not_confirmed()
+        raise link_not_confirmed()
     return link.child
 
 
 def require_confirmed_link(*, parent, child: Child) -> None:
     if not parent_link_confirmed(parent=parent, child_id=child.pk):
-        raise _link_not_confirmed()
+        raise link_not_confirmed()
 
 
-def _link_not_confirmed() -> LinkNotConfirmed:
+def link_not_confirmed() -> LinkNotConfirmed:
     return LinkNotConfirmed(
         _(
             "Связь с ребёнком не подтверждена. Войдите через Госуслуги (дети из вашего профиля подтверждаются "
@@ -96,6 +96,16 @@ def check_can_apply(
     """Everything but the parent's link (checked first) and the seat (decided under the group lock).
     Returns the funding period the contract would start in (contract_period(), already looked up here)."""
     today = today or timezone.localdate()
+    check_group_and_child(child=child, group=group, certificate=certificate, today=today)
+    check_not_enrolled(already=Enrollment.objects.filter(child=child, group=group, status__in=LIVE_STATUSES).exists())
+    period = contract_period(child=child, group=group, today=today)
+    check_period_open(period)
+    return period
+
+
+def check_group_and_child(*, child: Child, group: Group, certificate: Certificate | None, today: date) -> None:
+    """The rules that need no query: the program is listed, the group open, the child of the program's
+    age on the group's start date, the certificate (if issued) active. `group.program.provider` loaded."""
     program: Program = group.program
     if program.status != Program.Status.CERTIFIED or program.provider.status != Provider.Status.APPROVED:
         raise ProgramNotListed(
@@ -114,12 +124,17 @@ def check_can_apply(
             _("Сертификат № %(number)s %(status)s: записаться по нему нельзя.")
             % {"number": certificate.number, "status": certificate.get_status_display().lower()}
         )
-    if Enrollment.objects.filter(child=child, group=group, status__in=LIVE_STATUSES).exists():
+
+
+def check_not_enrolled(*, already: bool) -> None:
+    """`already`: the child has a live enrollment (applied, waiting, offered or in force) in the group."""
+    if already:
         raise AlreadyEnrolled(_("Ребёнок уже записан в эту группу или ждёт места в ней."))
-    period = period_current(municipality=child.municipality, on=contract_start(group, today))
+
+
+def check_period_open(period: FundingPeriod | None) -> None:
     if period is not None and not period.accepting_contracts:
         raise PeriodClosed(_("Период финансирования закрыт для новых договоров."))
-    return period
 
 
 def contract_period(*, child: Child, group: Group, today: date | None = None) -> FundingPeriod | None:

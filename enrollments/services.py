@@ -13,20 +13,35 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalog.calendar import working_days_after
-from catalog.models import Group
-from certificates.models import FundingPeriod
-from certificates.services import certificate_issue
+from catalog.models import Group, Municipality, Program, Provider
+from certificates.models import Certificate, Child, FundingPeriod
+from certificates.services import certificate_issue_first
 from core.errors import Conflict, DomainError, NotFound
-from core.locking import lock_all, lock_one
-from enrollments.eligibility import check_can_apply, contract_period, parent_confirmed_child
-from enrollments.models import ALLOWED_TRANSITIONS, SEAT_HOLDING_STATUSES, Enrollment, EnrollmentEvent, EnrollmentStatus
-from enrollments.selectors import group_seats_held, waiting_list, waiting_place
+from core.locking import lock_all, lock_one, lock_wait_limited
+from enrollments.eligibility import (
+    ChildNotFound,
+    GroupNotFound,
+    check_group_and_child,
+    check_not_enrolled,
+    check_period_open,
+    contract_period,
+    link_not_confirmed,
+    parent_confirmed_child,
+)
+from enrollments.models import (
+    ALLOWED_TRANSITIONS,
+    SEAT_HOLDING_STATUSES,
+    Enrollment,
+    EnrollmentEvent,
+    EnrollmentStatus,
+)
+from enrollments.selectors import group_seats_held, waiting_list
 from notices.services import Notice, notices_send
 
 # Days to review an application and to accept an offer, where no funding period says otherwise.
@@ -87,8 +102,13 @@ def notify_parents(enrollments: Iterable[Enrollment], title_for: Callable[[Enrol
 
 
 def _parent_notices(
-    enrollments: Iterable[Enrollment], title_for: Callable[[Enrollment], str], extra: str = ""
+    enrollments: Iterable[Enrollment],
+    title_for: Callable[[Enrollment], str],
+    extra: str = "",
+    *,
+    parent_ids: list[int] | None = None,
 ) -> list[Notice]:
+    """`parent_ids`: the child's parents when the caller has them already (one enrollment)."""
     notices = []
     # Stored in the portal's source language; the e-mail frame is rendered in the recipient's.
     with translation.override(settings.LANGUAGE_CODE):
@@ -102,9 +122,10 @@ def _parent_notices(
             if extra:
                 body = f"{body}\n{extra}"
             title = title_for(enrollment)
+            recipients = parent_ids if parent_ids is not None else [p.pk for p in enrollment.child.parents.all()]
             notices.extend(
-                Notice(user_id=parent.pk, title=title, body=body, subject=enrollment_subject(enrollment.pk))
-                for parent in enrollment.child.parents.all()
+                Notice(user_id=user_id, title=title, body=body, subject=enrollment_subject(enrollment.pk))
+                for user_id in recipients
             )
     return notices
 
@@ -135,6 +156,67 @@ def _lock_group(group_id: int) -> Group:
 # --- Applying ------------------------------------------------------------------------------------
 
 
+LIVE_ENROLLMENT_UNIQUE = "enrollment_one_live_per_child_group"
+
+# One statement reads everything applying needs and locks the group row (seat changes lock the group
+# first: core.locking). Nothing read here changes the decision when a concurrent application commits
+# first; the seats, the waiting list and the child's live enrollments are counted by APPLY_COUNT_SQL,
+# a statement of its own: under READ COMMITTED it sees what committed while this one waited for the lock.
+APPLY_READ_SQL = """
+SELECT g.name, g.capacity, g.enrollment_open, g.start_date, g.end_date,
+       p.id, p.title, p.status, p.age_min, p.age_max, p.lesson_price, p.normative_lesson_price,
+       p.lessons_per_month,
+       pr.id, pr.short_name, pr.status,
+       l.confirmation, c.id, c.last_name, c.first_name, c.middle_name, c.birth_date, c.municipality_id,
+       m.region_code, m.code,
+       cert.id, cert.number, cert.status,
+       fp.id, fp.accepting_contracts, fp.review_days,
+       (SELECT array_agg(pl.user_id ORDER BY pl.user_id) FROM certificates_parentlink pl WHERE pl.child_id = c.id)
+  FROM catalog_group g
+  JOIN catalog_program p ON p.id = g.program_id
+  JOIN catalog_provider pr ON pr.id = p.provider_id
+  LEFT JOIN certificates_parentlink l ON l.user_id = %(parent)s AND l.child_id = %(child)s
+  LEFT JOIN certificates_child c ON c.id = l.child_id
+  LEFT JOIN catalog_municipality m ON m.id = c.municipality_id
+  LEFT JOIN certificates_certificate cert ON cert.child_id = c.id
+  LEFT JOIN certificates_fundingperiod fp
+         ON fp.municipality_id = c.municipality_id
+        AND fp.start_date <= greatest(%(today)s, g.start_date) AND fp.end_date >= greatest(%(today)s, g.start_date)
+ WHERE g.id = %(group)s
+   FOR NO KEY UPDATE OF g
+"""
+
+# After the lock, in one statement: seats held (as enrollments.selectors.holds_a_seat counts them) and the
+# waiting list decide the status; the application and its first audit row are written (every NOT NULL
+# column of the enrollment is given: a contract's fields stay empty until the parent accepts). Under READ
+# COMMITTED this statement sees what committed while APPLY_READ_SQL waited for the lock. A second live
+# application of the child to the group is refused by the unique index enrollment_one_live_per_child_group.
+APPLY_INSERT_SQL = """
+WITH seats AS (
+    SELECT count(*) FILTER (WHERE status IN %(holding)s OR (status = 'TERMINATED' AND ends_on >= %(today)s)) AS held,
+           count(*) FILTER (WHERE status = 'WAITING') AS waiting
+      FROM enrollments_enrollment
+     WHERE group_id = %(group)s
+), decided AS (
+    SELECT CASE WHEN held < %(capacity)s THEN 'SUBMITTED' ELSE 'WAITING' END AS status, waiting FROM seats
+), enrollment AS (
+    INSERT INTO enrollments_enrollment (
+        child_id, group_id, applicant_id, certificate_id, status, created_at, status_changed_at, expires_at,
+        reject_reason, funding, billing_policy, lesson_price, normative_lesson_price, certificate_per_lesson,
+        lessons_per_month, planned_lessons, copayment_shown, reserve_remaining)
+    SELECT %(child)s, %(group)s, %(parent)s, %(certificate)s, status, %(now)s, %(now)s,
+           CASE WHEN status = 'SUBMITTED' THEN %(review_deadline)s::timestamptz END,
+           '', '', '', %(lesson_price)s, %(normative_price)s, 0, %(lessons_per_month)s, 0, 0, 0
+      FROM decided
+    RETURNING id, status, expires_at
+), event AS (
+    INSERT INTO enrollments_enrollmentevent (enrollment_id, from_status, to_status, actor_id, note, created_at)
+    SELECT id, '', status, %(parent)s, '', %(now)s FROM enrollment
+)
+SELECT enrollment.id, enrollment.status, enrollment.expires_at, decided.waiting FROM enrollment, decided
+"""
+
+
 @dataclass(frozen=True)
 class ApplyResult:
     enrollment: Enrollment
@@ -147,44 +229,115 @@ def enrollment_apply(*, parent, child_id: int, group_id: int) -> ApplyResult:
     first application (a number at once, from the municipality's sequence). A free seat makes the
     application SUBMITTED for the provider to review; a full group puts it on the waiting list, in order.
 
-    Raises the eligibility errors (enrollments.eligibility), and Busy when the group stays locked."""
-    child = parent_confirmed_child(parent=parent, child_id=child_id)
-    certificate = certificate_issue(child=child)
-    try:
-        group = _lock_group(group_id)
-    except Group.DoesNotExist:
-        raise NotFound(_("Группа не найдена."), code="group_not_found") from None
-    period = check_can_apply(child=child, group=group, certificate=certificate)
-    free = group.capacity - group_seats_held(group_id=group.pk)
-    if free > 0:
-        status, expires_at = EnrollmentStatus.SUBMITTED, _review_deadline(period)
-    else:
-        status, expires_at = EnrollmentStatus.WAITING, None
+    Raises the eligibility errors (enrollments.eligibility), and Busy when the group stays locked.
+    Opening day's hottest path (bench/opening_day.py): four statements, no ORM query building."""
+    today = timezone.localdate()
+    params = {"parent": parent.pk, "child": child_id, "group": group_id, "today": today}
+    row = _apply_read(params)
+    if row is None:  # no such group: the child's errors come first, as for every other refusal
+        parent_confirmed_child(parent=parent, child_id=child_id)
+        raise GroupNotFound(_("Группа не найдена."))
+    group, child, certificate, period, parent_ids, confirmation = _apply_facts(group_id, row)
+    if child is None:
+        raise ChildNotFound(_("Ребёнок не найден."))
+    if not confirmation:
+        raise link_not_confirmed()
+    check_group_and_child(child=child, group=group, certificate=certificate, today=today)
+    check_period_open(period)
+    if certificate is None:
+        certificate = certificate_issue_first(child=child)
     program = group.program
-    enrollment = Enrollment.objects.create(
+    now = timezone.now()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                APPLY_INSERT_SQL,
+                {
+                    **params,
+                    "holding": tuple(SEAT_HOLDING_STATUSES),
+                    "capacity": group.capacity,
+                    "certificate": certificate.pk,
+                    "now": now,
+                    "review_deadline": _review_deadline(period),
+                    "lesson_price": program.lesson_price,
+                    "normative_price": program.normative_lesson_price,
+                    "lessons_per_month": program.lessons_per_month,
+                },
+            )
+            enrollment_id, status, expires_at, waiting = cursor.fetchone()
+    except IntegrityError as error:
+        if LIVE_ENROLLMENT_UNIQUE not in str(error):
+            raise
+        check_not_enrolled(already=True)
+    place = waiting + 1 if status == EnrollmentStatus.WAITING else None
+    enrollment = Enrollment(
+        id=enrollment_id,
         child=child,
         group=group,
         applicant=parent,
         certificate=certificate,
         status=status,
+        created_at=now,
+        status_changed_at=now,
         expires_at=expires_at,
         lesson_price=program.lesson_price,
         normative_lesson_price=program.normative_lesson_price,
         lessons_per_month=program.lessons_per_month,
     )
-    EnrollmentEvent.objects.create(enrollment=enrollment, from_status="", to_status=status, actor=parent, note="")
-    if status == EnrollmentStatus.SUBMITTED:
-        # The family is told; the provider finds the application in its inbox (a notice per application
-        # to every staff member would flood them on opening day, when the group lock is the bottleneck).
-        notify_parents([enrollment], lambda e: _("Заявка подана"))
-        return ApplyResult(enrollment, None)
-    place = waiting_place(enrollment=enrollment)
-    notify_parents(
-        [enrollment],
-        lambda e: _("Заявка в листе ожидания"),
-        _("Мест нет; ваше место в очереди: %(place)s.") % {"place": place},
-    )
+    enrollment._state.adding, enrollment._state.db = False, "default"
+    # The family is told; the provider finds the application in its inbox (a notice per application to
+    # every staff member would flood them on opening day, when the group lock is the bottleneck).
+    if place is None:
+        notices_send(_parent_notices([enrollment], lambda e: _("Заявка подана"), parent_ids=parent_ids))
+    else:
+        extra = _("Мест нет; ваше место в очереди: %(place)s.") % {"place": place}
+        notices_send(
+            _parent_notices([enrollment], lambda e: _("Заявка в листе ожидания"), extra, parent_ids=parent_ids)
+        )
     return ApplyResult(enrollment, place)
+
+
+def _apply_read(params: dict) -> tuple | None:
+    sql = APPLY_READ_SQL
+    if not settings.ENROLLMENT_GROUP_LOCK:  # the test-only switch (tests/enrollments/test_concurrency.py)
+        sql = sql.replace("FOR NO KEY UPDATE OF g", "")
+    with lock_wait_limited(set_in=sql) as sql, connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def _apply_facts(group_id: int, row: tuple):
+    """Model instances (unsaved reads, no queries) for the rules and the answer, from APPLY_READ_SQL's row."""
+    (g_name, capacity, enrollment_open, start_date, end_date,
+     program_id, title, program_status, age_min, age_max, lesson_price, normative_price, lessons_per_month,
+     provider_id, provider_name, provider_status,
+     confirmation, child_id, last_name, first_name, middle_name, birth_date, municipality_id,
+     region_code, municipality_code,
+     certificate_id, number, certificate_status,
+     period_id, accepting, review_days, parent_ids) = row  # fmt: skip
+    provider = Provider(id=provider_id, short_name=provider_name, status=provider_status)
+    program = Program(
+        id=program_id, provider=provider, title=title, status=program_status, age_min=age_min, age_max=age_max,
+        lesson_price=lesson_price, normative_lesson_price=normative_price, lessons_per_month=lessons_per_month,
+    )  # fmt: skip
+    group = Group(
+        id=group_id, program=program, name=g_name, capacity=capacity, enrollment_open=enrollment_open,
+        start_date=start_date, end_date=end_date,
+    )  # fmt: skip
+    child = None
+    if child_id is not None:
+        child = Child(
+            id=child_id, last_name=last_name, first_name=first_name, middle_name=middle_name,
+            birth_date=birth_date,
+            municipality=Municipality(id=municipality_id, region_code=region_code, code=municipality_code),
+        )  # fmt: skip
+    certificate = None
+    if certificate_id is not None:
+        certificate = Certificate(id=certificate_id, child=child, number=number, status=certificate_status)
+    period = None
+    if period_id is not None:
+        period = FundingPeriod(id=period_id, accepting_contracts=accepting, review_days=review_days)
+    return group, child, certificate, period, parent_ids or [], confirmation
 
 
 # --- The provider's decisions ------------------------------------------------------------------------

@@ -4,6 +4,8 @@ Views read the request and choose a template; reads and writes are in the apps b
 
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,7 +16,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import is_provider_staff
+from billing.attendance import (
+    DateInFuture,
+    NoLessonsYet,
+    NotALessonDate,
+    register_for,
+    register_groups,
+    register_save,
+)
+from billing.models import AttendanceStatus
 from catalog.selectors import provider_groups
+from core.errors import DomainError, NotFound
 from core.pages import door_pages, post_once
 from enrollments.selectors import (
     groups_with_seats,
@@ -101,3 +113,126 @@ def application_reject(request: HttpRequest, pk: int) -> HttpResponse:
         "workplace/application_reject.html",
         {"provider": request.user.provider, "enrollment": enrollment, "form": form},
     )
+
+
+# --- The attendance register ------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def attendance(request: HttpRequest) -> HttpResponse:
+    """The provider's groups, those meeting today first, each opening its register."""
+    provider = request.user.provider
+    rows = register_groups(groups=provider_groups(provider_id=provider.pk))
+    return render(request, "workplace/attendance.html", {"provider": provider, "rows": rows})
+
+
+def _register_url(pk: int, day: datetime.date | None = None) -> str:
+    path = reverse("workplace:register", args=[pk])
+    return f"{path}?date={day.isoformat()}" if day else path
+
+
+def _parse_date(raw: str | None) -> datetime.date | None:
+    """A date from the form (YYYY-MM-DD); raises DomainError for anything else."""
+    try:
+        return datetime.date.fromisoformat((raw or "").strip())
+    except ValueError:
+        raise DomainError(_("Дата занятия указана неверно."), code="invalid_date") from None
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the register of one lesson (today's, else the latest past one, or `?date=`); POST: save it,
+    once per form key, all or nothing (a refusal is shown with its reason and nothing is saved)."""
+    if request.method == "POST":
+        return _register_save(request, pk)
+    raw = request.GET.get("date")
+    try:
+        day = _parse_date(raw) if raw else None
+        page = register_for(staff=request.user, group_id=pk, date=day)
+    except NotFound:
+        raise Http404 from None
+    except NoLessonsYet as error:
+        page, no_lessons = None, error.message
+    except DomainError as error:
+        # A date the calendar does not have: say so, and open the register on its default lesson.
+        messages.error(request, error.message)
+        return redirect(_register_url(pk))
+    else:
+        no_lessons = ""
+    if page is None:
+        group = (
+            provider_groups(provider_id=request.user.provider_id)
+            .select_related("program__provider")
+            .filter(pk=pk)
+            .first()
+        )
+        if group is None:
+            raise Http404
+    else:
+        group = page.group
+    return render(
+        request,
+        "workplace/register.html",
+        {
+            "provider": group.program.provider,
+            "group": group,
+            "register": page,
+            "no_lessons": no_lessons,
+            "statuses": AttendanceStatus.choices,
+        },
+    )
+
+
+def _posted_marks(request: HttpRequest) -> list[tuple[int, str]]:
+    """`mark-<enrollment id>` radios; «Все присутствовали» without JavaScript marks every pupil the
+    form listed (`pupil`) present."""
+    try:
+        if request.POST.get("all_present"):
+            return [(int(pk), AttendanceStatus.PRESENT) for pk in request.POST.getlist("pupil")]
+        return [(int(key[5:]), value) for key, value in request.POST.items() if key.startswith("mark-")]
+    except ValueError:
+        raise DomainError(_("Форма журнала устарела: откройте журнал заново."), code="invalid_form") from None
+
+
+def _saved_message(day: datetime.date, result) -> str:
+    parts = [_("Журнал за %(date)s сохранён.") % {"date": day.strftime("%d.%m.%Y")}]
+    if result.marked:
+        parts.append(_("Отмечено учеников: %(n)s.") % {"n": result.marked})
+    if result.corrected:
+        parts.append(_("Исправлено отметок: %(n)s.") % {"n": result.corrected})
+    if result.cancellation_changed:
+        parts.append(_("Отмена занятия сохранена."))
+    if not (result.marked or result.corrected or result.cancellation_changed):
+        parts.append(_("Изменений не было."))
+    return " ".join(parts)
+
+
+def _register_save(request: HttpRequest, pk: int) -> HttpResponse:
+    raw = request.POST.get("date")
+    try:
+        day = _parse_date(raw)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(_register_url(pk))
+    back = _register_url(pk, day)
+
+    def save() -> HttpResponse:
+        try:
+            result = register_save(
+                staff=request.user,
+                group_id=pk,
+                date=day,
+                marks=_posted_marks(request),
+                cancelled=bool(request.POST.get("cancelled")),
+                reason=request.POST.get("reason", ""),
+            )
+        except (DateInFuture, NotALessonDate) as error:
+            # No register on that date to go back to: the default lesson, with the reason.
+            messages.error(request, error.message)
+            return redirect(_register_url(pk))
+        messages.success(request, _saved_message(day, result))
+        return redirect(back)
+
+    return post_once(request, save, back=back)

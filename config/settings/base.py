@@ -221,6 +221,7 @@ SPECTACULAR_SETTINGS = {
         "EnrollmentStatusEnum": "enrollments.models.EnrollmentStatus",
         "ContractFundingEnum": "enrollments.models.ContractFunding",
         "CertificateKindEnum": "certificates.models.CertificateKind",
+        "AttendanceStatusEnum": "billing.models.AttendanceStatus",
     },
 }
 

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F
 from django.test import TestCase
+from django.urls import reverse
 
 from accounts.models import Role, User
 from accounts.roles import MUNICIPAL
@@ -223,6 +224,18 @@ class TestSmallRegion:
         provider = User.objects.get(username="provider").provider
         inbox = Enrollment.objects.filter(group__program__provider=provider, status=EnrollmentStatus.SUBMITTED)
         assert inbox.count() >= 6
+
+    def test_the_demo_provider_reaches_the_attendance_register(self, client):
+        """From the workplace home to the register of the demo contract's group (marks come later)."""
+        assert client.login(username="provider", password=DEMO_PASSWORD)
+        home = client.get(reverse("workplace:home")).content.decode()
+        assert f'href="{reverse("workplace:attendance")}"' in home
+        contract = Enrollment.objects.get(child__parents__username="parent", status=EnrollmentStatus.ACTIVE)
+        assert reverse("workplace:register", args=[contract.group_id]) in home
+        assert client.get(reverse("workplace:attendance")).status_code == 200
+        register = client.get(reverse("workplace:register", args=[contract.group_id]))
+        assert register.status_code == 200
+        assert contract.group.program.title in register.content.decode()
 
     @pytest.mark.parametrize("username", ["municipal", "admin"])
     def test_staff_logins_see_the_program_changelist(self, client, username):
