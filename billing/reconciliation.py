@@ -266,18 +266,142 @@ MONTH_ONE_LIVE_CHARGE = Check(
 
 LIVE_CHARGE_MATCHES_MARK = Check(
     "live_charge_matches_mark",
-    "a settled mark's live charge is its own contract's, for a PRESENT mark of a lesson that took place",
+    "a live charge is for its own contract's mark, dated within the contract; once the job has settled the "
+    "mark, for its current version, PRESENT, of a lesson that took place",
     """
-    SELECT c.id AS charge, m.id AS mark, m.status, m.version, m.billed_version, s.cancelled,
-           c.enrollment_id AS charge_enrollment, m.enrollment_id AS mark_enrollment
+    SELECT c.id AS charge, m.id AS mark, m.status, m.version, c.mark_version, m.billed_version, s.cancelled,
+           c.service_date, e.starts_on, e.ends_on, c.enrollment_id AS charge_enrollment,
+           m.enrollment_id AS mark_enrollment
       FROM billing_charge c
       JOIN billing_attendancemark m ON m.id = c.mark_id
       JOIN billing_lesson s ON s.id = m.lesson_id
+      JOIN enrollments_enrollment e ON e.id = c.enrollment_id
      WHERE c.kind = 'LESSON'
        AND NOT EXISTS (SELECT 1 FROM billing_chargereversal v WHERE v.charge_id = c.id)
        AND (c.enrollment_id <> m.enrollment_id
-            OR (m.billed_version >= m.version AND (m.status <> 'PRESENT' OR s.cancelled)))
+            OR c.service_date < e.starts_on OR c.service_date > coalesce(e.ends_on, c.service_date)
+            OR (m.billed_version >= m.version
+                AND (m.status <> 'PRESENT' OR s.cancelled OR c.mark_version <> m.version)))
     """,
+)
+
+# A mark the register says is owed under PER_LESSON (the policy of the period its date falls in, the
+# certificate's municipality's, else the provider's; none: PER_LESSON): PRESENT, the lesson held, within a
+# contract that was accepted, not refunded after an upheld dispute.
+_MARK_OWED = """
+    m.status = 'PRESENT' AND NOT s.cancelled
+    AND e.status IN ('ACTIVE', 'TERMINATED') AND e.starts_on IS NOT NULL
+    AND s.date >= e.starts_on AND s.date <= coalesce(e.ends_on, s.date)
+    AND coalesce((SELECT fp.billing_policy FROM certificates_fundingperiod fp
+                   WHERE fp.municipality_id = coalesce(cert.municipality_id, pr.municipality_id)
+                     AND s.date BETWEEN fp.start_date AND fp.end_date), 'PER_LESSON') = 'PER_LESSON'
+    AND NOT EXISTS (SELECT 1 FROM billing_charge dc JOIN billing_chargereversal dr ON dr.charge_id = dc.id
+                     WHERE dc.kind = 'LESSON' AND dc.mark_id = m.id AND dr.reason = 'DISPUTE')
+"""
+
+_MARK_JOINS = """
+      JOIN billing_lesson s ON s.id = m.lesson_id
+      JOIN enrollments_enrollment e ON e.id = m.enrollment_id
+      JOIN catalog_group g ON g.id = e.group_id
+      JOIN catalog_program p ON p.id = g.program_id
+      JOIN catalog_provider pr ON pr.id = p.provider_id
+      LEFT JOIN certificates_certificate cert ON cert.id = e.certificate_id
+"""
+
+MARK_SETTLED_UNCHARGED = Check(
+    "mark_settled_uncharged",
+    "every owed mark the debit job has settled has its live charge",
+    f"""
+    SELECT m.id AS mark, m.enrollment_id AS enrollment, s.date, m.status, m.version, m.billed_version
+      FROM billing_attendancemark m
+      {_MARK_JOINS}
+     WHERE m.billed_version >= m.version AND {_MARK_OWED}
+       AND NOT EXISTS (SELECT 1 FROM billing_charge c
+                        WHERE c.kind = 'LESSON' AND c.mark_id = m.id
+                          AND NOT EXISTS (SELECT 1 FROM billing_chargereversal v WHERE v.charge_id = c.id))
+    """,
+)
+
+MARK_LEFT_UNBILLED = Check(
+    "mark_left_unbilled",
+    "no mark changed before the last finished debit run and dated up to its date is still awaiting billing "
+    "(a lesson cancelled or restored since, which re-opens its marks, is left to the next run)",
+    f"""
+    SELECT m.id AS mark, m.enrollment_id AS enrollment, s.date, m.status, m.version, m.billed_version,
+           m.updated_at
+      FROM billing_attendancemark m
+      {_MARK_JOINS}
+     WHERE %(debited_through)s::date IS NOT NULL
+       AND m.billed_version < m.version
+       AND s.date <= %(debited_through)s::date AND m.updated_at < %(debit_started_at)s::timestamptz
+       AND NOT EXISTS (SELECT 1 FROM billing_monthrecheck r
+                        WHERE r.group_id = s.group_id AND r.month = date_trunc('month', s.date)::date)
+    """,
+    params=lambda context: {
+        "debited_through": context.debited_through,
+        "debit_started_at": context.debit_started_at,
+    },
+)
+
+# The lessons a MONTHLY contract owes for month `mm.month` (DOMAIN.md: the lessons the group's calendar
+# planned in the month from the contract's start, less those the provider cancelled; less those refunded
+# after an upheld dispute): per schedule slot, the days of its weekday in the contract's part of the month,
+# counted arithmetically (no row per day), less the cancelled lesson dates there.
+_MONTH_OWED = """
+    (SELECT coalesce(sum(CASE WHEN w.first_day <= w.last_day
+                              THEN (w.last_day - w.first_day) / 7 + 1 ELSE 0 END), 0)
+       FROM (SELECT win.first + ((slot.weekday - (extract(isodow FROM win.first)::int - 1) + 7) %% 7) AS first_day,
+                    win.last AS last_day
+               FROM catalog_scheduleslot slot
+              WHERE slot.group_id = e.group_id) w)
+    - (SELECT count(*) FROM billing_lesson cl
+        WHERE cl.group_id = e.group_id AND cl.cancelled AND cl.date BETWEEN win.first AND win.last
+          AND EXISTS (SELECT 1 FROM catalog_scheduleslot sl
+                       WHERE sl.group_id = e.group_id AND sl.weekday = extract(isodow FROM cl.date)::int - 1))
+    - (SELECT count(*) FROM billing_charge dc JOIN billing_chargereversal dr ON dr.charge_id = dc.id
+        WHERE dc.kind = 'MONTH' AND dc.enrollment_id = e.id AND dc.month = mm.month AND dr.reason = 'DISPUTE')
+"""
+
+MONTH_CHARGED_AS_OWED = Check(
+    "month_charged_as_owed",
+    "every MONTHLY contract month ended before the last finished debit run has one live charge for the "
+    "lessons it owes (none when it owes none); a month whose cancellations changed since waits for the next run",
+    f"""
+    SELECT e.id AS enrollment, mm.month, owed.lessons AS lessons_owed, live.lessons AS lessons_charged,
+           live.id AS charge
+      FROM enrollments_enrollment e
+      JOIN catalog_group g ON g.id = e.group_id
+      JOIN catalog_program p ON p.id = g.program_id
+      JOIN catalog_provider pr ON pr.id = p.provider_id
+      LEFT JOIN certificates_certificate cert ON cert.id = e.certificate_id
+      CROSS JOIN LATERAL (
+          SELECT gs::date AS month
+            FROM generate_series(date_trunc('month', e.starts_on),
+                                 least(date_trunc('month', coalesce(e.ends_on, %(debited_through)s::date)),
+                                       date_trunc('month', %(debited_through)s::date) - interval '1 month'),
+                                 interval '1 month') gs
+      ) mm
+      JOIN certificates_fundingperiod fp
+        ON fp.municipality_id = coalesce(cert.municipality_id, pr.municipality_id)
+       AND fp.billing_policy = 'MONTHLY' AND mm.month BETWEEN fp.start_date AND fp.end_date
+      CROSS JOIN LATERAL (
+          SELECT greatest(mm.month, e.starts_on, g.start_date) AS first,
+                 least((mm.month + interval '1 month' - interval '1 day')::date,
+                       coalesce(e.ends_on, 'infinity'::date), g.end_date) AS last
+      ) win
+      CROSS JOIN LATERAL (SELECT greatest(0, {_MONTH_OWED}) AS lessons) owed
+      LEFT JOIN LATERAL (
+          SELECT c.id, c.lessons FROM billing_charge c
+           WHERE c.kind = 'MONTH' AND c.enrollment_id = e.id AND c.month = mm.month
+             AND NOT EXISTS (SELECT 1 FROM billing_chargereversal v WHERE v.charge_id = c.id)
+           ORDER BY c.id LIMIT 1
+      ) live ON true
+     WHERE %(debited_through)s::date IS NOT NULL
+       AND e.status IN ('ACTIVE', 'TERMINATED') AND e.starts_on IS NOT NULL
+       AND coalesce(live.lessons, 0) <> owed.lessons
+       AND NOT EXISTS (SELECT 1 FROM billing_monthrecheck r WHERE r.group_id = e.group_id AND r.month = mm.month)
+    """,
+    params=lambda context: {"debited_through": context.debited_through},
 )
 
 CHECKS: list[Check] = [
@@ -293,6 +417,9 @@ CHECKS: list[Check] = [
     MARK_ONE_LIVE_CHARGE,
     MONTH_ONE_LIVE_CHARGE,
     LIVE_CHARGE_MATCHES_MARK,
+    MARK_SETTLED_UNCHARGED,
+    MARK_LEFT_UNBILLED,
+    MONTH_CHARGED_AS_OWED,
 ]
 
 

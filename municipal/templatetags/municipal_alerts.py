@@ -26,7 +26,9 @@ def reconciliation_alert(context) -> str:
         return ""
     mismatches = (run.details or {}).get("mismatches")
     text = (
-        _("Сверка %(when)s нашла расхождения: %(count)s. Деньги на сертификатах, резервы, списания или акты не сходятся.")
+        _(
+            "Сверка %(when)s нашла расхождения: %(count)s. Деньги на сертификатах, резервы, списания или акты не сходятся."
+        )
         % {"when": timezone.localtime(run.finished_at).strftime("%d.%m.%Y %H:%M"), "count": mismatches}
         if mismatches
         else _("Сверка %(when)s не завершилась: %(error)s")

@@ -2,6 +2,7 @@
 mismatch, made by going around the triggers and constraints that normally refuse it, is found, printed,
 and makes the command exit non-zero; each run is recorded and a failed one shows in the admin."""
 
+import datetime
 from contextlib import contextmanager
 from decimal import Decimal
 from io import StringIO
@@ -10,14 +11,19 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.models import F
 from django.urls import reverse
+from django.utils import timezone
 
+from billing.debits import run_debits
 from billing.models import AttendanceMark, AttendanceStatus, Charge, ChargeReversal, JobRun
 from billing.reconciliation import CHECKS, reconcile
 from billing.tasks import reconcile_task
-from certificates.models import LedgerEntry
+from catalog.models import ScheduleSlot
+from certificates.models import BillingPolicy, LedgerEntry
 from enrollments.models import Enrollment, ReserveEntry
 from tests.accounts.factories import UserFactory
+from tests.billing.debit_helpers import cancel, contract, correct, lesson, lesson_days, mark
 from tests.billing.factories import ChargeFactory, ChargeReversalFactory
 from tests.certificates.factories import LedgerEntryFactory
 from tests.enrollments.factories import ReserveEntryFactory
@@ -25,6 +31,7 @@ from tests.enrollments.factories import ReserveEntryFactory
 pytestmark = pytest.mark.django_db
 
 ZERO = Decimal("0.00")
+MONDAY, WEDNESDAY = ScheduleSlot.Weekday.MONDAY, ScheduleSlot.Weekday.WEDNESDAY
 
 
 @contextmanager
@@ -141,7 +148,9 @@ def break_charge_reserve_row(money):
     other = money["reserve"]
     with around_the_triggers():
         sql("UPDATE certificates_ledgerentry SET reserved_delta = -1 WHERE id = %s", [charge.ledger_entry_id])
-        sql("UPDATE enrollments_reserveentry SET ledger_entry_id = %s WHERE id = %s", [charge.ledger_entry_id, other.pk])
+        sql(
+            "UPDATE enrollments_reserveentry SET ledger_entry_id = %s WHERE id = %s", [charge.ledger_entry_id, other.pk]
+        )
 
 
 def break_reversal_ledger(money):
@@ -222,8 +231,100 @@ def test_each_mismatch_is_found_and_fails_the_command(money, make_mismatch):
     assert {name for name, check in run.details["checks"].items() if check["count"]} == MISMATCHES[make_mismatch]
 
 
+# --- After debit runs: marks and months charged as owed ----------------------------------------------------
+
+
+@pytest.fixture
+def billed():
+    """A PER_LESSON contract with marks, a correction and a cancelled lesson, a MONTHLY contract with a
+    cancelled lesson, and a debit run after both contracts' first month ended: all of it right."""
+    per_lesson = contract(weekdays=(MONDAY, WEDNESDAY))
+    days = lesson_days(per_lesson)
+    first_month = [day for day in days if day.month == days[0].month]
+    marks = [mark(per_lesson, day) for day in first_month[:4]]
+    mark(per_lesson, first_month[4], AttendanceStatus.ABSENT)
+    correct(marks[1], AttendanceStatus.EXCUSED)
+    cancel(lesson(per_lesson, first_month[2]))
+    monthly = contract(policy=BillingPolicy.MONTHLY, weekdays=(MONDAY, WEDNESDAY))
+    lesson(monthly, lesson_days(monthly)[1], cancelled=True)
+    run_day = (days[0].replace(day=28) + datetime.timedelta(days=10)).replace(day=3)
+    assert run_day <= timezone.localdate()
+    run = run_debits(day=run_day)
+    assert run.charged == 3  # marks 0 and 3, and the MONTHLY month
+    return {"per_lesson": per_lesson, "monthly": monthly, "marks": marks, "run": run, "days": first_month}
+
+
+def test_a_billed_database_passes(billed):
+    assert reconcile().notes == []
+    assert failed_checks() == set()
+
+
+def break_mark_settled_uncharged(billed):
+    """A PRESENT mark the job is told it settled, never charged."""
+    new = mark(billed["per_lesson"], billed["days"][5])
+    AttendanceMark.objects.filter(pk=new.pk).update(billed_version=F("version"))
+
+
+def break_mark_left_unbilled(billed):
+    """A PRESENT mark made before the run, dated before its day, that the run left awaiting billing."""
+    new = mark(billed["per_lesson"], billed["days"][5])
+    AttendanceMark.objects.filter(pk=new.pk).update(updated_at=billed["run"].started_at - datetime.timedelta(hours=1))
+
+
+def break_month_charged_as_owed(billed):
+    """A lesson of the charged month cancelled without its trigger (no re-check queued): the month owes
+    one lesson less than its charge says."""
+    monthly = billed["monthly"]
+    with around_the_triggers():
+        sql(
+            "UPDATE billing_lesson SET cancelled = true WHERE group_id = %s AND date = %s",
+            [monthly.group_id, lesson_days(monthly)[0]],
+        )
+        sql(
+            "INSERT INTO billing_lesson (group_id, date, cancelled, cancel_reason) VALUES (%s, %s, true, '')",
+            [monthly.group_id, lesson_days(monthly)[2]],
+        )
+
+
+def break_live_charge_after_the_contract(billed):
+    """The contract's end moved before a charged lesson (as a termination would) without its reversal."""
+    charged = Charge.objects.filter(enrollment=billed["per_lesson"]).order_by("service_date").first()
+    with around_the_triggers():
+        sql(
+            "UPDATE enrollments_enrollment SET ends_on = %s WHERE id = %s",
+            [charged.service_date - datetime.timedelta(days=1), billed["per_lesson"].pk],
+        )
+
+
+BILLED_MISMATCHES = {
+    break_mark_settled_uncharged: {"mark_settled_uncharged"},
+    break_mark_left_unbilled: {"mark_left_unbilled"},
+    break_month_charged_as_owed: {"month_charged_as_owed"},
+    break_live_charge_after_the_contract: {"live_charge_matches_mark"},
+}
+
+
+@pytest.mark.parametrize("make_mismatch", BILLED_MISMATCHES, ids=lambda f: f.__name__.removeprefix("break_"))
+def test_each_billing_mismatch_is_found(billed, make_mismatch):
+    make_mismatch(billed)
+
+    assert failed_checks() == BILLED_MISMATCHES[make_mismatch]
+    with pytest.raises(CommandError):
+        call_command("reconcile", stdout=StringIO())
+
+
+def test_marks_awaiting_the_next_run_are_no_mismatch(billed):
+    """Marked or corrected after the run, or of a lesson cancelled after it: the next run's work."""
+    mark(billed["per_lesson"], billed["days"][5])
+    correct(billed["marks"][0], AttendanceStatus.ABSENT)
+    cancel(lesson(billed["per_lesson"], billed["days"][3]))
+    lesson(billed["monthly"], lesson_days(billed["monthly"])[0], cancelled=True)
+
+    assert failed_checks() == set()
+
+
 def test_every_check_is_proved_able_to_fail():
-    proved = set().union(*MISMATCHES.values())
+    proved = set().union(*MISMATCHES.values(), *BILLED_MISMATCHES.values())
     assert {check.name for check in CHECKS} <= proved
 
 

@@ -28,12 +28,18 @@ class Command(BaseCommand):
                 continue
             self.stdout.write(self.style.ERROR(f"MISMATCH  {result.name}: {result.count} ({result.description})"))
             for row in result.rows:
-                self.stdout.write("          " + ", ".join(f"{c}={v}" for c, v in zip(result.columns, row, strict=True)))
+                self.stdout.write(
+                    "          " + ", ".join(f"{c}={v}" for c, v in zip(result.columns, row, strict=True))
+                )
             if result.count > len(result.rows):
                 self.stdout.write(f"          … and {result.count - len(result.rows)} more (--limit 0 prints all)")
         for note in report.notes:
             self.stdout.write(f"note      {note}")
         seconds = (report.finished_at - report.started_at).total_seconds()
         if not report.ok:
-            raise CommandError(f"reconciliation failed: {report.mismatches} mismatches (run {run.key}, {seconds:.1f} s)")
-        self.stdout.write(self.style.SUCCESS(f"reconciled: no mismatches ({len(report.results)} checks, {seconds:.1f} s)"))
+            raise CommandError(
+                f"reconciliation failed: {report.mismatches} mismatches (run {run.key}, {seconds:.1f} s)"
+            )
+        self.stdout.write(
+            self.style.SUCCESS(f"reconciled: no mismatches ({len(report.results)} checks, {seconds:.1f} s)")
+        )
