@@ -4,8 +4,10 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=config.settings.production
 WORKDIR /app
 RUN useradd --create-home --uid 1000 navigator
-# Gosuslugi sign-in signs its requests with GOST through OpenSSL's GOST engine (esia/gost.py).
+# Gosuslugi sign-in signs its requests with GOST through OpenSSL's GOST engine (esia/gost.py);
+# statement PDFs (WeasyPrint) need Pango and HarfBuzz, and DejaVu for the Cyrillic glyphs.
 RUN apt-get update && apt-get install -y --no-install-recommends openssl libengine-gost-openssl \
+    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt

@@ -37,6 +37,9 @@ MUNICIPAL_VIEW_ONLY_MODELS = (
     "reserveentry",
     "enrollmentevent",
     "monthrecheck",
+    "statementline",
+    "billingnoticesent",
+    "termschange",
 )
 
 

@@ -32,8 +32,15 @@ from certificates.models import CertificateKind, Child
 from certificates.selectors import with_current_account
 from core.dates import age_on
 from core.idempotency import idempotent_api
-from enrollments.models import ACCEPTED_STATUSES, ContractFunding, Enrollment, EnrollmentStatus
-from enrollments.selectors import parent_enrollments, provider_enrollments, with_waiting_place
+from enrollments.models import (
+    ACCEPTED_STATUSES,
+    ContractFunding,
+    Enrollment,
+    EnrollmentStatus,
+    TermsChange,
+    TermsChangeStatus,
+)
+from enrollments.selectors import parent_enrollments, pending_terms_of, provider_enrollments, with_waiting_place
 from enrollments.services import enrollment_apply
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -115,6 +122,39 @@ class ContractSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class TermsChangeSerializer(serializers.ModelSerializer):
+    """New terms of the contract awaiting the parents' decision, against the terms in force."""
+
+    status = serializers.ChoiceField(choices=TermsChangeStatus.choices, read_only=True)
+    lesson_price_before = AmountField(help_text="Стоимость занятия сейчас.")
+    lesson_price_after = AmountField(help_text="Стоимость занятия по новым условиям.")
+    certificate_per_lesson_before = AmountField(help_text="Сколько за занятие платит сертификат сейчас.")
+    certificate_per_lesson_after = AmountField(help_text="Сколько за занятие платил бы сертификат по новым условиям.")
+    copayment_per_lesson_before = AmountField(help_text="Доплата родителей за занятие сейчас.")
+    copayment_per_lesson_after = AmountField(help_text="Доплата родителей за занятие по новым условиям.")
+    lessons = serializers.IntegerField(read_only=True, help_text="Оставшихся занятий, за которые считается доплата.")
+    copayment_before = AmountField(help_text="Доплата родителей за оставшиеся занятия сейчас.")
+    copayment_after = AmountField(help_text="Доплата родителей за оставшиеся занятия по новым условиям.")
+
+    class Meta:
+        model = TermsChange
+        fields = [
+            "id",
+            "status",
+            "lesson_price_before",
+            "lesson_price_after",
+            "certificate_per_lesson_before",
+            "certificate_per_lesson_after",
+            "copayment_per_lesson_before",
+            "copayment_per_lesson_after",
+            "lessons",
+            "copayment_before",
+            "copayment_after",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
 class EnrollmentSerializer(serializers.ModelSerializer):
     """An application and, once the parent accepted the offer, its contract: what a parent sees."""
 
@@ -126,6 +166,12 @@ class EnrollmentSerializer(serializers.ModelSerializer):
         read_only=True, allow_null=True, help_text="Место в листе ожидания (1 — следующий); null — не в листе."
     )
     contract = serializers.SerializerMethodField(help_text="Условия договора; null, пока оферта не принята.")
+    pending_terms = serializers.SerializerMethodField(
+        help_text=(
+            "Новые условия договора, которые повышают доплату и ждут решения родителей (принять: "
+            "`/terms/accept/`, отказаться и расторгнуть договор сразу: `/terms/decline/`); null — таких нет."
+        )
+    )
 
     class Meta:
         model = Enrollment
@@ -140,8 +186,16 @@ class EnrollmentSerializer(serializers.ModelSerializer):
             "waiting_place",
             "reject_reason",
             "contract",
+            "pending_terms",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(TermsChangeSerializer(allow_null=True))
+    def get_pending_terms(self, enrollment: Enrollment) -> dict | None:
+        # Read with the enrollment (enrollments.selectors.with_pending_terms); an application made by this
+        # request has none.
+        change = pending_terms_of(enrollment)
+        return None if change is None else TermsChangeSerializer(change).data
 
     @extend_schema_field(ContractSerializer(allow_null=True))
     def get_contract(self, enrollment: Enrollment) -> dict | None:

@@ -41,6 +41,16 @@ urlpatterns = [
         parent_enrollments.EnrollmentTerminateView.as_view(),
         name="enrollment-terminate",
     ),
+    path(
+        "enrollments/<int:pk>/terms/accept/",
+        parent_enrollments.EnrollmentTermsAcceptView.as_view(),
+        name="enrollment-terms-accept",
+    ),
+    path(
+        "enrollments/<int:pk>/terms/decline/",
+        parent_enrollments.EnrollmentTermsDeclineView.as_view(),
+        name="enrollment-terms-decline",
+    ),
     path("enrollments/<int:pk>/offer/", provider_enrollments.EnrollmentOfferView.as_view(), name="enrollment-offer"),
     path("enrollments/<int:pk>/reject/", provider_enrollments.EnrollmentRejectView.as_view(), name="enrollment-reject"),
     # The provider's

@@ -98,8 +98,9 @@ class AttendanceCorrection(models.Model):
 
 
 class Statement(models.Model):
-    """Monthly акт / счёт of one provider to one municipality. Its status only moves DRAFT → ISSUED →
-    PAID (a trigger refuses any other change)."""
+    """Monthly акт / счёт of one provider to one municipality, made of its lines (StatementLine): its
+    totals are sums of the lines, never stored. DRAFT → ISSUED → PAID through billing.statements; once
+    issued its lines are frozen (a trigger refuses any change to them)."""
 
     class Status(models.TextChoices):
         DRAFT = "DRAFT", _("Черновик")
@@ -114,12 +115,24 @@ class Statement(models.Model):
     )
     month = models.DateField(_("месяц"), help_text=_("Первое число месяца."))
     status = models.CharField(_("статус"), max_length=8, choices=Status.choices, default=Status.DRAFT)
-    lessons_count = models.PositiveIntegerField(_("занятий"), default=0)
-    certificate_total = MoneyField(_("за счёт сертификатов"))
-    copayment_total = MoneyField(_("доплаты родителей"))
-    corrections_total = MoneyField(_("сторно"))
     issued_at = models.DateTimeField(_("выставлен"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("выставил"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     paid_at = models.DateTimeField(_("оплачен"), null=True, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("отметил оплату"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("ежемесячный акт")
@@ -128,11 +141,10 @@ class Statement(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["provider", "municipality", "month"], name="statement_once_per_month"),
             models.CheckConstraint(
-                condition=Q(certificate_total__gte=0, copayment_total__gte=0, corrections_total__gte=0),
-                name="statement_totals_not_negative",
+                condition=~Q(status="PAID") | Q(paid_at__isnull=False), name="statement_paid_has_date"
             ),
             models.CheckConstraint(
-                condition=~Q(status="PAID") | Q(paid_at__isnull=False), name="statement_paid_has_date"
+                condition=Q(status="DRAFT") | Q(issued_at__isnull=False), name="statement_issued_has_date"
             ),
             models.CheckConstraint(condition=Q(month__day=1), name="statement_month_first_day"),
         ]
@@ -341,20 +353,29 @@ class MonthRecheck(models.Model):
 
 
 class Dispute(models.Model):
-    """A parent's objection to an attendance mark."""
+    """A parent's objection to a charged lesson (billing.disputes): under PER_LESSON the lesson of a
+    PRESENT mark, under MONTHLY one lesson of a charged month that did not take place. Once per charge
+    and lesson; an upheld dispute points to the reversal that refunded it."""
 
     class Status(models.TextChoices):
         OPEN = "OPEN", _("На рассмотрении")
         UPHELD = "UPHELD", _("Удовлетворена")
         REJECTED = "REJECTED", _("Отклонена")
 
+    charge = models.ForeignKey("Charge", verbose_name=_("списание"), on_delete=models.PROTECT, related_name="disputes")
+    lesson = models.ForeignKey(Lesson, verbose_name=_("занятие"), on_delete=models.PROTECT, related_name="disputes")
     mark = models.ForeignKey(
-        AttendanceMark, verbose_name=_("отметка"), on_delete=models.PROTECT, related_name="disputes"
+        AttendanceMark,
+        verbose_name=_("отметка"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="disputes",
     )
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("заявитель"), on_delete=models.PROTECT, related_name="disputes"
     )
-    reason = models.TextField(_("суть жалобы"))
+    reason = models.TextField(_("суть жалобы"), blank=True)
     status = models.CharField(_("статус"), max_length=8, choices=Status.choices, default=Status.OPEN)
     resolution = models.TextField(_("решение"), blank=True)
     resolved_by = models.ForeignKey(
@@ -365,21 +386,35 @@ class Dispute(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    reversal = models.OneToOneField(
+        "ChargeReversal",
+        verbose_name=_("сторно"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dispute",
+    )
     created_at = models.DateTimeField(_("подана"), auto_now_add=True)
     resolved_at = models.DateTimeField(_("рассмотрена"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("жалоба на отметку")
-        verbose_name_plural = _("жалобы на отметки")
+        verbose_name = _("жалоба на списание")
+        verbose_name_plural = _("жалобы на списания")
         constraints = [
             models.UniqueConstraint(fields=["mark"], condition=Q(status="OPEN"), name="dispute_one_open_per_mark"),
+            models.UniqueConstraint(fields=["charge", "lesson"], name="dispute_once_per_charge_lesson"),
             models.CheckConstraint(
                 condition=Q(status="OPEN") | Q(resolved_at__isnull=False), name="dispute_resolved_has_date"
             ),
+            models.CheckConstraint(
+                condition=Q(status="UPHELD", reversal__isnull=False) | (~Q(status="UPHELD") & Q(reversal__isnull=True)),
+                name="dispute_upheld_has_reversal",
+            ),
         ]
+        indexes = [models.Index(fields=["status", "created_at"], name="dispute_status_created")]
 
     def __str__(self) -> str:
-        return f"{self.mark_id}: {self.get_status_display()}"
+        return f"{self.charge_id}/{self.lesson_id}: {self.get_status_display()}"
 
 
 class JobRun(models.Model):
@@ -423,3 +458,87 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class StatementLine(models.Model):
+    """One line of a statement: a charge (+) or a reversal (−), each in at most one statement ever
+    (unique keys). Amounts are copied from the charge or reversal, signed; the database checks them
+    (migrations/sql/0006_statement_lines.sql) and refuses any change to a line of an issued statement."""
+
+    class Kind(models.TextChoices):
+        CHARGE = "CHARGE", _("Списание")
+        REVERSAL = "REVERSAL", _("Сторно")
+
+    statement = models.ForeignKey(Statement, verbose_name=_("акт"), on_delete=models.PROTECT, related_name="lines")
+    kind = models.CharField(_("вид"), max_length=8, choices=Kind.choices)
+    charge = models.OneToOneField(
+        "Charge",
+        verbose_name=_("списание"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="statement_line",
+    )
+    reversal = models.OneToOneField(
+        "ChargeReversal",
+        verbose_name=_("сторно"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="statement_line",
+    )
+    lessons = models.IntegerField(_("занятий"))
+    certificate_amount = MoneyField(_("за счёт сертификата"))
+    copayment = MoneyField(_("доплата родителей"))
+
+    class Meta:
+        verbose_name = _("строка акта")
+        verbose_name_plural = _("строки актов")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    kind="CHARGE",
+                    charge__isnull=False,
+                    reversal__isnull=True,
+                    lessons__gte=0,
+                    certificate_amount__gte=0,
+                    copayment__gte=0,
+                )
+                | Q(
+                    kind="REVERSAL",
+                    charge__isnull=True,
+                    reversal__isnull=False,
+                    lessons__lte=0,
+                    certificate_amount__lte=0,
+                    copayment__lte=0,
+                ),
+                name="statement_line_kind_fields",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement_id}: {self.get_kind_display()} {self.certificate_amount}"
+
+
+class BillingNoticeSent(models.Model):
+    """A billing notice already written to a parent (billing.notifications): the day's debits once per
+    parent and day, a low-balance warning once per parent, account and month."""
+
+    class Kind(models.TextChoices):
+        DEBITS = "DEBITS", _("Списания за день")
+        LOW_BALANCE = "LOW", _("Не хватит средств")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("получатель"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("вид"), max_length=8, choices=Kind.choices)
+    key = models.CharField(_("ключ"), max_length=64)
+    created_at = models.DateTimeField(_("создано"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("отправленное уведомление о деньгах")
+        verbose_name_plural = _("отправленные уведомления о деньгах")
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "key"], name="billing_notice_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.kind} {self.key}"

@@ -74,4 +74,18 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "esia.clear_abandoned_sign_ins",
         "schedule": crontab(minute="10", hour="4"),
     },
+    # After the nightly debit job: what is outside every statement goes to its provider's statement.
+    "Акты: разнести списания и сторно по актам": {
+        "task": "billing.statements_build_due",
+        "schedule": crontab(minute="30", hour="4"),
+    },
+    # In the morning, about the whole of yesterday (the nightly debits included): one notice per parent.
+    "Списания: уведомить родителей о вчерашних списаниях": {
+        "task": "billing.debit_notices",
+        "schedule": crontab(minute="0", hour="8"),
+    },
+    "Сертификаты: предупредить, если не хватит средств на следующий месяц": {
+        "task": "billing.low_balance_warnings",
+        "schedule": crontab(minute="15", hour="8"),
+    },
 }

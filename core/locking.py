@@ -11,11 +11,11 @@ The lock order of the whole system (every service keeps to it, so that no two de
 3. the debit job (billing/debits.py) claims due marks FOR UPDATE SKIP LOCKED, then takes their
    enrollment rows FOR KEY SHARE, then FOR NO KEY UPDATE those whose reserve it spends (the reserve
    rows' trigger updates them, so a weaker lock there could deadlock with rule 2), then the accounts,
-   each in id order. The attendance register changes marks without locking enrollments more strongly
-   than FOR KEY SHARE.
+   each in id order;
 4. the attendance register (billing.attendance) locks the lesson row (FOR NO KEY UPDATE), then its
-   marks, then the marked pupils' enrollment rows FOR SHARE, each in id order; never a group or an
-   account.
+   marks, then the marked pupils' enrollment rows FOR SHARE (a termination and a save wait for each
+   other), each in id order; never a group or an account. It cannot deadlock with the job, which
+   claims marks with SKIP LOCKED and so never waits for a mark the register holds.
 """
 
 from __future__ import annotations

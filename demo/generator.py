@@ -36,6 +36,7 @@ from certificates.models import (
 from certificates.services import certificate_issue, certificate_number, certificate_valid_until
 from core.validators import inn_with_checksum, snils_with_checksum
 from demo import people
+from demo.billing import make_demo_billing
 from demo.bulk import copy_rows, reserve_ids
 from demo.contracts import make_demo_contracts
 from demo.logins import create_demo_logins
@@ -256,6 +257,8 @@ class RegionGenerator:
         if not self.scale.bulk_certificates:
             # Through the services, each in a transaction of its own, as the portal makes them.
             self.phase("applications and contracts (services)", self.make_contracts)
+            # The debit job must run outside a transaction, as the nightly task does.
+            self.phase("registers, debits, disputes, statements (services)", self.make_billing)
         if self.scale.bulk_certificates:
             self.phase("analyze", self.analyze)
         return self.report
@@ -928,6 +931,10 @@ class RegionGenerator:
             provider_id=self.demo_provider.id,
             municipality_id=self.municipality_ids[self.demo_place.name],
         )
+
+    def make_billing(self) -> int:
+        assert self.demo_provider is not None
+        return make_demo_billing(rng=self.rng("billing"), provider_id=self.demo_provider.id)
 
     def analyze(self) -> int:
         tables = [

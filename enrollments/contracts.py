@@ -4,7 +4,9 @@ with its reserve, re-reserving when terms change, termination, and serving the f
 Lock order (core.locking): acceptance and money changes lock the enrollment, then the certificate
 account, never the group; the period's funded-account counter and the direction counter are raised as
 the very last statements, so those shared rows stay locked only while the transaction commits.
-Termination frees a seat, so it locks the group first, like every seat change.
+Termination frees a seat, so it locks the group first, like every seat change (and so does declining new
+terms, which ends the contract). New terms awaiting the parents (TermsChange) are read and written only
+under their contract's lock, so their rows are never locked themselves.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalog.calendar import group_lesson_dates, month_last_day
@@ -34,9 +37,17 @@ from certificates.models import (
 from certificates.services import account_open, funding_queue_join, period_funded_account_take
 from core.errors import Conflict
 from core.locking import lock_one, lock_wait_limited
-from core.money import ZERO, certificate_covers
+from core.money import ZERO, certificate_covers, to_money
 from enrollments.eligibility import PeriodClosed, contract_period, contract_start, require_confirmed_link
-from enrollments.models import ContractFunding, Enrollment, EnrollmentStatus, ReserveEntry
+from enrollments.models import (
+    ContractFunding,
+    Enrollment,
+    EnrollmentEvent,
+    EnrollmentStatus,
+    ReserveEntry,
+    TermsChange,
+    TermsChangeStatus,
+)
 from enrollments.services import (
     TransitionNotAllowed,
     _lock_group,
@@ -122,6 +133,33 @@ def _reserve_move(enrollment: Enrollment, account: CertificateAccount, amount: D
     enrollment.refresh_from_db(fields=["reserve_remaining"])
 
 
+def _owed_from(enrollment: Enrollment, today: date) -> date:
+    """The first day whose lessons the contract still owes: today, or under the MONTHLY policy (a month
+    is charged whole after it ends) the first day of the current month or the contract's start."""
+    if enrollment.billing_policy == BillingPolicy.MONTHLY:
+        return max(today.replace(day=1), enrollment.starts_on or today)
+    return today
+
+
+def _reserve_target(
+    enrollment: Enrollment, account: CertificateAccount, *, per_lesson: Decimal, until: date, today: date
+) -> Decimal:
+    """What the contract's reserve should be with the certificate paying `per_lesson`: its share of the
+    lessons owed from `today` to `until`, within what the account has available (on top of the reserve)."""
+    start = _owed_from(enrollment, today)
+    lessons = len(group_lesson_dates(enrollment.group, start=start, end=min(until, enrollment.period.end_date)))
+    return min(per_lesson * lessons, enrollment.reserve_remaining + account.available)
+
+
+def _contract_account(enrollment: Enrollment) -> CertificateAccount | None:
+    """The locked contract's account, locked after it (the lock order); None: the certificate pays nothing."""
+    if enrollment.funding != ContractFunding.FUNDED or enrollment.period_id is None:
+        return None
+    return lock_one(
+        CertificateAccount.objects.filter(certificate=enrollment.certificate_id, period=enrollment.period_id)
+    )
+
+
 def contract_rereserve(*, enrollment: Enrollment, until: date, today: date | None = None) -> Decimal:
     """Bring the locked contract's reserve to the certificate's share of the lessons still owed from
     `today` to `until` (within what the account has available): a RESERVE tops it up, a RELEASE gives
@@ -130,15 +168,12 @@ def contract_rereserve(*, enrollment: Enrollment, until: date, today: date | Non
     Under the MONTHLY policy a month is charged whole after it ends, so the lessons owed start on the
     first day of the current month (or the contract's start)."""
     today = today or timezone.localdate()
-    if enrollment.billing_policy == BillingPolicy.MONTHLY:
-        today = max(today.replace(day=1), enrollment.starts_on or today)
-    if enrollment.funding != ContractFunding.FUNDED or enrollment.period_id is None:
+    account = _contract_account(enrollment)
+    if account is None:
         return enrollment.reserve_remaining
-    account = lock_one(
-        CertificateAccount.objects.filter(certificate=enrollment.certificate_id, period=enrollment.period_id)
+    wanted = _reserve_target(
+        enrollment, account, per_lesson=enrollment.certificate_per_lesson, until=until, today=today
     )
-    lessons = len(group_lesson_dates(enrollment.group, start=today, end=min(until, enrollment.period.end_date)))
-    wanted = min(enrollment.certificate_per_lesson * lessons, enrollment.reserve_remaining + account.available)
     _reserve_move(enrollment, account, wanted - enrollment.reserve_remaining, f"Резерв по договору № {enrollment.pk}")
     return enrollment.reserve_remaining
 
@@ -355,32 +390,47 @@ def enrollment_terminate(*, parent, enrollment_id: int, today: date | None = Non
     reserve only for lessons still owed until then and gets the rest back; the seat goes to the waiting
     list on that date (at once under PER_LESSON). Idempotent."""
     today = today or timezone.localdate()
+    group, enrollment = _lock_parent_contract(parent=parent, enrollment_id=enrollment_id)
+    if enrollment.status == EnrollmentStatus.TERMINATED:
+        return enrollment
+    if enrollment.status != EnrollmentStatus.ACTIVE:
+        raise TransitionNotAllowed(_("Расторгнуть можно только действующий договор."))
+    last_day = termination_date(enrollment, today)
+    _contract_end(group, enrollment, actor=parent, last_day=last_day, today=today, note="Расторгнут родителем")
+    return enrollment
+
+
+def _lock_parent_contract(*, parent, enrollment_id: int) -> tuple[Group, Enrollment]:
+    """The group and the parent's contract in it, locked in the seat changes' order (group, then
+    enrollment), after checking the parent may act on it: another family's is not found; an unconfirmed
+    link is refused."""
     group_id = _parent_enrollment_group(parent=parent, enrollment_id=enrollment_id)
     group = _lock_group(group_id)
     enrollment = lock_one(
         Enrollment.objects.select_related("child", "group__program", "period").filter(pk=enrollment_id)
     )
     require_confirmed_link(parent=parent, child=enrollment.child)
-    if enrollment.status == EnrollmentStatus.TERMINATED:
-        return enrollment
-    if enrollment.status != EnrollmentStatus.ACTIVE:
-        raise TransitionNotAllowed(_("Расторгнуть можно только действующий договор."))
-    enrollment.ends_on = termination_date(enrollment, today)
-    transition(enrollment, EnrollmentStatus.TERMINATED, actor=parent, note="Расторгнут родителем", fields=["ends_on"])
-    contract_rereserve(
-        enrollment=enrollment,
-        until=enrollment.ends_on,
-        today=today + timedelta(days=1) if enrollment.ends_on < today else today,
-    )
+    return group, enrollment
+
+
+def _contract_end(
+    group: Group, enrollment: Enrollment, *, actor, last_day: date, today: date, note: str, extra: str = ""
+) -> None:
+    """End the locked ACTIVE contract on `last_day`, under its group's lock: the certificate keeps the
+    reserve only for lessons still owed until then; new terms awaiting the parents lapse; the parents are
+    told; a seat freed already (the last day has passed) goes to the waiting list at once."""
+    enrollment.ends_on = last_day
+    transition(enrollment, EnrollmentStatus.TERMINATED, actor=actor, note=note, fields=["ends_on"])
+    # Owed from today: under PER_LESSON (last day yesterday) nothing is; under MONTHLY the current month's
+    # lessons up to the last day are, as the month is charged whole (contract_rereserve counts from its 1st).
+    contract_rereserve(enrollment=enrollment, until=last_day, today=today)
     _uncount_direction(enrollment)
-    notify_parents(
-        [enrollment],
-        lambda e: _("Договор расторгнут"),
-        _("Последний день договора: %(day)s.") % {"day": enrollment.ends_on.strftime("%d.%m.%Y")},
-    )
-    if enrollment.ends_on < today:
+    _pending_terms_supersede(enrollment)
+    with translation.override(settings.LANGUAGE_CODE):  # notices are stored in the portal's language
+        last = _("Последний день договора: %(day)s.") % {"day": last_day.strftime("%d.%m.%Y")}
+    notify_parents([enrollment], lambda e: _("Договор расторгнут"), f"{extra}\n{last}" if extra else last)
+    if last_day < today:
         waiting_list_promote(group=group, today=today)
-    return enrollment
 
 
 def _uncount_direction(enrollment: Enrollment) -> None:
@@ -421,37 +471,243 @@ def reserves_release_after_period_end(*, today: date | None = None) -> int:
 # --- Changes of terms -------------------------------------------------------------------------------------
 
 
+class NoTermsProposed(Conflict):
+    code = "no_terms_proposed"
+
+
+@dataclass(frozen=True)
+class TermsFigures:
+    """A contract's terms priced over its remaining lessons: the certificate's share per lesson and the
+    parents' co-payment over the lessons from today to the contract's end (as copayment_shown is)."""
+
+    lesson_price: Decimal
+    certificate_per_lesson: Decimal
+    lessons: int
+    copayment: Decimal
+
+    @property
+    def copayment_per_lesson(self) -> Decimal:
+        return self.lesson_price - self.certificate_per_lesson
+
+
+def _terms_figures(
+    enrollment: Enrollment,
+    account: CertificateAccount | None,
+    *,
+    lesson_price: Decimal,
+    per_lesson: Decimal,
+    today: date,
+) -> TermsFigures:
+    """The locked contract's figures if it ran on these prices from today: the reserve it would hold
+    (contract_rereserve's rule), and what the parents pay on top of it for the lessons left."""
+    until = enrollment.ends_on or enrollment.group.end_date
+    reserve = enrollment.reserve_remaining
+    if account is not None:
+        reserve = _reserve_target(enrollment, account, per_lesson=per_lesson, until=until, today=today)
+    lessons = len(group_lesson_dates(enrollment.group, start=today, end=until))
+    return TermsFigures(lesson_price, per_lesson, lessons, max(ZERO, lesson_price * lessons - reserve))
+
+
+def _terms_apply(enrollment: Enrollment, terms: TermsFigures, *, today: date, actor, note: str) -> None:
+    """Put the locked contract on these terms: prices, the reserve that follows them (a top-up or a
+    release), the co-payment shown; an audit row ACTIVE → ACTIVE says who changed them."""
+    enrollment.lesson_price = terms.lesson_price
+    enrollment.certificate_per_lesson = terms.certificate_per_lesson
+    enrollment.save(update_fields=["lesson_price", "certificate_per_lesson"])
+    contract_rereserve(enrollment=enrollment, until=enrollment.ends_on or enrollment.group.end_date, today=today)
+    enrollment.copayment_shown = terms.copayment
+    enrollment.save(update_fields=["copayment_shown"])
+    EnrollmentEvent.objects.create(
+        enrollment=enrollment,
+        from_status=EnrollmentStatus.ACTIVE,
+        to_status=EnrollmentStatus.ACTIVE,
+        actor=actor,
+        note=note,
+    )
+
+
+def _pending_terms_supersede(enrollment: Enrollment) -> int:
+    """New terms still awaiting the parents' decision lapse (a later change, or the contract's end)."""
+    return TermsChange.objects.filter(enrollment=enrollment, status=TermsChangeStatus.PROPOSED).update(
+        status=TermsChangeStatus.SUPERSEDED, decided_at=timezone.now()
+    )
+
+
+def _terms_lines(before: TermsFigures, after: TermsFigures) -> str:
+    """Old and new terms for a notice, in the portal's language (notices are stored in it)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return "\n".join(
+            (
+                _("Стоимость занятия: %(before)s ₽ → %(after)s ₽.")
+                % {"before": before.lesson_price, "after": after.lesson_price},
+                _("Доплата за занятие: %(before)s ₽ → %(after)s ₽.")
+                % {"before": before.copayment_per_lesson, "after": after.copayment_per_lesson},
+                _("Доплата до конца периода: %(before)s ₽ → %(after)s ₽.")
+                % {"before": before.copayment, "after": after.copayment},
+            )
+        )
+
+
+@dataclass(frozen=True)
+class TermsChangeResult:
+    enrollment: Enrollment
+    proposed: TermsChange | None  # the new terms awaiting the parents' decision; None: applied at once
+
+
 @transaction.atomic(durable=True)
-def contract_terms_change(*, enrollment_id: int, lesson_price: Decimal | None = None, actor=None) -> Enrollment:
-    """A running contract's terms change (a new price agreed, a schedule change): the reserve follows,
-    with a release or a top-up, and the parents are told; a higher co-payment is shown to them."""
+def contract_terms_change(
+    *, enrollment_id: int, lesson_price: Decimal | None = None, actor=None, today: date | None = None
+) -> TermsChangeResult:
+    """A running contract's terms change (a new lesson price agreed; with no price, a schedule change).
+    When the parents' co-payment over the lessons left does not rise, the change applies at once: the
+    reserve follows with a release or a top-up, and the parents are told. When it rises, the change is
+    only proposed (TermsChange): the current terms and reserve stay in force until a parent accepts
+    (contract_terms_accept) or declines and so ends the contract at once (contract_terms_decline); the
+    parents are told the old and the new terms. Either way a change still awaiting them lapses.
+
+    Without a price the per-lesson terms stay, so the co-payment compares equal and the reserve simply
+    follows the group's calendar. Lock order: the enrollment, then the certificate account."""
+    today = today or timezone.localdate()
     enrollment = lock_one(
         Enrollment.objects.select_related("child", "group__program", "period").filter(pk=enrollment_id)
     )
     if enrollment.status != EnrollmentStatus.ACTIVE:
         raise TransitionNotAllowed(_("Условия меняются только у действующего договора."))
+    account = _contract_account(enrollment)
+    before = _terms_figures(
+        enrollment,
+        account,
+        lesson_price=enrollment.lesson_price,
+        per_lesson=enrollment.certificate_per_lesson,
+        today=today,
+    )
+    price, per_lesson = enrollment.lesson_price, enrollment.certificate_per_lesson
     if lesson_price is not None:
-        enrollment.lesson_price = lesson_price
+        price = to_money(lesson_price)
         if enrollment.funding == ContractFunding.FUNDED:
-            enrollment.certificate_per_lesson = certificate_covers(
-                price=lesson_price, normative_price=enrollment.normative_lesson_price
+            per_lesson = certificate_covers(price=price, normative_price=enrollment.normative_lesson_price)
+    after = _terms_figures(enrollment, account, lesson_price=price, per_lesson=per_lesson, today=today)
+    _pending_terms_supersede(enrollment)
+    if after.copayment > before.copayment:
+        proposed = TermsChange.objects.create(
+            enrollment=enrollment,
+            lesson_price_before=before.lesson_price,
+            lesson_price_after=after.lesson_price,
+            certificate_per_lesson_before=before.certificate_per_lesson,
+            certificate_per_lesson_after=after.certificate_per_lesson,
+            lessons=after.lessons,
+            copayment_before=before.copayment,
+            copayment_after=after.copayment,
+            proposed_by=actor,
+        )
+        with translation.override(settings.LANGUAGE_CODE):
+            decide = _(
+                "Пока вы не решили, действуют прежние условия. Примите новые условия или откажитесь от них на "
+                "странице договора в личном кабинете; при отказе договор расторгается сразу."
             )
-        enrollment.save(update_fields=["lesson_price", "certificate_per_lesson"])
-    before = enrollment.copayment_shown
-    reserve = contract_rereserve(enrollment=enrollment, until=enrollment.ends_on or enrollment.group.end_date)
-    today = timezone.localdate()
-    lessons = len(
-        group_lesson_dates(enrollment.group, start=today, end=enrollment.ends_on or enrollment.group.end_date)
+        notify_parents(
+            [enrollment],
+            lambda e: _("Новые условия договора ждут вашего решения"),
+            f"{_terms_lines(before, after)}\n{decide}",
+        )
+        return TermsChangeResult(enrollment, proposed)
+    _terms_apply(enrollment, after, today=today, actor=actor, note="Условия договора изменены")
+    with translation.override(settings.LANGUAGE_CODE):
+        copayment = _("Доплата до конца периода: %(amount)s ₽ (была %(before)s ₽).") % {
+            "amount": enrollment.copayment_shown,
+            "before": before.copayment,
+        }
+    notify_parents([enrollment], lambda e: _("Условия договора изменились"), copayment)
+    return TermsChangeResult(enrollment, None)
+
+
+@dataclass(frozen=True)
+class TermsDecision:
+    enrollment: Enrollment
+    change: TermsChange
+    changed: bool  # False: the parents had decided so already (a repeat changes nothing)
+
+
+def _proposed_terms(enrollment: Enrollment, decided: str) -> tuple[TermsChange, bool]:
+    """The locked contract's change awaiting the parents and True; or, when the latest change was
+    decided `decided` already, that change and False (a repeat). Read under the contract's lock, which
+    every writer of its changes holds, so the change row itself needs no lock."""
+    latest = TermsChange.objects.filter(enrollment=enrollment).order_by("-created_at", "-pk").first()
+    if latest is not None and latest.status == TermsChangeStatus.PROPOSED:
+        return latest, True
+    if latest is not None and latest.status == decided:
+        return latest, False
+    raise NoTermsProposed(_("Новых условий, ожидающих вашего решения, по этому договору нет."))
+
+
+def _terms_decided(change: TermsChange, status: str, parent) -> None:
+    change.status, change.decided_by, change.decided_at = status, parent, timezone.now()
+    change.save(update_fields=["status", "decided_by", "decided_at"])
+
+
+@transaction.atomic(durable=True)
+def contract_terms_accept(*, parent, enrollment_id: int, today: date | None = None) -> TermsDecision:
+    """A confirmed parent accepts the new terms awaiting them: the contract's price and the certificate's
+    share change, the reserve follows (contract_rereserve: a top-up or a release), the co-payment shown
+    is priced over the lessons left. Idempotent. Lock order: the enrollment, then the account.
+
+    Raises EnrollmentNotFound (another family's), LinkNotConfirmed, NoTermsProposed, Busy."""
+    today = today or timezone.localdate()
+    _parent_enrollment_group(parent=parent, enrollment_id=enrollment_id)
+    enrollment = lock_one(
+        Enrollment.objects.select_related("child", "group__program", "period").filter(pk=enrollment_id)
     )
-    enrollment.copayment_shown = max(ZERO, enrollment.lesson_price * lessons - reserve)
-    enrollment.save(update_fields=["copayment_shown"])
-    notify_parents(
-        [enrollment],
-        lambda e: _("Условия договора изменились"),
-        _("Доплата до конца периода: %(amount)s ₽ (была %(before)s ₽).")
-        % {"amount": enrollment.copayment_shown, "before": before},
+    require_confirmed_link(parent=parent, child=enrollment.child)
+    change, pending = _proposed_terms(enrollment, TermsChangeStatus.ACCEPTED)
+    if not pending:
+        return TermsDecision(enrollment, change, changed=False)
+    # A change awaits only a contract in force: ending the contract lets it lapse (_contract_end).
+    account = _contract_account(enrollment)
+    before = _terms_figures(
+        enrollment,
+        account,
+        lesson_price=enrollment.lesson_price,
+        per_lesson=enrollment.certificate_per_lesson,
+        today=today,
     )
-    return enrollment
+    after = _terms_figures(
+        enrollment,
+        account,
+        lesson_price=change.lesson_price_after,
+        per_lesson=change.certificate_per_lesson_after,
+        today=today,
+    )
+    _terms_apply(enrollment, after, today=today, actor=parent, note="Родители приняли новые условия договора")
+    _terms_decided(change, TermsChangeStatus.ACCEPTED, parent)
+    notify_parents([enrollment], lambda e: _("Новые условия договора приняты"), _terms_lines(before, after))
+    return TermsDecision(enrollment, change, changed=True)
+
+
+@transaction.atomic(durable=True)
+def contract_terms_decline(*, parent, enrollment_id: int, today: date | None = None) -> TermsDecision:
+    """A confirmed parent declines the new terms awaiting them, and so ends the contract at once whatever
+    the billing policy: its last day is yesterday, the certificate gets back the reserve no longer owed,
+    the seat goes to the waiting list now. Idempotent. A seat change: the group, then the enrollment.
+
+    Raises EnrollmentNotFound (another family's), LinkNotConfirmed, NoTermsProposed, Busy."""
+    today = today or timezone.localdate()
+    group, enrollment = _lock_parent_contract(parent=parent, enrollment_id=enrollment_id)
+    change, pending = _proposed_terms(enrollment, TermsChangeStatus.DECLINED)
+    if not pending:
+        return TermsDecision(enrollment, change, changed=False)
+    _terms_decided(change, TermsChangeStatus.DECLINED, parent)
+    with translation.override(settings.LANGUAGE_CODE):
+        declined = _("Новые условия отклонены: договор расторгнут сразу, место в группе освобождено.")
+    _contract_end(
+        group,
+        enrollment,
+        actor=parent,
+        last_day=today - timedelta(days=1),
+        today=today,
+        note="Родители отказались от новых условий: договор расторгнут",
+        extra=declined,
+    )
+    return TermsDecision(enrollment, change, changed=True)
 
 
 # --- The funding queue ----------------------------------------------------------------------------------

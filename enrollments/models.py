@@ -203,3 +203,94 @@ class ReserveEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrollment_id}: {self.ledger_entry_id}"
+
+
+class TermsChangeStatus(models.TextChoices):
+    PROPOSED = "PROPOSED", _("Ждёт решения родителей")
+    ACCEPTED = "ACCEPTED", _("Принято родителями")
+    DECLINED = "DECLINED", _("Отклонено, договор расторгнут")
+    SUPERSEDED = "SUPERSEDED", _("Заменено")
+
+
+class TermsChange(models.Model):
+    """New terms of a running contract that raise the parents' co-payment: they take effect only when a
+    parent accepts them (enrollments.contracts). Until then the contract's current terms and reserve stay
+    in force; a parent who declines ends the contract at once. A later change supersedes a pending one.
+
+    The co-payments are over the contract's remaining lessons, computed as copayment_shown is."""
+
+    enrollment = models.ForeignKey(
+        Enrollment, verbose_name=_("зачисление"), on_delete=models.PROTECT, related_name="terms_changes"
+    )
+    lesson_price_before = MoneyField(_("стоимость занятия до"))
+    lesson_price_after = MoneyField(_("стоимость занятия после"))
+    certificate_per_lesson_before = MoneyField(_("сертификат платит за занятие до"))
+    certificate_per_lesson_after = MoneyField(_("сертификат платит за занятие после"))
+    lessons = models.PositiveIntegerField(_("оставшихся занятий"), default=0)
+    copayment_before = MoneyField(_("доплата до"))
+    copayment_after = MoneyField(_("доплата после"))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("кто предложил"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Пусто, если изменение внесла периодическая задача."),
+    )
+    created_at = models.DateTimeField(_("предложено"), auto_now_add=True)
+    status = models.CharField(
+        _("статус"), max_length=16, choices=TermsChangeStatus.choices, default=TermsChangeStatus.PROPOSED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("кто решил"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("когда решено"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("изменение условий договора")
+        verbose_name_plural = _("изменения условий договоров")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrollment"], condition=Q(status="PROPOSED"), name="terms_change_one_proposed"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["PROPOSED", "ACCEPTED", "DECLINED", "SUPERSEDED"]),
+                name="terms_change_status_known",
+            ),
+            # A pending change is undecided; a parent's decision says who and when; a superseded one when.
+            models.CheckConstraint(
+                condition=Q(status="PROPOSED", decided_at__isnull=True, decided_by__isnull=True)
+                | Q(status__in=["ACCEPTED", "DECLINED"], decided_at__isnull=False, decided_by__isnull=False)
+                | Q(status="SUPERSEDED", decided_at__isnull=False),
+                name="terms_change_decided_has_who_and_when",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    lesson_price_before__gte=0,
+                    lesson_price_after__gte=0,
+                    certificate_per_lesson_before__gte=0,
+                    certificate_per_lesson_after__gte=0,
+                    copayment_before__gte=0,
+                    copayment_after__gte=0,
+                ),
+                name="terms_change_money_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id}: {self.lesson_price_before} → {self.lesson_price_after}"
+
+    @property
+    def copayment_per_lesson_before(self) -> Decimal:
+        return self.lesson_price_before - self.certificate_per_lesson_before
+
+    @property
+    def copayment_per_lesson_after(self) -> Decimal:
+        return self.lesson_price_after - self.certificate_per_lesson_after

@@ -12,14 +12,35 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from catalog.models import Group
 from certificates.models import CertificateAccount, DirectionChild, DirectionCount, FundedCertificateRequest
 from certificates.selectors import accounts_newest_first
-from enrollments.models import LIVE_STATUSES, SEAT_HOLDING_STATUSES, Enrollment, EnrollmentEvent, EnrollmentStatus
+from enrollments.models import (
+    LIVE_STATUSES,
+    SEAT_HOLDING_STATUSES,
+    Enrollment,
+    EnrollmentEvent,
+    EnrollmentStatus,
+    TermsChange,
+    TermsChangeStatus,
+)
 from enrollments.terms import ContractQuote
 
 # --- Seats ------------------------------------------------------------------------------------------
@@ -131,13 +152,31 @@ def waiting_place_if_applied(group: Group) -> int | None:
 # --- The parent's enrollments -----------------------------------------------------------------------
 
 
+def with_pending_terms(queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    """Each enrollment with `pending_terms`: the change of its contract's terms awaiting the parents'
+    decision (enrollments.models.TermsChange), or none: read it with pending_terms_of(). A LEFT JOIN in the
+    list's own query: there is at most one such change per enrollment (the constraint
+    terms_change_one_proposed), so no row doubles."""
+    return queryset.annotate(
+        pending_terms=FilteredRelation("terms_changes", condition=Q(terms_changes__status=TermsChangeStatus.PROPOSED))
+    ).select_related("pending_terms")
+
+
+def pending_terms_of(enrollment: Enrollment) -> TermsChange | None:
+    """The change read by with_pending_terms(): Django sets the attribute only when the join found a row."""
+    return getattr(enrollment, "pending_terms", None)
+
+
 def parent_enrollments(*, parent, child_id: int | None = None) -> QuerySet[Enrollment]:
     """Applications and contracts of the parent's children, newest first, with the child, the group,
-    its program and provider (one query; a list page adds its COUNT)."""
+    its program and provider, and the new terms awaiting the parents (`pending_terms`; one query; a list
+    page adds its COUNT)."""
     enrollments = Enrollment.objects.filter(child__parents=parent)
     if child_id is not None:
         enrollments = enrollments.filter(child_id=child_id)
-    return enrollments.select_related("child", "group__program__provider", "certificate").order_by("-created_at", "-pk")
+    return with_pending_terms(
+        enrollments.select_related("child", "group__program__provider", "certificate").order_by("-created_at", "-pk")
+    )
 
 
 def parent_enrollment(*, parent, enrollment_id: int) -> Enrollment | None:
@@ -147,9 +186,10 @@ def parent_enrollment(*, parent, enrollment_id: int) -> Enrollment | None:
 
 def provider_enrollments(*, provider_id: int) -> QuerySet[Enrollment]:
     """Applications and contracts in the provider's groups, newest first, with the child, the group, its
-    program and provider, and the certificate with its accounts (`period_accounts`, for its kind in the
-    current period: certificates.selectors.with_current_account). One query and one for the accounts."""
-    return (
+    program and provider, the new terms awaiting the parents (`pending_terms`), and the certificate with
+    its accounts (`period_accounts`, for its kind in the current period:
+    certificates.selectors.with_current_account). One query and one for the accounts."""
+    return with_pending_terms(
         Enrollment.objects.filter(group__program__provider_id=provider_id)
         .select_related("child", "group__program__provider", "certificate")
         .prefetch_related(accounts_newest_first("certificate__accounts"))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from django import forms
 from django.conf import settings
@@ -106,3 +107,26 @@ class ContactsForm(_PortalFormMixin, forms.Form):
         if phone and (not _PHONE.fullmatch(phone) or not 10 <= len(digits) <= 15):
             raise ValidationError(_("Введите номер телефона: от 10 до 15 цифр, например +7 900 000-00-00."))
         return phone
+
+
+class DisputeForm(forms.Form):
+    """«Оспорить»: an optional reason; for a month's charge, the date of the lesson that did not happen."""
+
+    reason = forms.CharField(
+        label=_("Что произошло (необязательно)"),
+        required=False,
+        max_length=1000,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )
+
+    def __init__(self, *args, lesson_dates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if lesson_dates:
+            self.fields["lesson"] = forms.TypedChoiceField(
+                label=_("Какого занятия не было"),
+                coerce=date.fromisoformat,
+                choices=[(day.isoformat(), day.strftime("%d.%m.%Y")) for day in lesson_dates],
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                error_messages={"required": _("Выберите дату занятия.")},
+            )

@@ -28,6 +28,11 @@ urlpatterns = [
         cabinet.statement,
         name="cabinet-statement",
     ),
+    re_path(
+        rf"^cabinet/certificates/{CERTIFICATE}/statement/dispute/(?P<charge_id>[0-9]{{1,18}})/$",
+        cabinet.dispute_view,
+        name="cabinet-dispute",
+    ),
     path("cabinet/enrollments/", cabinet.enrollments, name="cabinet-enrollments"),
     path("cabinet/enrollments/<int:pk>/", cabinet.enrollment_detail, name="cabinet-enrollment"),
     path("cabinet/enrollments/<int:pk>/cancel/", cabinet.enrollment_cancel_view, name="cabinet-enrollment-cancel"),
@@ -35,6 +40,16 @@ urlpatterns = [
     path("cabinet/enrollments/<int:pk>/decline/", enroll.enrollment_decline_view, name="cabinet-enrollment-decline"),
     path(
         "cabinet/enrollments/<int:pk>/terminate/", enroll.enrollment_terminate_view, name="cabinet-enrollment-terminate"
+    ),
+    path(
+        "cabinet/enrollments/<int:pk>/terms/accept/",
+        enroll.enrollment_terms_accept_view,
+        name="cabinet-enrollment-terms-accept",
+    ),
+    path(
+        "cabinet/enrollments/<int:pk>/terms/decline/",
+        enroll.enrollment_terms_decline_view,
+        name="cabinet-enrollment-terms-decline",
     ),
     path("cabinet/notifications/", cabinet.notifications, name="cabinet-notifications"),
     path("cabinet/notifications/read/", cabinet.notifications_read_all, name="cabinet-notifications-read"),

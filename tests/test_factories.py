@@ -37,6 +37,7 @@ FACTORIES = [
     enrollments_f.EnrollmentFactory,
     enrollments_f.EnrollmentEventFactory,
     enrollments_f.ReserveEntryFactory,
+    enrollments_f.TermsChangeFactory,
     notices_f.NotificationFactory,
     billing_f.LessonFactory,
     billing_f.AttendanceMarkFactory,
@@ -45,6 +46,8 @@ FACTORIES = [
     billing_f.ChargeFactory,
     billing_f.ChargeReversalFactory,
     billing_f.DisputeFactory,
+    billing_f.StatementLineFactory,
+    billing_f.BillingNoticeSentFactory,
     billing_f.JobRunFactory,
 ]
 

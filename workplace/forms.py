@@ -13,3 +13,23 @@ class RejectForm(forms.Form):
         help_text=_("Её увидят родители в уведомлении и в личном кабинете."),
         error_messages={"required": _("Укажите причину отказа.")},
     )
+
+
+class DisputeResolveForm(forms.Form):
+    UPHOLD = "uphold"
+    REJECT = "reject"
+
+    decision = forms.ChoiceField(
+        label=_("Решение"),
+        choices=[(UPHOLD, _("Удовлетворить: вернуть деньги")), (REJECT, _("Отклонить"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Выберите решение.")},
+    )
+    resolution = forms.CharField(
+        label=_("Причина решения"),
+        max_length=1000,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        help_text=_("Её увидят родители в уведомлении."),
+        error_messages={"required": _("Укажите причину решения.")},
+    )

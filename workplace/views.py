@@ -11,8 +11,9 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import is_provider_staff
@@ -24,7 +25,18 @@ from billing.attendance import (
     register_groups,
     register_save,
 )
-from billing.models import AttendanceStatus
+from billing.disputes import dispute_resolve
+from billing.models import AttendanceStatus, Statement
+from billing.selectors import (
+    provider_dispute,
+    provider_disputes,
+    provider_open_dispute_count,
+    provider_statement,
+    provider_statements,
+    statement_document,
+)
+from billing.statement_files import statement_filename, statement_pdf, statement_xlsx
+from billing.statements import month_end, statement_issue
 from catalog.selectors import provider_groups
 from core.errors import DomainError, NotFound
 from core.pages import door_pages, post_once
@@ -35,9 +47,11 @@ from enrollments.selectors import (
     provider_new_application_count,
 )
 from enrollments.services import enrollment_offer, enrollment_reject
-from workplace.forms import RejectForm
+from workplace.forms import DisputeResolveForm, RejectForm
 
 APPLICATIONS_PAGE_SIZE = 50
+STATEMENTS_PAGE_SIZE = 24
+DISPUTES_PAGE_SIZE = 50
 
 
 # The provider's door: provider staff only.
@@ -56,6 +70,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "provider": provider,
             "groups": groups,
             "new_applications": provider_new_application_count(provider_id=provider.pk),
+            "open_disputes": provider_open_dispute_count(provider_id=provider.pk),
         },
     )
 
@@ -236,3 +251,144 @@ def _register_save(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(back)
 
     return post_once(request, save, back=back)
+
+
+# --- Monthly statements (акты) -----------------------------------------------------------------------
+
+
+def _own_statement(request: HttpRequest, pk: int):
+    statement = provider_statement(provider_id=request.user.provider_id, statement_id=pk)
+    if statement is None:
+        raise Http404
+    return statement
+
+
+@staff_required
+@require_GET
+def statements(request: HttpRequest) -> HttpResponse:
+    """The provider's statements to each paying municipality, newest month first, with their totals."""
+    provider = request.user.provider
+    paginator = Paginator(provider_statements(provider_id=provider.pk), STATEMENTS_PAGE_SIZE)
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except (PageNotAnInteger, EmptyPage):
+        page = paginator.page(1)
+    return render(request, "workplace/statements.html", {"provider": provider, "page": page})
+
+
+@staff_required
+@require_GET
+def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    statement = _own_statement(request, pk)
+    return render(
+        request,
+        "workplace/statement.html",
+        {
+            "provider": request.user.provider,
+            "statement": statement,
+            "document": statement_document(statement=statement),
+            "month_over": month_end(statement.month) < timezone.localdate(),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def statement_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """«Выставить»: the statement is frozen with the lines the page showed (their number comes back with
+    the form); if more arrived meanwhile, they are added and shown first."""
+    back = reverse("workplace:statement", args=[pk])
+    try:
+        lines_seen = int(request.POST.get("lines", ""))
+    except ValueError:
+        lines_seen = None
+
+    def issue() -> HttpResponse:
+        result = statement_issue(actor=request.user, statement_id=pk, lines_seen=lines_seen)
+        if result.issued:
+            messages.success(request, _("Акт выставлен."))
+        elif result.statement.status == Statement.Status.DRAFT:
+            messages.warning(
+                request,
+                ngettext(
+                    "В акт добавлена %(n)s новая строка. Проверьте акт и выставьте его снова.",
+                    "В акт добавлено %(n)s новых строк. Проверьте акт и выставьте его снова.",
+                    result.added,
+                )
+                % {"n": result.added},
+            )
+        else:
+            messages.info(request, _("Акт уже выставлен."))
+        return redirect(back)
+
+    return post_once(request, issue, back=back)
+
+
+@staff_required
+@require_GET
+def statement_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
+    document = statement_document(statement=_own_statement(request, pk))
+    return _download(statement_pdf(document), "application/pdf", statement_filename(document, "pdf"))
+
+
+@staff_required
+@require_GET
+def statement_xlsx_view(request: HttpRequest, pk: int) -> HttpResponse:
+    document = statement_document(statement=_own_statement(request, pk))
+    return _download(
+        statement_xlsx(document),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        statement_filename(document, "xlsx"),
+    )
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- Parents' disputes -------------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def disputes(request: HttpRequest) -> HttpResponse:
+    """Disputes of the provider's charges: open ones first, each with the lesson, the child and the
+    parent's reason."""
+    provider = request.user.provider
+    paginator = Paginator(provider_disputes(provider_id=provider.pk), DISPUTES_PAGE_SIZE)
+    try:
+        page = paginator.page(request.GET.get("page") or 1)
+    except (PageNotAnInteger, EmptyPage):
+        page = paginator.page(1)
+    return render(request, "workplace/disputes.html", {"provider": provider, "page": page})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def dispute_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET: the dispute and a form (uphold or reject, a reason required); POST: the decision."""
+    dispute = provider_dispute(provider_id=request.user.provider_id, dispute_id=pk)
+    if dispute is None:
+        raise Http404
+    form = DisputeResolveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        back = reverse("workplace:disputes")
+
+        def resolve() -> HttpResponse:
+            uphold = form.cleaned_data["decision"] == DisputeResolveForm.UPHOLD
+            dispute_resolve(
+                actor=request.user, dispute_id=pk, uphold=uphold, resolution=form.cleaned_data["resolution"]
+            )
+            messages.success(
+                request, _("Жалоба удовлетворена, деньги возвращены.") if uphold else _("Жалоба отклонена.")
+            )
+            return redirect(back)
+
+        return post_once(request, resolve, back=back)
+    return render(
+        request,
+        "workplace/dispute_resolve.html",
+        {"provider": request.user.provider, "dispute": dispute, "form": form},
+    )

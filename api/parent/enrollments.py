@@ -1,5 +1,5 @@
 """The parent's actions on their children's enrollments: the quote before applying, accepting the offer,
-declining it, cancelling an application, terminating a contract.
+declining it, cancelling an application, terminating a contract, deciding on new terms of a contract.
 
 One view per action, each calling one service of enrollments (services, contracts) and answering with
 the enrollment as api.enrollments reads it. Parents only (api.permissions.IsParent); an enrollment of
@@ -22,7 +22,13 @@ from api.fields import AmountField
 from api.permissions import IsParent
 from catalog.models import Group
 from core.idempotency import idempotent_api
-from enrollments.contracts import enrollment_accept_or_queue, enrollment_terminate, quote_for
+from enrollments.contracts import (
+    contract_terms_accept,
+    contract_terms_decline,
+    enrollment_accept_or_queue,
+    enrollment_terminate,
+    quote_for,
+)
 from enrollments.eligibility import GroupNotFound, parent_child_or_404
 from enrollments.models import ContractFunding
 from enrollments.selectors import groups_with_seats, waiting_list
@@ -195,4 +201,45 @@ class EnrollmentTerminateView(_ParentActionView):
     @idempotent_api
     def post(self, request, pk: int):
         enrollment_terminate(parent=request.user, enrollment_id=pk)
+        return enrollment_answer(request.user, pk)
+
+
+# --- New terms awaiting the parents -----------------------------------------------------------------------
+
+
+@extend_schema(
+    tags=["enrollments"],
+    summary="Принять новые условия договора",
+    description=(
+        "Новые условия (`pending_terms`) вступают в силу: стоимость занятия и доля сертификата меняются, резерв "
+        "на сертификате пересчитывается. Нет новых условий, ждущих решения, — 409 `no_terms_proposed`; "
+        "повтор после принятия ничего не меняет. Только родитель с подтверждённой связью с ребёнком."
+    ),
+    parameters=[IDEMPOTENCY_KEY],
+    request=None,
+    responses={200: EnrollmentSerializer, **ACTION_ERRORS},
+)
+class EnrollmentTermsAcceptView(_ParentActionView):
+    @idempotent_api
+    def post(self, request, pk: int):
+        contract_terms_accept(parent=request.user, enrollment_id=pk)
+        return enrollment_answer(request.user, pk)
+
+
+@extend_schema(
+    tags=["enrollments"],
+    summary="Отказаться от новых условий и расторгнуть договор",
+    description=(
+        "Договор расторгается сразу при любом порядке оплаты: `contract.ends_on` — вчера, неиспользованный "
+        "резерв возвращается на сертификат, место в группе переходит листу ожидания. Нет новых условий, "
+        "ждущих решения, — 409 `no_terms_proposed`; повтор после отказа ничего не меняет."
+    ),
+    parameters=[IDEMPOTENCY_KEY],
+    request=None,
+    responses={200: EnrollmentSerializer, **ACTION_ERRORS},
+)
+class EnrollmentTermsDeclineView(_ParentActionView):
+    @idempotent_api
+    def post(self, request, pk: int):
+        contract_terms_decline(parent=request.user, enrollment_id=pk)
         return enrollment_answer(request.user, pk)

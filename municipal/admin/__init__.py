@@ -1,3 +1,12 @@
 """Every ModelAdmin of the portal, one module per domain app (Django's autodiscovery imports this)."""
 
-from municipal.admin import accounts, billing, catalog, certificates, core, enrollments, notices  # noqa: F401
+from municipal.admin import (  # noqa: F401
+    accounts,
+    billing,
+    catalog,
+    certificates,
+    core,
+    enrollments,
+    notices,
+    statements,
+)

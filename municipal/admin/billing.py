@@ -12,11 +12,9 @@ from billing.models import (
     AttendanceMark,
     Charge,
     ChargeReversal,
-    Dispute,
     JobRun,
     Lesson,
     MonthRecheck,
-    Statement,
 )
 from municipal.admin.base import MunicipalityScopedAdmin, ReadOnlyAdmin
 
@@ -74,31 +72,6 @@ class ChargeReversalAdmin(ReadOnlyAdmin):
 class MonthRecheckAdmin(ReadOnlyAdmin):
     municipality_path = "group__program__provider__municipality"
     list_display = ["group", "month"]
-
-
-@admin.register(Dispute)
-class DisputeAdmin(MunicipalityScopedAdmin):
-    municipality_path = "mark__lesson__group__program__provider__municipality"
-    list_display = ["mark", "raised_by", "status", "created_at", "resolved_at"]
-    list_filter = ["status"]
-    raw_id_fields = ["mark", "raised_by", "resolved_by"]
-
-
-@admin.register(Statement)
-class StatementAdmin(MunicipalityScopedAdmin):
-    municipality_path = "municipality"
-    list_display = [
-        "provider",
-        "municipality",
-        "month",
-        "status",
-        "lessons_count",
-        "certificate_total",
-        "copayment_total",
-    ]
-    list_filter = ["status", "municipality"]
-    list_select_related = ["provider", "municipality"]
-    raw_id_fields = ["provider"]
 
 
 def may_run_debits(user) -> bool:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext as _
 
-from enrollments.models import Enrollment, EnrollmentEvent, ReserveEntry
+from enrollments.models import Enrollment, EnrollmentEvent, ReserveEntry, TermsChange
 from enrollments.services import enrollments_expire_due
 from municipal.admin.base import ReadOnlyAdmin
 
@@ -11,6 +11,26 @@ class EnrollmentEventInline(admin.TabularInline):
     extra = 0
     can_delete = False
     readonly_fields = ["from_status", "to_status", "actor", "note", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class TermsChangeInline(admin.TabularInline):
+    model = TermsChange
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = [
+        "status",
+        "lesson_price_before",
+        "lesson_price_after",
+        "copayment_before",
+        "copayment_after",
+        "proposed_by",
+        "created_at",
+        "decided_by",
+        "decided_at",
+    ]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -27,7 +47,7 @@ class EnrollmentAdmin(ReadOnlyAdmin):
     list_filter = ["status", "funding"]
     search_fields = ["child__last_name", "group__program__title"]
     list_select_related = ["child", "group__program"]
-    inlines = [EnrollmentEventInline]
+    inlines = [EnrollmentEventInline, TermsChangeInline]
     actions = ["expire_overdue_now"]
 
     @admin.action(description=_("Снять просроченные заявки и оферты сейчас (по всем группам)"))
@@ -48,3 +68,23 @@ class ReserveEntryAdmin(ReadOnlyAdmin):
     municipality_path = "enrollment__group__program__provider__municipality"
     list_display = ["enrollment", "ledger_entry"]
     list_select_related = ["enrollment__child", "ledger_entry"]
+
+
+@admin.register(TermsChange)
+class TermsChangeAdmin(ReadOnlyAdmin):
+    """Read-only: new terms are proposed by contract_terms_change and decided only by a parent
+    (contract_terms_accept / contract_terms_decline), which move the reserve and write the audit."""
+
+    municipality_path = "enrollment__group__program__provider__municipality"
+    list_display = [
+        "enrollment",
+        "status",
+        "lesson_price_before",
+        "lesson_price_after",
+        "copayment_before",
+        "copayment_after",
+        "created_at",
+        "decided_at",
+    ]
+    list_filter = ["status"]
+    list_select_related = ["enrollment__child", "enrollment__group__program"]

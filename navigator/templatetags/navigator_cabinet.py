@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -46,16 +47,25 @@ def full_years(birth_date: date) -> int:
     return age_on(birth_date, timezone.localdate())
 
 
-# The parent's page for each kind of notice subject (notices.models.Notification.subject).
+# The parent's page for each kind of notice subject (notices.models.Notification.subject): an
+# enrollment by its id; a certificate's page or statement by the certificate's number; the day's debits
+# (they may be of several certificates) the list of certificates.
 _SUBJECT_PAGES = {"enrollment": "cabinet-enrollment"}
+_NUMBER_PAGES = {"certificate": "cabinet-certificate", "statement": "cabinet-statement"}
+_PLAIN_PAGES = {"debits": "cabinet-certificates"}
 
 
 @register.simple_tag
 def notice_url(subject: str) -> str:
     """The personal-account page a notice is about, or "" when it is about nothing shown here."""
-    kind, _sep, pk = (subject or "").partition(":")
-    name = _SUBJECT_PAGES.get(kind)
-    return reverse(name, args=[int(pk)]) if name and pk.isdigit() else ""
+    kind, _sep, key = (subject or "").partition(":")
+    if kind in _SUBJECT_PAGES and key.isdigit():
+        return reverse(_SUBJECT_PAGES[kind], args=[int(key)])
+    if kind in _NUMBER_PAGES and re.fullmatch(r"[0-9]{10}", key):
+        return reverse(_NUMBER_PAGES[kind], args=[key])
+    if kind in _PLAIN_PAGES:
+        return reverse(_PLAIN_PAGES[kind])
+    return ""
 
 
 @register.filter
@@ -80,3 +90,9 @@ def certificate_shortfall(quote) -> Decimal:
     """What the certificate's balance cannot cover of its share of a quote's lessons (the parents pay it
     on top of the per-lesson co-payment); zero when the balance is enough."""
     return max(Decimal("0.00"), quote.certificate_per_lesson * quote.planned_lessons - quote.reserve)
+
+
+@register.filter
+def line_dispute(disputes: dict | None, entry_id: int):
+    """The dispute information of a statement line (billing.selectors.statement_line_disputes), or None."""
+    return (disputes or {}).get(entry_id)

@@ -22,7 +22,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import is_parent
 from accounts.services import contacts_update
-from billing.selectors import certificate_statement, statement_lines
+from billing.disputes import dispute_check, dispute_raise, month_lessons_disputable
+from billing.models import Charge
+from billing.selectors import certificate_statement, statement_line_disputes, statement_lines
 from certificates.selectors import (
     child_certificate,
     parent_certificate,
@@ -32,7 +34,7 @@ from certificates.selectors import (
 )
 from certificates.services import certificate_issue, child_add
 from core.errors import Conflict, NotFound
-from core.pages import door_pages
+from core.pages import door_pages, post_once
 from core.validators import format_snils, mask_snils
 from enrollments.models import ACCEPTED_STATUSES, EnrollmentStatus
 from enrollments.quotes import link_problem, offer_terms
@@ -45,7 +47,7 @@ from enrollments.selectors import (
     waiting_place,
 )
 from enrollments.services import enrollment_cancel, enrollment_parent_actions
-from navigator.forms import ChildAddForm, ContactsForm
+from navigator.forms import ChildAddForm, ContactsForm, DisputeForm
 from navigator.views.paging import PAGE_SIZE, paginate
 from notices.selectors import unread_notification_count, user_notifications
 from notices.services import notification_mark_read, notifications_mark_all_read
@@ -187,11 +189,51 @@ def certificate_detail(request: HttpRequest, number: str) -> HttpResponse:
 def statement(request: HttpRequest, number: str) -> HttpResponse:
     certificate = _own_certificate(request, number)
     listing = paginate(request, certificate_statement(certificate=certificate))
+    lines = statement_lines(listing.items)
     return render_cabinet(
         request,
         "statement.html",
         "certificates",
-        {"certificate": certificate, "listing": listing, "lines": statement_lines(listing.items)},
+        {"certificate": certificate, "listing": listing, "lines": lines, "disputes": statement_line_disputes(lines)},
+    )
+
+
+@parent_required
+@require_http_methods(["GET", "POST"])
+def dispute_view(request: HttpRequest, number: str, charge_id: str) -> HttpResponse:
+    """«Оспорить»: GET shows the lesson (for a month, its lessons to choose from) and an optional reason;
+    POST raises the dispute (once per form key; a repeat gives back the same dispute)."""
+    certificate = _own_certificate(request, number)
+    back = reverse("cabinet-statement", args=[certificate.number])
+    try:
+        charge = dispute_check(parent=request.user, charge_id=int(charge_id))
+    except NotFound:
+        raise Http404 from None
+    except Conflict as error:
+        messages.error(request, error.message)
+        return redirect(back)
+    if charge.enrollment.certificate_id != certificate.pk:
+        raise Http404
+    dates = month_lessons_disputable(charge=charge) if charge.kind == Charge.Kind.MONTH else []
+    form = DisputeForm(request.POST or None, lesson_dates=dates)
+    if request.method == "POST" and form.is_valid():
+
+        def raise_dispute() -> HttpResponse:
+            dispute_raise(
+                parent=request.user,
+                charge_id=charge.pk,
+                lesson_date=form.cleaned_data.get("lesson"),
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(request, _("Жалоба подана. Организация рассмотрит её, а решение придёт в уведомлениях."))
+            return redirect(back)
+
+        return post_once(request, raise_dispute, back=back)
+    return render_cabinet(
+        request,
+        "dispute.html",
+        "certificates",
+        {"certificate": certificate, "charge": charge, "form": form, "back": back},
     )
 
 

@@ -1,6 +1,7 @@
 """Applying for a group and the contract that follows, as a parent does it: the application page (each
-child with the price split, or why it cannot apply), accepting or declining the provider's offer, and
-terminating a contract after seeing the day it takes effect.
+child with the price split, or why it cannot apply), accepting or declining the provider's offer,
+terminating a contract after seeing the day it takes effect, and deciding on new terms that raise the
+co-payment (accept them, or decline and so end the contract at once).
 
 Parents only (cabinet.parent_required). Every form carries a key made at render, so a double click
 changes nothing twice (core.pages.post_once); the domain's refusals come back as messages. Reads are
@@ -22,13 +23,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.pages import post_once
 from enrollments.contracts import (
     NoFundedRoom,
+    contract_terms_accept,
+    contract_terms_decline,
     enrollment_accept_or_queue,
     enrollment_terminate,
     termination_date,
 )
 from enrollments.models import EnrollmentStatus
 from enrollments.quotes import apply_choices
-from enrollments.selectors import application_group, waiting_place_if_applied
+from enrollments.selectors import application_group, pending_terms_of, waiting_place_if_applied
 from enrollments.services import enrollment_apply, enrollment_cancel
 from navigator.views.cabinet import own_enrollment, parent_required, render_cabinet
 
@@ -173,3 +176,51 @@ def enrollment_terminate_view(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(back)
 
     return post_once(request, terminate, back=back)
+
+
+# --- New terms awaiting the parents --------------------------------------------------------------------
+
+
+@parent_required
+@require_POST
+def enrollment_terms_accept_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Accept the new terms shown on the enrollment page: they apply now, and the reserve follows."""
+    back = reverse("cabinet-enrollment", args=[pk])
+
+    def accept() -> HttpResponse:
+        decision = contract_terms_accept(parent=request.user, enrollment_id=pk)
+        if decision.changed:
+            messages.success(request, _("Новые условия договора приняты."))
+        else:
+            messages.info(request, _("Новые условия договора уже приняты."))
+        return redirect(back)
+
+    return post_once(request, accept, back=back)
+
+
+@parent_required
+@require_http_methods(["GET", "POST"])
+def enrollment_terms_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks for confirmation (the contract ends today, the seat is given up); POST declines the new
+    terms and so ends the contract at once."""
+    if request.method == "GET":
+        enrollment = own_enrollment(request, pk)
+        change = pending_terms_of(enrollment)
+        if change is None:
+            return redirect("cabinet-enrollment", pk=pk)
+        return render_cabinet(
+            request, "enrollment_terms_decline.html", "enrollments", {"enrollment": enrollment, "change": change}
+        )
+    back = reverse("cabinet-enrollment", args=[pk])
+
+    def decline() -> HttpResponse:
+        decision = contract_terms_decline(parent=request.user, enrollment_id=pk)
+        if decision.changed:
+            messages.success(
+                request, _("Вы отказались от новых условий. Договор расторгнут, место в группе освобождено.")
+            )
+        else:
+            messages.info(request, _("Договор уже расторгнут."))
+        return redirect(back)
+
+    return post_once(request, decline, back=back)

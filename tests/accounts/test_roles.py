@@ -12,8 +12,8 @@ from accounts import roles
 from accounts.models import User
 
 BEFORE_ROLES = ("accounts", "0003_user_session_generation")
-# The latest roles migration (0004 made the groups; 0006 and 0007 brought the municipal rule to the models added since).
-ROLES_MIGRATION = ("accounts", "0007_municipal_role_month_recheck")
+# The latest roles migration (0004 made the groups; 0006 to 0009 brought the municipal rule to the models added since).
+ROLES_MIGRATION = ("accounts", "0009_municipal_role_terms_changes")
 
 
 def permission_names(permissions) -> set[str]:

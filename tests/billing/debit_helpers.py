@@ -31,10 +31,12 @@ def contract(
     group=None,
     certificate=None,
     account: bool = True,
+    **enrollment_fields,
 ) -> Enrollment:
     """An active contract from the group's start, its certificate's account for the school year
     (credited with `nominal`, the period's 10 000 ₽ by default) and, with `reserve`, the money set
-    aside for it. A second contract of the same child passes `certificate=`."""
+    aside for it. A second contract of the same child passes `certificate=`; other keywords go to
+    EnrollmentFactory (`child__municipality=...` puts many children in one municipality)."""
     group = group or group_with_lessons(weekdays=weekdays)
     kwargs = {"certificate": certificate, "child": certificate.child} if certificate is not None else {}
     enrollment = EnrollmentFactory(
@@ -45,6 +47,7 @@ def contract(
         funding=funding,
         billing_policy=policy,
         **kwargs,
+        **enrollment_fields,
     )
     certificate = enrollment.certificate
     period_kwargs = {"billing_policy": policy}

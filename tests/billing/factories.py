@@ -8,21 +8,24 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from billing.models import (
     AttendanceCorrection,
     AttendanceMark,
     AttendanceStatus,
+    BillingNoticeSent,
     Charge,
     ChargeReversal,
     Dispute,
     JobRun,
     Lesson,
     Statement,
+    StatementLine,
 )
 from certificates.models import LedgerEntry
-from tests.accounts.factories import ProviderStaffFactory
+from tests.accounts.factories import ParentFactory, ProviderStaffFactory
 from tests.catalog.factories import ProviderFactory
 from tests.certificates.factories import LedgerEntryFactory, account_for
 from tests.enrollments.factories import EnrollmentFactory
@@ -80,10 +83,7 @@ class StatementFactory(DjangoModelFactory):
     municipality = factory.SelfAttribute("provider.municipality")
     month = datetime.date(2025, 9, 1)
     status = Statement.Status.DRAFT
-    lessons_count = 0
-    certificate_total = ZERO
-    copayment_total = ZERO
-    corrections_total = ZERO
+    issued_at = factory.LazyAttribute(lambda o: None if o.status == Statement.Status.DRAFT else timezone.now())
 
 
 class DebitEntryFactory(LedgerEntryFactory):
@@ -191,13 +191,44 @@ class ChargeReversalFactory(DjangoModelFactory):
 
 
 class DisputeFactory(DjangoModelFactory):
+    """An open dispute of a PER_LESSON charge's lesson, raised by the contract's parent."""
+
     class Meta:
         model = Dispute
 
-    mark = factory.SubFactory(AttendanceMarkFactory)
-    raised_by = factory.SelfAttribute("mark.enrollment.applicant")
-    reason = "Ребёнок был на занятии, а отмечен отсутствующим."
+    charge = factory.SubFactory(ChargeFactory)
+    mark = factory.SelfAttribute("charge.mark")
+    lesson = factory.SelfAttribute("charge.mark.lesson")
+    raised_by = factory.SelfAttribute("charge.enrollment.applicant")
+    reason = "Ребёнка не было на занятии, а списание есть."
     status = Dispute.Status.OPEN
+
+
+class StatementLineFactory(DjangoModelFactory):
+    """A charge's line in the draft statement of its provider, paying municipality and month."""
+
+    class Meta:
+        model = StatementLine
+
+    charge = factory.SubFactory(ChargeFactory)
+    statement = factory.LazyAttribute(
+        lambda o: Statement.objects.get_or_create(
+            provider=o.charge.provider, municipality=o.charge.municipality, month=o.charge.service_date.replace(day=1)
+        )[0]
+    )
+    kind = StatementLine.Kind.CHARGE
+    lessons = factory.SelfAttribute("charge.lessons")
+    certificate_amount = factory.SelfAttribute("charge.certificate_amount")
+    copayment = factory.SelfAttribute("charge.copayment")
+
+
+class BillingNoticeSentFactory(DjangoModelFactory):
+    class Meta:
+        model = BillingNoticeSent
+
+    user = factory.SubFactory(ParentFactory)
+    kind = BillingNoticeSent.Kind.DEBITS
+    key = factory.Sequence(lambda n: (datetime.date(2025, 9, 1) + datetime.timedelta(days=n)).isoformat())
 
 
 class JobRunFactory(DjangoModelFactory):

@@ -6,13 +6,9 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
-import uuid
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.db import connection
@@ -25,6 +21,7 @@ from catalog.models import ScheduleSlot
 from certificates.models import CertificateAccount
 from tests.billing.debit_helpers import contract, lesson, lesson_days
 from tests.catalog.factories import GroupFactory
+from tests.celery_worker import new_queue, start_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
@@ -38,42 +35,11 @@ WEEKDAYS = (
 )
 
 
-def _url_with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
 @pytest.fixture
 def worker():
     """A worker on a queue of its own (a developer's running worker cannot steal the task)."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _url_with_database(os.environ["DATABASE_URL"], connection.settings_dict["NAME"]),
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            queue,
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    queue = new_queue()
+    process = start_worker(queue)
     yield queue, process
     if process.poll() is None:
         process.kill()

@@ -1,61 +1,25 @@
 """A real Celery worker, on the real Redis broker, writing to the real test database."""
 
-import os
 import subprocess
-import sys
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from core.models import Heartbeat
 from core.tasks import beat_heartbeat
+from tests.celery_worker import new_queue, start_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
 
-def _url_with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
 @pytest.fixture
 def worker_queue():
     """Start a worker on a queue of its own (so a developer's running worker cannot steal the task)."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _url_with_database(os.environ["DATABASE_URL"], connection.settings_dict["NAME"]),
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            queue,
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    queue = new_queue()
+    worker = start_worker(queue, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     yield queue
     worker.terminate()
     try:

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-import io
 from collections import Counter
 from datetime import date, time
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from django.db.models import Count, F
 from django.test import TestCase
 from django.urls import reverse
 
 from accounts.models import Role, User
 from accounts.roles import MUNICIPAL
+from billing.models import AttendanceMark, Charge, Dispute
 from catalog.models import Direction, Group, Municipality, Program, Provider, ScheduleSlot
 from certificates.ledger_keys import account_open_key
 from certificates.models import (
@@ -30,12 +30,7 @@ from core.validators import inn_is_valid, snils_is_valid
 from demo.generator import REFERENCE_DAY, SCHOOL_YEAR_END, SCHOOL_YEAR_START, RegionGenerator, Scale
 from demo.logins import DEMO_PASSWORD
 from enrollments.models import Enrollment, EnrollmentStatus
-
-
-def load(*args: str) -> str:
-    out = io.StringIO()
-    call_command("demo_region", *args, stdout=out)
-    return out.getvalue()
+from tests.demo.region import load
 
 
 def fingerprint() -> str:
@@ -47,20 +42,12 @@ def fingerprint() -> str:
         sorted(Group.objects.values_list("program__title", "name", "teacher", "capacity")),
         sorted(Child.objects.values_list("snils", "last_name", "first_name", "birth_date")),
         sorted(Certificate.objects.values_list("number", "child__snils")),
+        # The demo's billing (made from today's date: the same on one day).
+        sorted(AttendanceMark.objects.values_list("enrollment__child__snils", "lesson__date", "status", "version")),
+        sorted(Charge.objects.values_list("enrollment__child__snils", "service_date", "certificate_amount")),
+        sorted(Dispute.objects.values_list("charge__enrollment__child__snils", "lesson__date", "status")),
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()
-
-
-@pytest.fixture(scope="class")
-def small_region(django_db_setup, django_db_blocker):
-    """The default demo (`--scale small`), loaded once for the class and rolled back after it."""
-    # TestCase's own outer transaction, so that the services' durable transactions may run inside it.
-    with django_db_blocker.unblock():
-        atomics = TestCase._enter_atomics()
-        try:
-            yield load()
-        finally:
-            TestCase._rollback_atomics(atomics)
 
 
 @pytest.mark.django_db

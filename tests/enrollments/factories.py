@@ -11,7 +11,14 @@ from catalog.models import Group, ScheduleSlot
 from certificates.models import Child, FundingPeriod, LedgerEntry, ParentLink
 from certificates.services import parent_link_confirm
 from core.money import ZERO
-from enrollments.models import ContractFunding, Enrollment, EnrollmentEvent, EnrollmentStatus, ReserveEntry
+from enrollments.models import (
+    ContractFunding,
+    Enrollment,
+    EnrollmentEvent,
+    EnrollmentStatus,
+    ReserveEntry,
+    TermsChange,
+)
 from enrollments.services import enrollment_apply, enrollment_offer
 from tests.accounts.factories import ParentFactory, ProviderStaffFactory
 from tests.catalog.factories import GroupFactory, ScheduleSlotFactory
@@ -124,3 +131,20 @@ def applied(child: Child, group: Group) -> Enrollment:
 def offered(child: Child, group: Group) -> Enrollment:
     """The child's application, offered by the provider through enrollment_offer."""
     return enrollment_offer(staff=staff_of(group), enrollment_id=applied(child, group).pk)
+
+
+class TermsChangeFactory(DjangoModelFactory):
+    """New terms awaiting the parents of an active contract: 250 ₽ a lesson becoming 400 ₽ (the
+    certificate paying 300), over 10 lessons."""
+
+    class Meta:
+        model = TermsChange
+
+    enrollment = factory.SubFactory(EnrollmentFactory, active=True)
+    lesson_price_before = Decimal("250.00")
+    lesson_price_after = Decimal("400.00")
+    certificate_per_lesson_before = Decimal("250.00")
+    certificate_per_lesson_after = Decimal("300.00")
+    lessons = 10
+    copayment_before = ZERO
+    copayment_after = Decimal("1000.00")

@@ -1,5 +1,6 @@
 """Contracts and their money (enrollments.contracts): the offer and the acceptance with its reserve, paid
-and free contracts, the funded limit and its queue, the direction cap, a change of terms, termination;
+and free contracts, the funded limit and its queue, the direction cap, a change of terms (the parents'
+decision on a higher co-payment: test_terms_changes.py), termination;
 every one idempotent on repeat. Lesson counts are made here with catalog.calendar.lesson_dates from the
 weekdays the test chose, independently of the services' own counting."""
 
@@ -354,7 +355,7 @@ def test_a_change_of_price_re_reserves_and_tells_the_parents(period, price, kind
     before = contract.reserve_remaining
     lessons = len(lesson_dates(weekdays=[MONDAY], start=timezone.localdate(), end=group.end_date))
 
-    changed = contract_terms_change(enrollment_id=contract.pk, lesson_price=price)
+    changed = contract_terms_change(enrollment_id=contract.pk, lesson_price=price).enrollment
 
     assert changed.certificate_per_lesson == price
     assert changed.reserve_remaining == price * lessons
@@ -366,17 +367,15 @@ def test_a_change_of_price_re_reserves_and_tells_the_parents(period, price, kind
     assert notice.user == parent_of(contract.child)
 
 
-def test_a_price_above_the_normative_shows_the_parents_a_higher_copayment(period):
-    group = group_with_lessons()
-    contract = accept(offered(child_in(period), group)).enrollment
-    lessons = len(lesson_dates(weekdays=[MONDAY], start=timezone.localdate(), end=group.end_date))
+def test_a_price_above_the_normative_waits_for_the_parents(period):
+    """A higher co-payment is only proposed (tests/enrollments/test_terms_changes.py): the terms stay."""
+    contract = accept(offered(child_in(period), group_with_lessons())).enrollment
 
-    changed = contract_terms_change(enrollment_id=contract.pk, lesson_price=Decimal("400.00"))
+    result = contract_terms_change(enrollment_id=contract.pk, lesson_price=Decimal("400.00"))
 
-    assert changed.certificate_per_lesson == Decimal("300.00")
-    assert changed.reserve_remaining == Decimal("300.00") * lessons
-    assert changed.copayment_shown == Decimal("100.00") * lessons
-    assert f"{changed.copayment_shown}" in Notification.objects.get(title="Условия договора изменились").body
+    assert result.proposed is not None
+    assert Enrollment.objects.get(pk=contract.pk).lesson_price == Decimal("250.00")
+    assert reserve_rows(contract) == [contract.reserve_remaining]
 
 
 def test_terms_of_a_contract_not_in_force_do_not_change(period):

@@ -508,8 +508,9 @@ def test_a_statement_page_that_is_not_a_number_is_the_first(client_, certificate
 @pytest.mark.parametrize("n", [2, 12])
 def test_statement_queries_do_not_grow(client_, certificate, django_assert_num_queries, n):
     lessons_paid(certificate, n)
-    # session, user, unread notices, the certificate, its accounts, COUNT, the page
-    with django_assert_num_queries(7):
+    # session, user, unread notices, the certificate, its accounts, COUNT, the page, the page's charges
+    # and their disputes (for «Оспорить»)
+    with django_assert_num_queries(9):
         response = client_.get(f"/cabinet/certificates/{certificate.number}/statement/")
     assert len(statement_lines(response)) == n + 1
 

@@ -33,8 +33,8 @@ def test_home_lists_the_providers_own_groups_with_seats_left(django_assert_num_q
     GroupFactory(program=ProgramFactory(title="Чужая программа"))
     client = signed_in(staff)
 
-    # session, user, provider, groups with seats, their schedules, new applications
-    with django_assert_num_queries(6):
+    # session, user, provider, groups with seats, their schedules, new applications, open disputes
+    with django_assert_num_queries(7):
         response = client.get(URL)
 
     page = response.content.decode()
