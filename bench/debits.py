@@ -23,7 +23,7 @@ charged by the job as the Celery worker runs it, against the naive way (one ORM 
 4. The naive way in this process, on the --naive sample: per mark, one transaction that locks the
    contract and the account, writes the DEBIT, the reserve row and the charge through the ORM and settles
    the mark; in three equal chunks (the median is reported).
-5. One month's statements for every provider (billing.statements.statement_build when it exists).
+5. One month's statements for every provider: the nightly build (billing.statements.statements_build_due).
 6. `reconcile` over the whole database at the end (time and verdict: every mark charged once, every
    account equal to its ledger).
 7. Markdown to stdout and, unless --no-docs, into the «Debit job» section of docs/benchmarks.md, between
@@ -487,21 +487,20 @@ def run_naive(day: date, chunks: int) -> list[tuple[int, float]]:
 # --- statements and reconciliation -----------------------------------------------------------------------
 
 
-def build_statements(month: date) -> tuple[str, float | None, int]:
-    """One month's statements for every provider, with the statements service when it exists."""
-    try:
-        from billing import statements
-    except ImportError:
-        return "billing.statements is not in this branch", None, 0
-    build = getattr(statements, "statements_build_due", None)
-    if build is None:
-        return "billing.statements has no statements_build_due", None, 0
+def build_statements(month: date) -> tuple[str, float, int]:
+    """One month's statements for every provider: the nightly build (billing.statements) the day after the
+    month ends, each statement made with a line per charge."""
     from billing.models import Statement
+    from billing.statements import statements_build_due
 
     started = time.perf_counter()
-    build()
+    statements_build_due(today=(month_end(month) + timedelta(days=1)))
     seconds = time.perf_counter() - started
-    return "billing.statements.statements_build_due()", seconds, Statement.objects.filter(month=month).count()
+    return "`statements_build_due()` the day after the month", seconds, Statement.objects.filter(month=month).count()
+
+
+def month_end(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
 def run_reconcile() -> tuple[float, bool, int]:
