@@ -14,7 +14,8 @@ What is proved (DOMAIN.md «Billing», «Money»):
 - every billed mark has exactly one net (unreversed) charge, of its current version, and no due
   PRESENT mark is left unbilled after the last finished debit run (a note, not an error, if the job has
   never run);
-- every issued statement equals its lines, and its lines the charges and the ledger.
+- every statement line equals its charge or reversal and their ledger entries, and an issued statement
+  left out nothing of its month (a statement's totals are always the sums of its lines: never stored).
 """
 
 from __future__ import annotations
@@ -344,9 +345,10 @@ MARK_LEFT_UNBILLED = Check(
 )
 
 # The lessons a MONTHLY contract owes for month `mm.month` (DOMAIN.md: the lessons the group's calendar
-# planned in the month from the contract's start, less those the provider cancelled; less those refunded
-# after an upheld dispute): per schedule slot, the days of its weekday in the contract's part of the month,
-# counted arithmetically (no row per day), less the cancelled lesson dates there.
+# planned in the month from the contract's start, less those the provider cancelled; less those an upheld
+# dispute found did not take place): per schedule slot, the days of its weekday in the contract's part of
+# the month, counted arithmetically (no row per day), less the cancelled lesson dates there, less the
+# disputed dates that are not cancelled too (a lesson that did not take place is not owed, once).
 _MONTH_OWED = """
     (SELECT coalesce(sum(CASE WHEN w.first_day <= w.last_day
                               THEN (w.last_day - w.first_day) / 7 + 1 ELSE 0 END), 0)
@@ -358,8 +360,13 @@ _MONTH_OWED = """
         WHERE cl.group_id = e.group_id AND cl.cancelled AND cl.date BETWEEN win.first AND win.last
           AND EXISTS (SELECT 1 FROM catalog_scheduleslot sl
                        WHERE sl.group_id = e.group_id AND sl.weekday = extract(isodow FROM cl.date)::int - 1))
-    - (SELECT count(*) FROM billing_charge dc JOIN billing_chargereversal dr ON dr.charge_id = dc.id
-        WHERE dc.kind = 'MONTH' AND dc.enrollment_id = e.id AND dc.month = mm.month AND dr.reason = 'DISPUTE')
+    - (SELECT count(DISTINCT dl.date) FROM billing_dispute d
+         JOIN billing_charge dc ON dc.id = d.charge_id
+         JOIN billing_lesson dl ON dl.id = d.lesson_id
+        WHERE d.status = 'UPHELD' AND dc.kind = 'MONTH' AND dc.enrollment_id = e.id AND dc.month = mm.month
+          AND NOT dl.cancelled AND dl.date BETWEEN win.first AND win.last
+          AND EXISTS (SELECT 1 FROM catalog_scheduleslot sl
+                       WHERE sl.group_id = e.group_id AND sl.weekday = extract(isodow FROM dl.date)::int - 1))
 """
 
 MONTH_CHARGED_AS_OWED = Check(
@@ -404,6 +411,59 @@ MONTH_CHARGED_AS_OWED = Check(
     params=lambda context: {"debited_through": context.debited_through},
 )
 
+# --- Statements ------------------------------------------------------------------------------------------
+
+STATEMENT_LINES_MATCH = Check(
+    "statement_lines_match",
+    "each statement line copies its charge (+) or reversal (−) and their ledger entries, of the statement's "
+    "provider and paying municipality, from its month or an earlier one",
+    """
+    SELECT l.id AS line, l.statement_id AS statement, l.kind, l.lessons, l.certificate_amount, l.copayment,
+           coalesce(c.lessons, -rc.lessons) AS item_lessons,
+           coalesce(c.certificate_amount, -r.certificate_amount) AS item_certificate_amount,
+           coalesce(c.copayment, -r.copayment) AS item_copayment,
+           coalesce(le.spent_delta, 0) AS ledger_amount
+      FROM billing_statementline l
+      JOIN billing_statement st ON st.id = l.statement_id
+      LEFT JOIN billing_charge c ON c.id = l.charge_id
+      LEFT JOIN billing_chargereversal r ON r.id = l.reversal_id
+      LEFT JOIN billing_charge rc ON rc.id = r.charge_id
+      LEFT JOIN certificates_ledgerentry le ON le.id = coalesce(c.ledger_entry_id, r.ledger_entry_id)
+     WHERE CASE WHEN l.charge_id IS NOT NULL
+                THEN (l.lessons, l.certificate_amount, l.copayment)
+                     IS DISTINCT FROM (c.lessons, c.certificate_amount, c.copayment)
+                     OR l.certificate_amount <> coalesce(le.spent_delta, 0)
+                     OR (c.provider_id, c.municipality_id) IS DISTINCT FROM (st.provider_id, st.municipality_id)
+                     OR date_trunc('month', c.service_date)::date > st.month
+                ELSE (l.certificate_amount, l.copayment) IS DISTINCT FROM (-r.certificate_amount, -r.copayment)
+                     OR l.lessons NOT BETWEEN -rc.lessons AND 0
+                     OR l.certificate_amount <> coalesce(le.spent_delta, 0)
+                     OR (r.provider_id, r.municipality_id) IS DISTINCT FROM (st.provider_id, st.municipality_id)
+                     OR date_trunc('month', rc.service_date)::date > st.month
+           END
+    """,
+)
+
+STATEMENT_ISSUED_COMPLETE = Check(
+    "statement_issued_complete",
+    "an issued statement holds every charge and reversal of its month made before it was issued (none is "
+    "left outside every statement)",
+    """
+    SELECT st.id AS statement, st.month, st.issued_at, item.kind, item.id AS item, item.created_at
+      FROM billing_statement st
+      JOIN (SELECT 'CHARGE' AS kind, c.id, c.provider_id, c.municipality_id, c.service_date, c.created_at
+              FROM billing_charge c
+             WHERE NOT EXISTS (SELECT 1 FROM billing_statementline l WHERE l.charge_id = c.id)
+            UNION ALL
+            SELECT 'REVERSAL', r.id, r.provider_id, r.municipality_id, rc.service_date, r.created_at
+              FROM billing_chargereversal r JOIN billing_charge rc ON rc.id = r.charge_id
+             WHERE NOT EXISTS (SELECT 1 FROM billing_statementline l WHERE l.reversal_id = r.id)) item
+        ON item.provider_id = st.provider_id AND item.municipality_id = st.municipality_id
+       AND date_trunc('month', item.service_date)::date = st.month
+     WHERE st.status <> 'DRAFT' AND item.created_at < st.issued_at
+    """,
+)
+
 CHECKS: list[Check] = [
     ACCOUNT_TOTALS,
     ACCOUNT_BALANCE,
@@ -420,6 +480,8 @@ CHECKS: list[Check] = [
     MARK_SETTLED_UNCHARGED,
     MARK_LEFT_UNBILLED,
     MONTH_CHARGED_AS_OWED,
+    STATEMENT_LINES_MATCH,
+    STATEMENT_ISSUED_COMPLETE,
 ]
 
 

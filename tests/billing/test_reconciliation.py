@@ -16,13 +16,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.debits import run_debits
-from billing.models import AttendanceMark, AttendanceStatus, Charge, ChargeReversal, JobRun
+from billing.models import AttendanceMark, AttendanceStatus, Charge, ChargeReversal, JobRun, Statement, StatementLine
 from billing.reconciliation import CHECKS, reconcile
+from billing.statements import statement_issue, statements_build_due
 from billing.tasks import reconcile_task
 from catalog.models import ScheduleSlot
 from certificates.models import BillingPolicy, LedgerEntry
 from enrollments.models import Enrollment, ReserveEntry
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import ProviderStaffFactory, UserFactory
 from tests.billing.debit_helpers import cancel, contract, correct, lesson, lesson_days, mark
 from tests.billing.factories import ChargeFactory, ChargeReversalFactory
 from tests.certificates.factories import LedgerEntryFactory
@@ -296,6 +297,49 @@ def break_live_charge_after_the_contract(billed):
         )
 
 
+@pytest.fixture
+def stated(billed):
+    """The billed month's statements built by the nightly build, the PER_LESSON contract's issued."""
+    run_day = billed["run"].for_date
+    assert statements_build_due(today=run_day) > 0
+    contract = billed["per_lesson"]
+    statement = Statement.objects.get(
+        provider=contract.group.program.provider, municipality=contract.certificate.municipality
+    )
+    staff = ProviderStaffFactory(provider=contract.group.program.provider)
+    assert statement_issue(actor=staff, statement_id=statement.pk, today=run_day).issued
+    return billed | {"statement": statement}
+
+
+def test_statements_built_and_issued_pass(stated):
+    assert StatementLine.objects.filter(statement=stated["statement"]).count() == 2  # the two lessons charged
+    assert failed_checks() == set()
+
+
+def break_statement_line(stated):
+    line = StatementLine.objects.filter(statement=stated["statement"], kind="CHARGE").first()
+    with around_the_triggers():
+        sql("UPDATE billing_statementline SET copayment = copayment + 10 WHERE id = %s", [line.pk])
+
+
+def break_statement_left_out(stated):
+    """A line taken out of the issued statement: its charge is in no statement."""
+    line = StatementLine.objects.filter(statement=stated["statement"], kind="CHARGE").first()
+    with around_the_triggers():
+        sql("DELETE FROM billing_statementline WHERE id = %s", [line.pk])
+
+
+@pytest.mark.parametrize(
+    ("make_mismatch", "expected"),
+    [(break_statement_line, {"statement_lines_match"}), (break_statement_left_out, {"statement_issued_complete"})],
+    ids=["line", "left_out"],
+)
+def test_each_statement_mismatch_is_found(stated, make_mismatch, expected):
+    make_mismatch(stated)
+
+    assert failed_checks() == expected
+
+
 BILLED_MISMATCHES = {
     break_mark_settled_uncharged: {"mark_settled_uncharged"},
     break_mark_left_unbilled: {"mark_left_unbilled"},
@@ -324,7 +368,9 @@ def test_marks_awaiting_the_next_run_are_no_mismatch(billed):
 
 
 def test_every_check_is_proved_able_to_fail():
-    proved = set().union(*MISMATCHES.values(), *BILLED_MISMATCHES.values())
+    proved = set().union(
+        *MISMATCHES.values(), *BILLED_MISMATCHES.values(), {"statement_lines_match", "statement_issued_complete"}
+    )
     assert {check.name for check in CHECKS} <= proved
 
 
