@@ -2,7 +2,7 @@
 charged by the job as the Celery worker runs it, against the naive way (one ORM transaction per mark).
 
     .venv/bin/python bench/debits.py [--contracts 100000] [--providers 5000] [--lessons 10] [--small-runs 3]
-        [--naive 10000] [--keep-db] [--no-docs]
+        [--naive 10000] [--profile] [--keep-db] [--no-docs]
 
 1. A private Redis (devstack.faultlab.RedisServer, the Celery broker: no shared worker takes this run's
    tasks) and a scratch database `bench_debits_<pid>` on the server of DATABASE_URL, migrated with
@@ -26,13 +26,17 @@ charged by the job as the Celery worker runs it, against the naive way (one ORM 
 5. One month's statements for every provider: the nightly build (billing.statements.statements_build_due).
 6. `reconcile` over the whole database at the end (time and verdict: every mark charged once, every
    account equal to its ledger).
-7. Markdown to stdout and, unless --no-docs, into the «Debit job» section of docs/benchmarks.md, between
+7. When the big run misses 5,000 marks/s (or with --profile): one batch profiled statement by statement
+   (auto_explain with ANALYZE, trigger statements included), and the same batch size timed alternately
+   with the planner's default random_page_cost and with 1.1 for the job's session.
+8. Markdown to stdout and, unless --no-docs, into the «Debit job» section of docs/benchmarks.md, between
    the generated-block markers.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import os
 import shutil
 import statistics
@@ -104,7 +108,7 @@ class Plan:
     lessons: int
     naive: int
     month: date
-    days: list[date]  # the lesson dates, in order: small runs, the big run, the naive sample
+    days: list[date]  # the lesson dates, in order: small runs, the big run, the naive sample, a profiled batch
 
     @property
     def groups(self) -> int:
@@ -115,7 +119,7 @@ def make_plan(args) -> Plan:
     today = date.today()
     month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)  # last month: every lesson is past
     days = weekdays_of(month)
-    wanted = args.small_runs + args.lessons + 1
+    wanted = args.small_runs + args.lessons + 2  # + the naive sample's day and the profiled batch's
     if wanted > len(days):
         raise SystemExit(f"{wanted} lesson days wanted, last month has {len(days)} weekdays")
     return Plan(
@@ -284,11 +288,11 @@ def populate(plan: Plan) -> dict[str, float]:
               FROM generate_series(1, %(groups)s) g, generate_series(1, %(days)s) k;
             INSERT INTO {t["mark"]} (lesson_id, enrollment_id, status, version, updated_at)
             SELECT (e.group_id - 1) * %(days)s + k, e.id, 'PRESENT', 1, now()
-              FROM generate_series(1, %(days)s) k
-              JOIN {t["enrollment"]} e ON k < %(days)s OR e.id <= %(naive)s
+              FROM generate_series(1, %(naive_day)s) k
+              JOIN {t["enrollment"]} e ON k < %(naive_day)s OR e.id <= %(naive)s
              ORDER BY k, e.id;
             """,
-            {"days": days, "groups": groups, "dates": plan.days, "naive": plan.naive},
+            {"days": days, "groups": groups, "dates": plan.days, "naive": plan.naive, "naive_day": days - 1},
             timings,
         )
         _sql(
@@ -484,6 +488,134 @@ def run_naive(day: date, chunks: int) -> list[tuple[int, float]]:
     return results
 
 
+# --- where a batch's time goes ----------------------------------------------------------------------------
+
+
+def add_profile_marks(day: date, count: int) -> int:
+    """PRESENT marks of `day` for the first `count` contracts (their group's lesson made if missing)."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO billing_lesson (group_id, date, cancelled, cancel_reason)
+            SELECT DISTINCT e.group_id, %(day)s::date, false, '' FROM enrollments_enrollment e WHERE e.id <= %(n)s
+            ON CONFLICT DO NOTHING
+            """,
+            {"day": day, "n": count},
+        )
+        cursor.execute(
+            """
+            INSERT INTO billing_attendancemark (lesson_id, enrollment_id, status, version, updated_at)
+            SELECT l.id, e.id, 'PRESENT', 1, now()
+              FROM enrollments_enrollment e JOIN billing_lesson l ON l.group_id = e.group_id AND l.date = %(day)s
+             WHERE e.id <= %(n)s
+            ON CONFLICT DO NOTHING
+            """,
+            {"day": day, "n": count},
+        )
+        return cursor.rowcount
+
+
+def profile_batch(day: date, batch_size: int, **session: str) -> dict:
+    """One run of the job on `day` in this process, with every statement's plan and timing, the
+    statements run by triggers included (auto_explain with ANALYZE, sent back as notices)."""
+    import re
+
+    from django.db import connection
+
+    from billing.debits import run_debits
+
+    connection.ensure_connection()
+    raw = connection.connection
+    raw.notices = collections.deque()  # not a list: psycopg2 trims a list to its last 50 notices
+    settings = {
+        "auto_explain.log_min_duration": "0",
+        "auto_explain.log_analyze": "on",
+        "auto_explain.log_buffers": "on",
+        "auto_explain.log_timing": "on",
+        "auto_explain.log_nested_statements": "on",
+        "auto_explain.log_level": "notice",
+        "client_min_messages": "notice",
+        **session,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("LOAD 'auto_explain'")
+        for name, value in settings.items():
+            cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
+    started = time.perf_counter()
+    run = run_debits(day=day, batch_size=batch_size)
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('auto_explain.log_min_duration', '-1', false)")
+    statements = []
+    for notice in raw.notices:
+        match = re.search(r"duration: ([0-9.]+) ms\s+plan:\s*(.*)", notice, re.S)
+        if not match:
+            continue
+        plan = match.group(2).strip()
+        query = re.search(r"Query Text:\s*(.*?)\n(?=\S)", plan + "\n", re.S)
+        text = " ".join((query.group(1) if query else plan.splitlines()[0]).split())
+        statements.append((float(match.group(1)), text, plan))
+    raw.notices = []
+    return {"seconds": seconds, "marks": run.details.get("marks", 0), "statements": statements}
+
+
+def plans_ab(days: list[date], batch_size: int) -> list[tuple[str, float]]:
+    """The job on one batch a day, alternating the planner's default random_page_cost (4) with 1.1 for
+    the job's session (index plans for the batch's joins): (setting, marks/s) per batch, unprofiled."""
+    from django.db import connection
+
+    from billing.debits import run_debits
+
+    results = []
+    for number, day in enumerate(days):
+        cost = "1.1" if number % 2 else "4"
+        add_profile_marks(day, batch_size)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('random_page_cost', %s, false)", [cost])
+        started = time.perf_counter()
+        run = run_debits(day=day, batch_size=batch_size)
+        results.append((cost, run.details.get("marks", 0) / (time.perf_counter() - started)))
+    with connection.cursor() as cursor:
+        cursor.execute("RESET random_page_cost")
+    return results
+
+
+def weekdays_after(day: date, count: int, until: date) -> list[date]:
+    days = []
+    while len(days) < count:
+        day += timedelta(days=1)
+        if day > until:
+            break
+        if day.weekday() < 5:
+            days.append(day)
+    return days
+
+
+def profile_report(profile: dict, top: int = 8) -> str:
+    """The slowest statements of the profiled run (a trigger's statements are inside their caller's
+    time too), and the plans of the three slowest."""
+    rows = sorted(profile["statements"], key=lambda s: -s[0])
+    lines = [
+        f"Profiled run (auto_explain with ANALYZE, so slower than unprofiled): {num(profile['marks'])} marks in "
+        f"{profile['seconds']:.1f} s. Slowest statements (ms; a trigger's statements count in their caller's "
+        "time too):",
+        "",
+        "| ms | statement |",
+        "|---:|---|",
+    ]
+    for ms, text, _plan in rows[:top]:
+        lines.append(f"| {num(ms)} | `{text[:160]}` |")
+    plans = "\n\n".join(f"-- {ms:.0f} ms\n{plan}" for ms, _t, plan in rows[:3])
+    return (
+        "\n".join(lines)
+        + "\n\n<details><summary>Plans of the three slowest</summary>\n\n```\n"
+        + plans
+        + "\n```\n</details>"
+    )
+
+
 # --- statements and reconciliation -----------------------------------------------------------------------
 
 
@@ -588,9 +720,7 @@ def report(args, plan: Plan, machine_line: str, setup: str, small: list[JobResul
         "",
         f"Worker peak RSS: {statistics.median(peaks):.0f} MB at {num(plan.contracts)} marks (median of "
         f"{len(small)}), {big.peak_rss_mb:.0f} MB at {num(big.marks)} marks: "
-        f"{big.peak_rss_mb - statistics.median(peaks):+.0f} MB for {big.marks // plan.contracts}× the marks.".replace(
-            ",", " "
-        ),
+        f"{big.peak_rss_mb - statistics.median(peaks):+.0f} MB for {big.marks // plan.contracts}× the marks.",
         "",
         f"After the runs: {num(totals['charges'])} charges ({num(totals['with_copayment'])} with a co-payment), "
         f"{num(totals['certificate'])} ₽ from certificates, {num(totals['copayment'])} ₽ co-payments; marks left "
@@ -645,6 +775,9 @@ def main() -> None:
     parser.add_argument("--small-runs", type=int, default=3, help="runs of one lesson day (one mark per contract)")
     parser.add_argument("--naive", type=int, default=10_000, help="marks of the naive sample")
     parser.add_argument("--naive-chunks", type=int, default=3)
+    parser.add_argument(
+        "--profile", action="store_true", help="profile a batch even when the target is met (it is when missed)"
+    )
     parser.add_argument("--keep-db", action="store_true", help="leave the scratch database for a look afterwards")
     parser.add_argument("--no-docs", action="store_true", help=f"do not write {DOCS.relative_to(ROOT)}")
     args = parser.parse_args()
@@ -705,8 +838,16 @@ def main() -> None:
         big = run_job(f"job, {plan.lessons} lesson days", db_name, big_day, folder)
         print(f"# {big.name}: {big.marks} marks in {big.seconds:.1f} s, {big.rate:.0f}/s, "
               f"RSS {big.idle_rss_mb:.0f} → {big.peak_rss_mb:.0f} MB", flush=True)  # fmt: skip
-        naive = run_naive(plan.days[-1], args.naive_chunks)
+        naive = run_naive(plan.days[-2], args.naive_chunks)
         print(f"# naive: {naive}", flush=True)
+        profile, ab = None, []
+        if args.profile or big.rate < TARGETS["marks_per_second"]:
+            # Missed: where one batch's time goes, statement by statement.
+            add_profile_marks(plan.days[-1], BATCH_SIZE)
+            profile = profile_batch(plan.days[-1], BATCH_SIZE)
+            print(profile_report(profile), flush=True)
+            ab = plans_ab(weekdays_after(plan.days[-1], 6, date.today() - timedelta(days=1)), BATCH_SIZE)
+            print(f"# plans A/B: {ab}", flush=True)
         statements = build_statements(plan.month)
         print(f"# statements: {statements}", flush=True)
         reconciled = run_reconcile()
@@ -717,6 +858,18 @@ def main() -> None:
         if worker_log:
             print(f"worker log (last lines):\n{worker_log[-3000:]}", file=sys.stderr)
         block = report(args, plan, machine_line, setup, small, big, naive, statements, reconciled, totals)
+        if profile is not None:
+            block += "\n\n" + profile_report(profile)
+        if ab:
+            default = [rate for cost, rate in ab if cost == "4"]
+            index = [rate for cost, rate in ab if cost != "4"]
+            block += (
+                f"\n\nThe same batches ({num(BATCH_SIZE)} marks, unprofiled, alternating) with the planner's default "
+                f"`random_page_cost` 4: {', '.join(num(r) for r in default)} marks/s (median "
+                f"{num(statistics.median(default))}); with `random_page_cost` 1.1 set for the job's session, so that "
+                f"the batch's joins use the indexes instead of scanning the tables: "
+                f"{', '.join(num(r) for r in index)} marks/s (median {num(statistics.median(index))})."
+            )
         block += f"\n\nWall clock of the whole run: {(time.time() - started) / 60:.1f} min."
         print("\n" + block)
         if not args.no_docs:
