@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from billing.debits import BATCH_SIZE, run_debits
 from billing.notifications import debit_notices_send, low_balance_warnings_send
+from billing.reconciliation import reconciliation_run
 from billing.statements import statements_build_due
 
 
@@ -36,3 +37,10 @@ def debit_notices_task(day: str | None = None) -> int:
 def low_balance_warnings_task() -> int:
     """Parents whose certificate will not cover next month's lessons are warned (once a month)."""
     return low_balance_warnings_send()
+
+
+@shared_task(name="billing.reconcile")
+def reconcile_task() -> bool:
+    """Nightly reconciliation; its run record (and the admin's alert) says whether anything is off."""
+    _run, report = reconciliation_run()
+    return report.ok

@@ -71,6 +71,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "catalog.program_open_groups_refresh",
         "schedule": crontab(minute="5", hour="0"),
     },
+    # After the night's debit run: a failed reconciliation shows as an alert in the admin.
+    "Сверка: счета, резервы, списания и акты": {
+        "task": "billing.reconcile",
+        "schedule": crontab(minute="30", hour="4"),
+    },
     "Госуслуги: удалить данные незавершённых входов": {
         "task": "esia.clear_abandoned_sign_ins",
         "schedule": crontab(minute="10", hour="4"),
