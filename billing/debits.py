@@ -44,7 +44,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -101,6 +101,7 @@ def run_debits(*, day: date | None = None, batch_size: int = BATCH_SIZE) -> JobR
     )
     totals = DebitTotals()
     try:
+        _requeue_after_contract_end(day)
         while _lesson_batch(day, batch_size, totals):
             pass
         after = 0 if _monthly_periods_began(day) else None
@@ -122,6 +123,29 @@ def run_debits(*, day: date | None = None, batch_size: int = BATCH_SIZE) -> JobR
         totals.reversed,
     )
     return run
+
+
+# Contracts ended lately (a termination sets ends_on, under PER_LESSON the day before it was asked for)
+# may have lessons charged after their new last day, a lesson of the termination day charged by an
+# earlier run, say: their marks go back to the job, which reverses those charges as corrections. One
+# statement, locking only the marks it sends back (no other lock held: outside the lock order's cycles).
+_REQUEUE_AFTER_CONTRACT_END = """
+UPDATE billing_attendancemark m SET billed_version = 0
+  FROM billing_charge ch
+  JOIN enrollments_enrollment e ON e.id = ch.enrollment_id
+ WHERE ch.mark_id = m.id AND ch.kind = 'LESSON'
+   AND e.status = 'TERMINATED' AND e.ends_on >= %(since)s AND ch.service_date > e.ends_on
+   AND NOT EXISTS (SELECT 1 FROM billing_chargereversal r WHERE r.charge_id = ch.id)
+   AND m.billed_version <> 0
+"""
+# How far back a termination is looked for: longer than any run is ever missed.
+REQUEUE_DAYS = 62
+
+
+def _requeue_after_contract_end(day: date) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(_REQUEUE_AFTER_CONTRACT_END, {"since": day - timedelta(days=REQUEUE_DAYS)})
+        return cursor.rowcount
 
 
 def _finish(run: JobRun, totals: DebitTotals, status: str, *, error: str = "") -> None:

@@ -282,7 +282,8 @@ def break_month_charged_as_owed(billed):
             [monthly.group_id, lesson_days(monthly)[0]],
         )
         sql(
-            "INSERT INTO billing_lesson (group_id, date, cancelled, cancel_reason) VALUES (%s, %s, true, '')",
+            "INSERT INTO billing_lesson (group_id, date, cancelled, cancel_reason, extra, room)"
+            " VALUES (%s, %s, true, '', false, '')",
             [monthly.group_id, lesson_days(monthly)[2]],
         )
 
