@@ -20,6 +20,7 @@ What is proved (DOMAIN.md «Billing», «Money»):
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ class CheckResult:
     count: int = 0
     columns: list[str] = field(default_factory=list)
     rows: list[tuple] = field(default_factory=list)
+    seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -90,6 +92,7 @@ class Report:
             "checks": {
                 r.name: {
                     "count": r.count,
+                    "seconds": round(r.seconds, 3),
                     "columns": r.columns,
                     "rows": [[_jsonable(v) for v in row] for row in r.rows[:20]],
                 }
@@ -486,6 +489,7 @@ CHECKS: list[Check] = [
 
 
 def _run_check(cursor, check: Check, context: CheckContext, limit: int) -> CheckResult:
+    started = time.perf_counter()
     params = check.params(context) if check.params else {}
     # The count is exact; only `limit` rows travel back (0: all of them).
     sql = f"SELECT *, count(*) OVER () AS _total FROM ({check.sql}) wrong ORDER BY 1"
@@ -500,6 +504,7 @@ def _run_check(cursor, check: Check, context: CheckContext, limit: int) -> Check
         count=rows[0][-1] if rows else 0,
         columns=columns,
         rows=[tuple(row[:-1]) for row in rows],
+        seconds=time.perf_counter() - started,
     )
 
 
