@@ -72,8 +72,8 @@ class CheckResult:
 class Report:
     results: list[CheckResult]
     notes: list[str]
-    started_at: object
-    finished_at: object
+    started_at: datetime
+    finished_at: datetime
 
     @property
     def ok(self) -> bool:
