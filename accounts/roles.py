@@ -6,8 +6,10 @@ here changes, a new data migration must bring existing databases along:
 tests/accounts/test_roles.py fails while the migrated groups and this module disagree.
 
 Municipal staff work in the Django admin, so their group carries model permissions. A provider's
-manager and a teacher have no admin permissions for now: the provider workplace checks membership
-of their group (`user_has_role`), not permissions.
+manager and a teacher have no admin permissions: the provider workplace checks membership of their
+group (`user_has_role`, accounts.access), not permissions. A manager does everything of the
+organisation; a teacher keeps the register and rosters of their own groups only (accounts/0010 made
+every provider staff member without a role a manager).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ MUNICIPAL = "Муниципальный оператор"
 PROVIDER_MANAGER = "Руководитель организации"
 TEACHER = "Педагог"
 STAFF_ROLES = (MUNICIPAL, PROVIDER_MANAGER, TEACHER)
+PROVIDER_ROLES = (PROVIDER_MANAGER, TEACHER)
 
 # The apps whose models municipal staff view and change in the admin, by app label: the one place
 # to update when models move between apps (with a data migration, see the module docstring).
@@ -67,8 +70,24 @@ def role_group(name: str) -> Group:
 
 
 def user_has_role(user, name: str) -> bool:
-    """Whether the user belongs to the role's group (how the provider workplace tells a manager from a teacher)."""
-    return user.is_authenticated and user.groups.filter(name=name).exists()
+    """Whether the user belongs to the role's group (how the provider workplace tells a manager from a teacher).
+
+    Read once per user object: a request asks several times and the answer does not change within it."""
+    if not user.is_authenticated:
+        return False
+    cache = user.__dict__.setdefault("_role_names", None)
+    if cache is None:
+        cache = user.__dict__["_role_names"] = frozenset(user.groups.values_list("name", flat=True))
+    return name in cache
+
+
+def role_set(user, name: str) -> None:
+    """Give a provider staff member exactly one of the provider roles."""
+    if name not in PROVIDER_ROLES:
+        raise ValueError(f"not a provider role: {name}")
+    user.groups.remove(*Group.objects.filter(name__in=PROVIDER_ROLES).exclude(name=name))
+    user.groups.add(role_group(name))
+    user.__dict__.pop("_role_names", None)
 
 
 def sync_role_permissions() -> None:

@@ -28,6 +28,7 @@ from api.fields import AmountField, ProviderBriefSerializer
 from api.pagination import PortalPagination
 from api.permissions import IsParent, IsProviderStaff
 from catalog.models import Group, Program
+from catalog.selectors import staff_group_scope
 from certificates.models import CertificateKind, Child
 from certificates.selectors import with_current_account
 from core.dates import age_on
@@ -243,10 +244,13 @@ def any_enrollment(*, many: bool = False) -> PolymorphicProxySerializer:
 
 
 def visible_enrollments(user) -> QuerySet[Enrollment]:
-    """The enrollments the user may see: a parent's children's, or a provider's groups'."""
+    """The enrollments the user may see: a parent's children's, or a provider's groups' (a teacher's: the
+    rosters of the groups they teach)."""
     if is_parent(user):
         return with_waiting_place(parent_enrollments(parent=user))
-    return with_waiting_place(provider_enrollments(provider_id=user.provider_id))
+    return with_waiting_place(
+        provider_enrollments(provider_id=user.provider_id).filter(staff_group_scope(staff=user, prefix="group__"))
+    )
 
 
 def serialized(user, enrollments: list[Enrollment]) -> list[dict]:

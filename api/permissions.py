@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy
 from rest_framework.permissions import BasePermission
 
-from accounts.access import is_parent, is_provider_staff
+from accounts.access import is_parent, is_provider_manager, is_provider_staff
 
 
 class IsParent(BasePermission):
@@ -24,3 +24,12 @@ class IsProviderStaff(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return is_provider_staff(request.user)
+
+
+class IsProviderManager(BasePermission):
+    """The provider's door for changes of the organisation's programs and groups: its manager only."""
+
+    message = gettext_lazy("Это может только руководитель организации.")
+
+    def has_permission(self, request, view) -> bool:
+        return is_provider_manager(request.user)

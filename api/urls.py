@@ -55,6 +55,7 @@ urlpatterns = [
     path("enrollments/<int:pk>/reject/", provider_enrollments.EnrollmentRejectView.as_view(), name="enrollment-reject"),
     # The provider's
     path("provider/groups/", groups.ProviderGroupListView.as_view(), name="provider-group-list"),
+    path("provider/groups/<int:pk>/", groups.ProviderGroupDetailView.as_view(), name="provider-group-detail"),
     path(
         "provider/groups/<int:pk>/attendance/",
         attendance.ProviderGroupAttendanceView.as_view(),

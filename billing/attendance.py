@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from billing.models import AttendanceCorrection, AttendanceMark, AttendanceStatus, Lesson, Statement
 from catalog.calendar import group_lesson_dates
 from catalog.models import Group, ScheduleSlot
+from catalog.selectors import staff_group_scope
 from core.errors import Conflict, DomainError, NotFound
 from core.locking import lock_wait_limited
 from enrollments.models import Enrollment, EnrollmentStatus
@@ -101,10 +102,13 @@ def _today(today: date | None) -> date:
 def lesson_dates_for(group: Group, until: date | None = None, *, today: date | None = None) -> list[date]:
     """The group's lesson dates from its start up to `until` (today by default), never later than
     today, oldest first; a date with two lessons in the schedule is one register (one Lesson row).
-    Uses the prefetched or fetched `group.schedule`."""
+    A lesson moved to another date or added (an extra Lesson row, billing.lessons) has its register on
+    its own date; a cancelled or moved-away date keeps its register (it shows the cancellation).
+    Uses the prefetched or fetched `group.schedule`, and one query for the extra lessons."""
     today = _today(today)
     until = min(until or today, today)
-    return sorted(set(group_lesson_dates(group, start=group.start_date, end=until)))
+    extra = Lesson.objects.filter(group=group, extra=True, date__lte=until).values_list("date", flat=True)
+    return sorted(set(group_lesson_dates(group, start=group.start_date, end=until)) | set(extra))
 
 
 def default_lesson_date(dates: list[date], *, today: date | None = None) -> date | None:
@@ -146,7 +150,7 @@ def _staff_group(*, staff, group_id: int) -> Group:
     group = (
         Group.objects.select_related("program__provider")
         .prefetch_related("schedule")
-        .filter(pk=group_id, program__provider_id=staff.provider_id)
+        .filter(staff_group_scope(staff=staff), pk=group_id)
         .first()
     )
     if group is None:

@@ -19,12 +19,37 @@ class Lesson(models.Model):
     date = models.DateField(_("дата"))
     cancelled = models.BooleanField(_("отменено организацией"), default=False)
     cancel_reason = models.CharField(_("причина отмены"), max_length=300, blank=True)
+    # A lesson outside the weekly schedule: a lesson moved to this date (moved_from) or one added.
+    extra = models.BooleanField(_("вне расписания"), default=False)
+    # The lesson's own time when it is not the schedule's: an extra lesson, or one moved within its day.
+    start_time = models.TimeField(_("начало"), null=True, blank=True)
+    end_time = models.TimeField(_("окончание"), null=True, blank=True)
+    room = models.CharField(_("кабинет"), max_length=100, blank=True)
+    moved_from = models.OneToOneField(
+        "self",
+        verbose_name=_("перенесено с"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="moved_to",
+    )
 
     class Meta:
         verbose_name = _("занятие")
         verbose_name_plural = _("занятия")
         ordering = ["group", "date"]
-        constraints = [models.UniqueConstraint(fields=["group", "date"], name="lesson_once_per_group_date")]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "date"], name="lesson_once_per_group_date"),
+            models.CheckConstraint(
+                condition=Q(extra=False) | Q(start_time__isnull=False, end_time__isnull=False),
+                name="lesson_extra_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_time__isnull=True, end_time__isnull=True) | Q(end_time__gt=F("start_time")),
+                name="lesson_times_ordered",
+            ),
+            models.CheckConstraint(condition=Q(moved_from__isnull=True) | Q(extra=True), name="lesson_moved_is_extra"),
+        ]
         indexes = [models.Index(fields=["date"], name="lesson_date")]
 
     def __str__(self) -> str:

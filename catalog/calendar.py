@@ -1,13 +1,14 @@
 """The lesson calendar a group's weekly schedule generates (pure functions: no database access).
 
 One lesson per schedule slot per week, between the group's start and end dates. Single lessons moved or
-cancelled by the provider come with the provider workplace; until then the weekly schedule is the
-calendar.
+cancelled by the provider are kept by billing (its Lesson rows); whoever counts a group's lessons with
+them passes them in as CalendarChanges, since this layer reads no rows above it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 
@@ -25,14 +26,25 @@ def lesson_dates(*, weekdays: Iterable[int], start: date, end: date) -> list[dat
     return dates
 
 
-def group_lesson_dates(group, *, start: date, end: date) -> list[date]:
+@dataclass(frozen=True)
+class CalendarChanges:
+    """A group's single-lesson changes: dates the provider cancelled (a moved lesson's old date too) and
+    lesson dates outside the weekly schedule (a moved lesson's new date, or an added lesson)."""
+
+    cancelled: frozenset[date] = frozenset()
+    extra: tuple[date, ...] = ()
+
+
+def group_lesson_dates(group, *, start: date, end: date, changes: CalendarChanges | None = None) -> list[date]:
     """The group's lessons from `start` to `end`, within its own dates (uses the prefetched or fetched
-    `group.schedule`)."""
-    return lesson_dates(
-        weekdays=[slot.weekday for slot in group.schedule.all()],
-        start=max(start, group.start_date),
-        end=min(end, group.end_date),
-    )
+    `group.schedule`); with `changes`, without the cancelled dates and with the extra ones, in order."""
+    start, end = max(start, group.start_date), min(end, group.end_date)
+    dates = lesson_dates(weekdays=[slot.weekday for slot in group.schedule.all()], start=start, end=end)
+    if changes is None:
+        return dates
+    dates = [day for day in dates if day not in changes.cancelled]
+    dates.extend(day for day in changes.extra if start <= day <= end and day not in changes.cancelled)
+    return sorted(dates)
 
 
 def working_days_after(day: date, days: int) -> date:

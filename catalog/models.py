@@ -110,6 +110,12 @@ class Provider(models.Model):
         return self.short_name
 
 
+class RevisionStatus(models.TextChoices):
+    DRAFT = "DRAFT", _("Черновик")
+    ON_REVIEW = "ON_REVIEW", _("На сертификации")
+    REJECTED = "REJECTED", _("Отклонена")
+
+
 class Program(models.Model):
     class Form(models.TextChoices):
         FULL_TIME = "FULL_TIME", _("Очная")
@@ -156,6 +162,18 @@ class Program(models.Model):
         help_text=_("Средняя оценка родителей; пересчитывается при каждой оценке."),
     )
     rating_count = models.PositiveIntegerField(_("число оценок"), default=0)
+    # Resized by catalog.programs.cover_prepare (type and size checked there).
+    # Database defaults for these new columns: the demo loader COPYs programs without them (demo/generator.py).
+    cover = models.ImageField(_("обложка"), upload_to="programs/covers/", blank=True, db_default="")
+    # A certified program's edited version awaiting certification: the changed fields only (direction as
+    # direction_id, prices as strings, cover as its stored name). The certified version stays listed until
+    # catalog.programs.program_certify applies this; running contracts keep their own snapshot of the terms.
+    revision = models.JSONField(_("новая версия"), null=True, blank=True)
+    revision_status = models.CharField(
+        _("статус новой версии"), max_length=16, choices=RevisionStatus.choices, blank=True, default="", db_default=""
+    )
+    # Why the municipality refused the program or its new version; shown to the provider.
+    review_comment = models.TextField(_("замечания муниципалитета"), blank=True, default="", db_default="")
     created_at = models.DateTimeField(_("создана"), auto_now_add=True)
     updated_at = models.DateTimeField(_("изменена"), auto_now=True)
     # Kept by a database trigger (migrations/sql/0003_search.sql): title (A), activity type (B), description (C).
@@ -314,7 +332,18 @@ class Group(models.Model):
 
     program = models.ForeignKey(Program, verbose_name=_("программа"), on_delete=models.PROTECT, related_name="groups")
     name = models.CharField(_("название"), max_length=200)
+    # The teacher's name as shown to parents; kept as given for organisations without teacher accounts.
     teacher = models.CharField(_("педагог"), max_length=200)
+    # The teacher's account (a teacher of the same organisation), when there is one: a teacher sees the
+    # register and roster of their own groups only (catalog.selectors.staff_groups).
+    teacher_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("учётная запись педагога"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="taught_groups",
+    )
     capacity = models.PositiveIntegerField(_("мест"))
     start_date = models.DateField(_("начало занятий"))
     end_date = models.DateField(_("окончание занятий"))

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from accounts.roles import TEACHER
 from catalog.models import Favourite, Group, Program, Provider
 
 
@@ -63,3 +65,47 @@ def provider_groups(*, provider_id: int) -> QuerySet[Group]:
         .prefetch_related("schedule")
         .order_by("program__title", "name", "pk")
     )
+
+
+def staff_group_scope(*, staff, prefix: str = "") -> Q:
+    """Which groups a provider staff member may see: their organisation's, and a teacher only the groups
+    they teach. One condition, no query of its own: the teacher's role is read by a subquery. `prefix`
+    ("group__") applies it to rows of a group (enrollments: a teacher's rosters)."""
+    is_teacher = get_user_model().groups.through.objects.filter(user_id=staff.pk, group__name=TEACHER)
+    return Q(**{f"{prefix}program__provider_id": staff.provider_id}) & (
+        Q(**{f"{prefix}teacher_user_id": staff.pk}) | ~Exists(is_teacher)
+    )
+
+
+def staff_groups(*, staff) -> QuerySet[Group]:
+    """provider_groups as the staff member may see them (a teacher: their own groups only)."""
+    return provider_groups(provider_id=staff.provider_id).filter(staff_group_scope(staff=staff))
+
+
+def provider_teachers(*, provider_id: int):
+    """The organisation's active teacher accounts, by name."""
+    return (
+        get_user_model()
+        .objects.filter(provider_id=provider_id, is_active=True, groups__name=TEACHER)
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def provider_staff(*, provider_id: int):
+    """Every account of the organisation with its role names (two queries), by name."""
+    return (
+        get_user_model()
+        .objects.filter(provider_id=provider_id)
+        .prefetch_related("groups")
+        .order_by("-is_active", "last_name", "first_name", "pk")
+    )
+
+
+def provider_programs_all(*, provider_id: int) -> QuerySet[Program]:
+    """Every program of the organisation, whatever its status, with its direction, alphabetically."""
+    return Program.objects.filter(provider_id=provider_id).select_related("direction").order_by("title", "pk")
+
+
+def provider_program(*, provider_id: int, program_id: int) -> Program | None:
+    """The organisation's program, or None (another organisation's program is not there for it)."""
+    return Program.objects.filter(provider_id=provider_id, pk=program_id).select_related("direction").first()

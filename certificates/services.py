@@ -64,7 +64,14 @@ def _next_number(municipality: Municipality) -> str:
 def account_open(*, certificate: Certificate, period: FundingPeriod) -> CertificateAccount:
     """Open the certificate's account for a period and credit the nominal (idempotent). The funded
     limit is the caller's: enrollments.contracts counts the account against it as it accepts."""
-    account, _created = CertificateAccount.objects.get_or_create(certificate=certificate, period=period)
+    return account_open_created(certificate=certificate, period=period)[0]
+
+
+def account_open_created(*, certificate: Certificate, period: FundingPeriod) -> tuple[CertificateAccount, bool]:
+    """account_open, and whether this call created the account. False also when a concurrent transaction
+    created it and committed first (the unique (certificate, period) key made this one wait, then find
+    it): only the creator counts the account against the period's funded limit."""
+    account, created = CertificateAccount.objects.get_or_create(certificate=certificate, period=period)
     if period.nominal > 0:
         LedgerEntry.objects.get_or_create(
             idempotency_key=account_open_key(account.pk),
@@ -76,7 +83,7 @@ def account_open(*, certificate: Certificate, period: FundingPeriod) -> Certific
             },
         )
         account.refresh_from_db()
-    return account
+    return account, created
 
 
 def period_funded_account_take(*, period: FundingPeriod) -> bool:

@@ -50,6 +50,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "enrollments.reserves_release_after_period_end",
         "schedule": crontab(minute="20", hour="0"),
     },
+    # After the old periods' reserves are released and before the debit job: contracts running into a
+    # period that has started continue there (accounts, reserves), so its first lessons are paid from it.
+    "Договоры: продолжить в новом периоде финансирования": {
+        "task": "enrollments.contracts_roll_over",
+        "schedule": crontab(minute="40", hour="0"),
+    },
     # Nightly, after the day's lessons are marked: due marks and ended months become charges (the job
     # is safe to repeat; «Провести списания сейчас» in the admin runs it at once).
     "Списания: посещённые занятия и прошедшие месяцы": {

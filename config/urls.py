@@ -2,7 +2,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -21,7 +21,9 @@ urlpatterns = [
     path("healthz/ready", core_views.ready, name="healthz-ready"),
     path("", include("navigator.urls")),
     path("workplace/", include("workplace.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=PortalAuthenticationForm), name="login"),
+    path(
+        "accounts/login/", account_views.LoginView.as_view(authentication_form=PortalAuthenticationForm), name="login"
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/logout/everywhere/", account_views.logout_everywhere, name="logout-everywhere"),
     # Exempt from CSRF so that shared, cached pages carry no token; at worst a forged request
@@ -34,6 +36,7 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^media/(?P<path>.*)$", core_views.media, name="media"),
 ]
 
 if settings.ESIA_STANDIN_ENABLED:

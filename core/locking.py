@@ -15,7 +15,10 @@ The lock order of the whole system (every service keeps to it, so that no two de
 4. the attendance register (billing.attendance) locks the lesson row (FOR NO KEY UPDATE), then its
    marks, then the marked pupils' enrollment rows FOR SHARE (a termination and a save wait for each
    other), each in id order; never a group or an account. It cannot deadlock with the job, which
-   claims marks with SKIP LOCKED and so never waits for a mark the register holds.
+   claims marks with SKIP LOCKED and so never waits for a mark the register holds;
+5. a change of the lesson calendar (billing.lessons: a lesson cancelled or moved) locks the changed
+   lesson rows (FOR NO KEY UPDATE, in id order), then the group's contracts in force in id order, then
+   each one's certificate account (rule 2); never the group or a mark.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from django.http import HttpResponseServerError, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.static import serve
 
 from core.errors import error_body
 from core.health import check_database, database_wait, health_report
@@ -36,3 +37,10 @@ def server_error(request):
         message = _("Внутренняя ошибка сервера. Мы уже знаем о ней; повторите запрос позже.")
         return JsonResponse(error_body("server_error", message, request_id=request_id), status=500)
     return HttpResponseServerError(render_to_string("500.html", {"request_id": request_id}))
+
+
+def media(request, path: str):
+    """Uploaded media (program covers), served by the portal itself: no CDN, no separate web server; the
+    files are small resized JPEGs under names nobody can guess (catalog/programs.py). MEDIA_ROOT is read
+    per request, so that tests may point it elsewhere."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)

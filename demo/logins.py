@@ -77,7 +77,7 @@ def create_demo_logins(
             if position == 0:
                 # The elder has a certificate already; the younger gets one on the first application.
                 certificate_issue(child=child)
-    _login(
+    provider_login, _created = _login(
         rng,
         "provider",
         {
@@ -89,6 +89,7 @@ def create_demo_logins(
             "provider_id": provider_id,
         },
     )
+    provider_login.groups.add(roles.role_group(roles.PROVIDER_MANAGER))
     municipal, created = _login(
         rng,
         "municipal",

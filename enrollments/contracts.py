@@ -21,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from catalog.calendar import group_lesson_dates, month_last_day
+from catalog.calendar import CalendarChanges, group_lesson_dates, month_last_day
 from catalog.models import Group, Program
 from certificates.ledger_keys import reserve_key
 from certificates.models import (
@@ -34,9 +34,9 @@ from certificates.models import (
     FundingPeriod,
     LedgerEntry,
 )
-from certificates.services import account_open, funding_queue_join, period_funded_account_take
+from certificates.services import account_open_created, funding_queue_join, period_funded_account_take
 from core.errors import Conflict
-from core.locking import lock_one, lock_wait_limited
+from core.locking import lock_all, lock_one, lock_wait_limited
 from core.money import ZERO, certificate_covers, to_money
 from enrollments.eligibility import PeriodClosed, contract_period, contract_start, require_confirmed_link
 from enrollments.models import (
@@ -142,12 +142,20 @@ def _owed_from(enrollment: Enrollment, today: date) -> date:
 
 
 def _reserve_target(
-    enrollment: Enrollment, account: CertificateAccount, *, per_lesson: Decimal, until: date, today: date
+    enrollment: Enrollment,
+    account: CertificateAccount,
+    *,
+    per_lesson: Decimal,
+    until: date,
+    today: date,
+    changes: CalendarChanges | None = None,
 ) -> Decimal:
     """What the contract's reserve should be with the certificate paying `per_lesson`: its share of the
-    lessons owed from `today` to `until`, within what the account has available (on top of the reserve)."""
+    lessons owed from `today` to `until` (the calendar with `changes`), within what the account has
+    available (on top of the reserve)."""
     start = _owed_from(enrollment, today)
-    lessons = len(group_lesson_dates(enrollment.group, start=start, end=min(until, enrollment.period.end_date)))
+    end = min(until, enrollment.period.end_date)
+    lessons = len(group_lesson_dates(enrollment.group, start=start, end=end, changes=changes))
     return min(per_lesson * lessons, enrollment.reserve_remaining + account.available)
 
 
@@ -160,7 +168,9 @@ def _contract_account(enrollment: Enrollment) -> CertificateAccount | None:
     )
 
 
-def contract_rereserve(*, enrollment: Enrollment, until: date, today: date | None = None) -> Decimal:
+def contract_rereserve(
+    *, enrollment: Enrollment, until: date, today: date | None = None, changes: CalendarChanges | None = None
+) -> Decimal:
     """Bring the locked contract's reserve to the certificate's share of the lessons still owed from
     `today` to `until` (within what the account has available): a RESERVE tops it up, a RELEASE gives
     the rest back. Returns the new reserve. The account is locked after the enrollment (the lock order).
@@ -172,10 +182,34 @@ def contract_rereserve(*, enrollment: Enrollment, until: date, today: date | Non
     if account is None:
         return enrollment.reserve_remaining
     wanted = _reserve_target(
-        enrollment, account, per_lesson=enrollment.certificate_per_lesson, until=until, today=today
+        enrollment, account, per_lesson=enrollment.certificate_per_lesson, until=until, today=today, changes=changes
     )
     _reserve_move(enrollment, account, wanted - enrollment.reserve_remaining, f"Резерв по договору № {enrollment.pk}")
     return enrollment.reserve_remaining
+
+
+@transaction.atomic
+def group_contracts_rereserve(*, group_id: int, changes: CalendarChanges, today: date | None = None) -> int:
+    """The group's lesson calendar changed (a lesson cancelled, moved or added, billing.lessons): every
+    contract in force in the group re-reserves the certificate's share of the lessons it still owes on
+    the changed calendar (`changes`: all of the group's single-lesson changes). Returns how many
+    reserves moved.
+
+    Lock order (core.locking, rule 5): the caller holds the changed lesson rows; here the contracts in
+    id order, then each one's account (rule 2)."""
+    today = today or timezone.localdate()
+    contracts = lock_all(
+        Enrollment.objects.select_related("group", "period")
+        .filter(group_id=group_id, status=EnrollmentStatus.ACTIVE)
+        .order_by("pk")
+    )
+    moved = 0
+    for enrollment in contracts:
+        before = enrollment.reserve_remaining
+        until = enrollment.ends_on or enrollment.group.end_date
+        if contract_rereserve(enrollment=enrollment, until=until, today=today, changes=changes) != before:
+            moved += 1
+    return moved
 
 
 # --- Acceptance -----------------------------------------------------------------------------------------
@@ -303,7 +337,9 @@ def enrollment_accept(*, parent, enrollment_id: int, as_paid: bool = False, toda
     account, opening, available = plan.account, False, None
     if plan.certificate_pays:
         if account is None:
-            account, opening = account_open(certificate=enrollment.certificate, period=period), True
+            # Only the call that created the account counts it against the limit: two contracts of one
+            # child accepted at once wait on the account's unique key, and the second finds it made.
+            account, opening = account_open_created(certificate=enrollment.certificate, period=period)
         account = lock_one(CertificateAccount.objects.filter(pk=account.pk))
         available = account.available
     start, planned = plan.start, plan.planned_lessons
@@ -735,7 +771,9 @@ def funding_queue_serve(*, period_id: int) -> int:
             request.save(update_fields=["granted_at"])
             if had_account:  # funded meanwhile (another contract's acceptance counted it already)
                 continue
-            account_open(certificate=request.certificate, period=period)
+            _account, created = account_open_created(certificate=request.certificate, period=period)
+            if not created:  # opened by an acceptance that committed meanwhile, and counted by it
+                continue
             offers = list(
                 Enrollment.objects.select_related("child", "group__program")
                 .prefetch_related("child__parents")

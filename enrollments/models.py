@@ -251,6 +251,18 @@ class TermsChange(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("когда решено"), null=True, blank=True)
+    # Set when the rollover proposed it: the period the contract was to continue into, where the
+    # certificate could not cover its share. One such proposal per contract and period is enough, so the
+    # nightly rollover reads this to stay idempotent (enrollments.rollover).
+    period = models.ForeignKey(
+        "certificates.FundingPeriod",
+        verbose_name=_("новый период финансирования"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Заполнено, если условия изменились при переходе договора в новый период."),
+    )
 
     class Meta:
         verbose_name = _("изменение условий договора")

@@ -294,3 +294,38 @@ def provider_application(*, provider_id: int, enrollment_id: int, today: date | 
 def provider_new_application_count(*, provider_id: int) -> int:
     """Applications waiting for the provider's review."""
     return Enrollment.objects.filter(group__program__provider_id=provider_id, status=EnrollmentStatus.SUBMITTED).count()
+
+
+def provider_inbox_counts(*, provider_id: int) -> dict[str, int]:
+    """What awaits someone in the provider's inbox, in one query: `new` applications under its review
+    and `offered`: offers awaiting the parents' acceptance."""
+    return Enrollment.objects.filter(
+        group__program__provider_id=provider_id,
+        status__in=(EnrollmentStatus.SUBMITTED, EnrollmentStatus.OFFERED),
+    ).aggregate(
+        new=Count("pk", filter=Q(status=EnrollmentStatus.SUBMITTED)),
+        offered=Count("pk", filter=Q(status=EnrollmentStatus.OFFERED)),
+    )
+
+
+# --- A group's pupils (the roster) -----------------------------------------------------------------
+
+# The roster's statuses: contracts in force, ended ones, and offers awaiting the parents' acceptance.
+ROSTER_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.OFFERED, EnrollmentStatus.TERMINATED)
+
+
+def provider_group(*, provider_id: int, group_id: int) -> Group | None:
+    """One of the provider's groups with its program; None when it is another provider's, or missing."""
+    return Group.objects.select_related("program").filter(pk=group_id, program__provider_id=provider_id).first()
+
+
+def group_roster(*, group_id: int) -> QuerySet[Enrollment]:
+    """The group's pupils: contracts in force first, then offers, then ended contracts; by the child's
+    name within each; with the child, the certificate and the terms awaiting the parents. One query."""
+    rank = Case(*(When(status=status, then=Value(i)) for i, status in enumerate(ROSTER_STATUSES)))
+    return with_pending_terms(
+        Enrollment.objects.filter(group_id=group_id, status__in=ROSTER_STATUSES)
+        .select_related("child", "certificate")
+        .annotate(roster_rank=rank)
+        .order_by("roster_rank", "child__last_name", "child__first_name", "child__middle_name", "pk")
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workplace import views
+from workplace import calendar, earnings, groups, programs, pupils, staff, views
 
 app_name = "workplace"
 
@@ -18,4 +18,21 @@ urlpatterns = [
     path("statements/<int:pk>/xlsx/", views.statement_xlsx_view, name="statement-xlsx"),
     path("disputes/", views.disputes, name="disputes"),
     path("disputes/<int:pk>/", views.dispute_resolve_view, name="dispute-resolve"),
+    # Staff, programs and groups (issue 12)
+    path("staff/", staff.staff_list, name="staff"),
+    path("staff/add/", staff.staff_add, name="staff-add"),
+    path("programs/", programs.program_list, name="programs"),
+    path("programs/new/", programs.program_new, name="program-new"),
+    path("programs/<int:pk>/", programs.program_edit, name="program-edit"),
+    path("programs/<int:pk>/submit/", programs.program_submit_view, name="program-submit"),
+    path("groups/", groups.group_list, name="groups"),
+    path("groups/new/", groups.group_new, name="group-new"),
+    path("groups/<int:pk>/", groups.group_edit, name="group-edit"),
+    # Lesson calendar, pupils, earnings (issue 12)
+    path("groups/<int:pk>/lessons/", calendar.lessons, name="lessons"),
+    path("groups/<int:pk>/lessons/<str:day>/cancel/", calendar.lesson_cancel_view, name="lesson-cancel"),
+    path("groups/<int:pk>/lessons/<str:day>/move/", calendar.lesson_move_view, name="lesson-move"),
+    path("groups/<int:pk>/pupils/", pupils.pupils, name="pupils"),
+    path("groups/<int:pk>/pupils.xlsx", pupils.pupils_xlsx, name="pupils-xlsx"),
+    path("earnings/", earnings.earnings, name="earnings"),
 ]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import is_provider_staff
+from accounts.access import is_provider_manager, is_provider_staff
 from billing.attendance import (
     DateInFuture,
     NoLessonsYet,
@@ -26,6 +26,7 @@ from billing.attendance import (
     register_save,
 )
 from billing.disputes import dispute_resolve
+from billing.lessons import provider_lessons_on
 from billing.models import AttendanceStatus, Statement
 from billing.selectors import (
     provider_dispute,
@@ -37,14 +38,13 @@ from billing.selectors import (
 )
 from billing.statement_files import statement_filename, statement_pdf, statement_xlsx
 from billing.statements import month_end, statement_issue
-from catalog.selectors import provider_groups
+from catalog.selectors import staff_groups
 from core.errors import DomainError, NotFound
 from core.pages import door_pages, post_once
 from enrollments.selectors import (
-    groups_with_seats,
     provider_application,
     provider_applications,
-    provider_new_application_count,
+    provider_inbox_counts,
 )
 from enrollments.services import enrollment_offer, enrollment_reject
 from workplace.forms import DisputeResolveForm, RejectForm
@@ -56,29 +56,54 @@ DISPUTES_PAGE_SIZE = 50
 
 # The provider's door: provider staff only.
 staff_required = door_pages(is_provider_staff, gettext_lazy("Кабинет организации доступен только её сотрудникам."))
+# Applications, statements and disputes are the manager's; a teacher keeps the register of their own groups.
+manager_required = door_pages(
+    is_provider_manager, gettext_lazy("Этот раздел доступен только руководителю организации.")
+)
 
 
 @staff_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
+    """Where provider staff land: today's lessons (each opening its register), what awaits them in the
+    inbox and among the disputes, and the organisation's status."""
     provider = request.user.provider
-    groups = list(groups_with_seats(provider_groups(provider_id=provider.pk)))
+    inbox = provider_inbox_counts(provider_id=provider.pk)
+    today = timezone.localdate()
+    # Each of up to hundreds of cards links two pages of its group: reverse once, format per card.
+    register, calendar = _url_pattern("workplace:register"), _url_pattern("workplace:lessons")
+    lessons = [
+        (lesson, f"{register.format(lesson.group.pk)}?date={today.isoformat()}", calendar.format(lesson.group.pk))
+        for lesson in provider_lessons_on(provider_id=provider.pk, day=today)
+    ]
+    is_manager = is_provider_manager(request.user)
+    if not is_manager:  # a teacher's day is their own groups' lessons
+        own = set(staff_groups(staff=request.user).values_list("pk", flat=True))
+        lessons = [row for row in lessons if row[0].group.pk in own]
     return render(
         request,
         "workplace/home.html",
         {
             "provider": provider,
-            "groups": groups,
-            "new_applications": provider_new_application_count(provider_id=provider.pk),
+            "today": today,
+            "lessons": lessons,
+            "new_applications": inbox["new"],
+            "offers_waiting": inbox["offered"],
             "open_disputes": provider_open_dispute_count(provider_id=provider.pk),
+            "is_manager": is_manager,
         },
     )
+
+
+def _url_pattern(name: str) -> str:
+    """The URL of `name` for an object, with `{}` where its id goes (str.format)."""
+    return reverse(name, args=[987654321]).replace("987654321", "{}")
 
 
 # --- Applications (the inbox) -----------------------------------------------------------------------
 
 
-@staff_required
+@manager_required
 @require_GET
 def applications(request: HttpRequest) -> HttpResponse:
     """The applications to the provider's groups: new ones first, then the waiting lists and the offers
@@ -92,7 +117,7 @@ def applications(request: HttpRequest) -> HttpResponse:
     return render(request, "workplace/applications.html", {"provider": provider, "page": page})
 
 
-@staff_required
+@manager_required
 @require_POST
 def application_offer(request: HttpRequest, pk: int) -> HttpResponse:
     """Send the parents an offer (оферта); they have the period's days to accept it."""
@@ -106,7 +131,7 @@ def application_offer(request: HttpRequest, pk: int) -> HttpResponse:
     return post_once(request, offer, back=back)
 
 
-@staff_required
+@manager_required
 @require_http_methods(["GET", "POST"])
 def application_reject(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the application and a form for the reason (required); POST: reject it with that reason."""
@@ -138,7 +163,7 @@ def application_reject(request: HttpRequest, pk: int) -> HttpResponse:
 def attendance(request: HttpRequest) -> HttpResponse:
     """The provider's groups, those meeting today first, each opening its register."""
     provider = request.user.provider
-    rows = register_groups(groups=provider_groups(provider_id=provider.pk))
+    rows = register_groups(groups=staff_groups(staff=request.user))
     return render(request, "workplace/attendance.html", {"provider": provider, "rows": rows})
 
 
@@ -177,12 +202,7 @@ def register(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         no_lessons = ""
     if page is None:
-        group = (
-            provider_groups(provider_id=request.user.provider_id)
-            .select_related("program__provider")
-            .filter(pk=pk)
-            .first()
-        )
+        group = staff_groups(staff=request.user).select_related("program__provider").filter(pk=pk).first()
         if group is None:
             raise Http404
     else:
@@ -263,7 +283,7 @@ def _own_statement(request: HttpRequest, pk: int):
     return statement
 
 
-@staff_required
+@manager_required
 @require_GET
 def statements(request: HttpRequest) -> HttpResponse:
     """The provider's statements to each paying municipality, newest month first, with their totals."""
@@ -276,7 +296,7 @@ def statements(request: HttpRequest) -> HttpResponse:
     return render(request, "workplace/statements.html", {"provider": provider, "page": page})
 
 
-@staff_required
+@manager_required
 @require_GET
 def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     statement = _own_statement(request, pk)
@@ -292,7 +312,7 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@staff_required
+@manager_required
 @require_POST
 def statement_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
     """«Выставить»: the statement is frozen with the lines the page showed (their number comes back with
@@ -324,14 +344,14 @@ def statement_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
     return post_once(request, issue, back=back)
 
 
-@staff_required
+@manager_required
 @require_GET
 def statement_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     document = statement_document(statement=_own_statement(request, pk))
     return _download(statement_pdf(document), "application/pdf", statement_filename(document, "pdf"))
 
 
-@staff_required
+@manager_required
 @require_GET
 def statement_xlsx_view(request: HttpRequest, pk: int) -> HttpResponse:
     document = statement_document(statement=_own_statement(request, pk))
@@ -351,7 +371,7 @@ def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
 # --- Parents' disputes -------------------------------------------------------------------------------
 
 
-@staff_required
+@manager_required
 @require_GET
 def disputes(request: HttpRequest) -> HttpResponse:
     """Disputes of the provider's charges: open ones first, each with the lesson, the child and the
@@ -365,7 +385,7 @@ def disputes(request: HttpRequest) -> HttpResponse:
     return render(request, "workplace/disputes.html", {"provider": provider, "page": page})
 
 
-@staff_required
+@manager_required
 @require_http_methods(["GET", "POST"])
 def dispute_resolve_view(request: HttpRequest, pk: int) -> HttpResponse:
     """GET: the dispute and a form (uphold or reject, a reason required); POST: the decision."""

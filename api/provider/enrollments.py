@@ -1,7 +1,7 @@
 """The provider's decisions on applications to its groups: an offer (оферта) or a refusal with a reason.
 
 One view per action, each calling one service of enrollments.services and answering with the
-enrollment as api.enrollments reads it. Provider staff only (api.permissions.IsProviderStaff); an
+enrollment as api.enrollments reads it. The organisation's manager only (api.permissions.IsProviderManager); an
 application to another provider's group answers 404. Every POST honours an Idempotency-Key header.
 """
 
@@ -18,13 +18,14 @@ from api.enrollments import (
     ProviderEnrollmentSerializer,
     enrollment_answer,
 )
-from api.permissions import IsProviderStaff
+from api.permissions import IsProviderManager
 from core.idempotency import idempotent_api
 from enrollments.services import enrollment_offer, enrollment_reject
 
 
 class _ProviderActionView(NeverCachedMixin, APIView):
-    permission_classes = [IsProviderStaff]
+    # Offers and refusals are the manager's; a teacher reads their groups' rosters only.
+    permission_classes = [IsProviderManager]
 
 
 @extend_schema(

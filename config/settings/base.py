@@ -136,6 +136,9 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
+# Program covers (catalog/programs.py cover_prepare): the largest upload taken, and the box it is resized into.
+PROGRAM_COVER_MAX_BYTES = 5 * 1024 * 1024
+PROGRAM_COVER_SIZE = (1200, 800)
 
 # --- Redis, Celery -------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL")

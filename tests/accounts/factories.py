@@ -3,6 +3,7 @@
 import factory
 from factory.django import DjangoModelFactory
 
+from accounts import roles
 from accounts.models import Role, User
 
 
@@ -30,6 +31,15 @@ class UserFactory(DjangoModelFactory):
     first_name = factory.Faker("first_name", locale="ru_RU")
     last_name = factory.Faker("last_name", locale="ru_RU")
     role = Role.PARENT
+
+    @factory.post_generation
+    def provider_role(self, create, extracted, **kwargs):
+        """Provider staff are managers unless given `provider_role=roles.TEACHER` (or "": no role)."""
+        if not create or self.role != Role.PROVIDER:
+            return
+        name = roles.PROVIDER_MANAGER if extracted is None else extracted
+        if name:
+            roles.role_set(self, name)
 
 
 class ParentFactory(UserFactory):

@@ -71,8 +71,9 @@ def test_only_provider_staff_come_in(client, group):
 
 
 def test_get_opens_on_todays_lesson_with_the_pupils(api, group, pupils, django_assert_num_queries):
-    # session, user, the group, its schedule, the lesson, the statements, the contracts
-    with django_assert_num_queries(7):
+    # session, user, the group, its schedule, the extra (moved) lesson dates, the lesson, the statements,
+    # the contracts
+    with django_assert_num_queries(8):
         response = api.get(url(group))
 
     assert response.status_code == 200

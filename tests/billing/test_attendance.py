@@ -437,10 +437,10 @@ def test_saving_a_lesson_takes_a_pinned_number_of_queries(staff, group, pupils, 
     save(staff, group, marks=[(p.pk, P) for p in pupils])
     more = [pupil(group, f"Ученик{i}") for i in range(10)]
 
-    # savepoint, the group, its schedule, the lock timeout, the lesson inserted and locked, its marks
+    # savepoint, the group, its schedule, the extra (moved) lesson dates, the lock timeout, the lesson inserted and locked, its marks
     # locked, the pupils locked and read, the statements, the marks updated and made, the corrections,
     # release
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         save(staff, group, marks=[(p.pk, A) for p in pupils] + [(p.pk, P) for p in more])
 
     assert len(marks_of(group)) == 13 and AttendanceCorrection.objects.count() == 3

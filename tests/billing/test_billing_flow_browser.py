@@ -113,8 +113,7 @@ def _as_teacher(page, url: str) -> None:
     page.get_by_label("Имя пользователя").fill("teacher")
     page.get_by_label("Пароль").fill("password")
     page.get_by_role("button", name="Войти", exact=True).click()
-    expect(page).to_have_url(f"{url}/")  # signed in: LOGIN_REDIRECT_URL
-    page.goto(f"{url}/workplace/")
+    expect(page).to_have_url(f"{url}/workplace/")  # provider staff land on their workplace
 
 
 def _figure(page, label: str):

@@ -248,6 +248,27 @@ def test_thirty_acceptances_against_ten_funded_places_open_ten_accounts_and_queu
     assert sorted(queued.values_list("certificate", flat=True)) == sorted(o.certificate_id for o in refused)
 
 
+def test_two_contracts_of_one_child_accepted_at_once_open_one_account_counted_once(period):
+    """Both acceptances see no account and open one: the unique key makes the second find the first's,
+    and only the one that created it counts it against the period's limit."""
+    child = child_in(period)
+    first = EnrollmentFactory(child=child, group=group_with_lessons(capacity=5), offered=True)
+    second = EnrollmentFactory(
+        child=child, certificate=first.certificate, group=group_with_lessons(capacity=5), offered=True
+    )
+    offers = [first, second]
+
+    results = at_once(
+        [lambda offer=offer: enrollment_accept(parent=parent_of(child), enrollment_id=offer.pk) for offer in offers]
+    )
+
+    assert errors_of(results) == []
+    period.refresh_from_db()
+    assert CertificateAccount.objects.filter(period=period).count() == 1
+    assert period.funded_accounts == 1
+    assert Enrollment.objects.filter(pk__in=[o.pk for o in offers], status="ACTIVE", funding="FUNDED").count() == 2
+
+
 # --- Certificate numbers ----------------------------------------------------------------------------------
 
 

@@ -91,7 +91,8 @@ def test_the_home_page_links_the_register(client_, group):
     page = html(client_.get(reverse("workplace:home")))
 
     assert f'href="{LIST_URL}"' in page
-    assert f'href="{register_url(group)}"' in page
+    # Today's lesson, opened on its date.
+    assert f'href="{register_url(group, TODAY)}"' in page
 
 
 def test_the_list_shows_todays_lessons_first(client_, group, django_assert_num_queries):
@@ -242,9 +243,9 @@ def test_the_register_page_queries_do_not_grow_with_the_pupils(client_, group, d
     post(client_, group, TODAY, {p: "PRESENT" for p in pupils}, key="k1")
     post(client_, group, TODAY, {p: "ABSENT" for p in pupils}, key="k2")
 
-    # session, user, the group (with its program and provider), its schedule, the lesson, its marks,
-    # their corrections, the statements, the contracts
-    with django_assert_num_queries(9):
+    # session, user, the group (with its program and provider), its schedule, the extra (moved) lesson
+    # dates, the lesson, its marks, their corrections, the statements, the contracts
+    with django_assert_num_queries(10):
         response = client_.get(register_url(group, TODAY))
 
     assert len(re.findall(r'id="pupil-\d+"', html(response))) == n
