@@ -447,23 +447,33 @@ STATEMENT_LINES_MATCH = Check(
     """,
 )
 
+# Items are numbered as they are made: an item of an issued statement's month left out of every statement
+# while the statement holds a newer item of the same kind was there when the statement took its lines.
+# (Numbers, not timestamps: a row's created_at is its transaction's start, and one transaction may make
+# items on both sides of an issue.)
 STATEMENT_ISSUED_COMPLETE = Check(
     "statement_issued_complete",
-    "an issued statement holds every charge and reversal of its month made before it was issued (none is "
-    "left outside every statement)",
+    "an issued statement left out no charge or reversal of its month older than the newest one of its kind "
+    "it holds (none is left outside every statement)",
     """
-    SELECT st.id AS statement, st.month, st.issued_at, item.kind, item.id AS item, item.created_at
+    WITH held AS (
+        SELECT l.statement_id, max(l.charge_id) AS charge_id, max(l.reversal_id) AS reversal_id
+          FROM billing_statementline l GROUP BY l.statement_id
+    )
+    SELECT st.id AS statement, st.month, item.kind, item.id AS item
       FROM billing_statement st
-      JOIN (SELECT 'CHARGE' AS kind, c.id, c.provider_id, c.municipality_id, c.service_date, c.created_at
+      JOIN held ON held.statement_id = st.id
+      JOIN (SELECT 'CHARGE' AS kind, c.id, c.provider_id, c.municipality_id, c.service_date
               FROM billing_charge c
              WHERE NOT EXISTS (SELECT 1 FROM billing_statementline l WHERE l.charge_id = c.id)
             UNION ALL
-            SELECT 'REVERSAL', r.id, r.provider_id, r.municipality_id, rc.service_date, r.created_at
+            SELECT 'REVERSAL', r.id, r.provider_id, r.municipality_id, rc.service_date
               FROM billing_chargereversal r JOIN billing_charge rc ON rc.id = r.charge_id
              WHERE NOT EXISTS (SELECT 1 FROM billing_statementline l WHERE l.reversal_id = r.id)) item
         ON item.provider_id = st.provider_id AND item.municipality_id = st.municipality_id
        AND date_trunc('month', item.service_date)::date = st.month
-     WHERE st.status <> 'DRAFT' AND item.created_at < st.issued_at
+     WHERE st.status <> 'DRAFT'
+       AND item.id < CASE item.kind WHEN 'CHARGE' THEN held.charge_id ELSE held.reversal_id END
     """,
 )
 
