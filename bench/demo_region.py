@@ -35,7 +35,7 @@ COUNTED_TABLES = [
     ("catalog_scheduleslot", "schedule slots"),
     ("accounts_user", "users"),
     ("certificates_child", "children"),
-    ("certificates_child_parents", "child–parent links"),
+    ("certificates_parentlink", "child–parent links"),
     ("certificates_fundingperiod", "funding periods"),
     ("certificates_certificate", "certificates"),
     ("certificates_certificateaccount", "certificate accounts"),

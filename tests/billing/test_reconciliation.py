@@ -16,7 +16,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.debits import run_debits
-from billing.models import AttendanceMark, AttendanceStatus, Charge, ChargeReversal, JobRun, Statement, StatementLine
+from billing.models import (
+    AttendanceMark,
+    AttendanceStatus,
+    Charge,
+    ChargeReversal,
+    JobRun,
+    Lesson,
+    Statement,
+    StatementLine,
+)
 from billing.reconciliation import CHECKS, reconcile
 from billing.statements import statement_issue, statements_build_due
 from billing.tasks import reconcile_task
@@ -273,19 +282,13 @@ def break_mark_left_unbilled(billed):
 
 
 def break_month_charged_as_owed(billed):
-    """A lesson of the charged month cancelled without its trigger (no re-check queued): the month owes
-    one lesson less than its charge says."""
+    """Lessons of the charged month cancelled without their trigger (no re-check queued): the month owes
+    fewer lessons than its charge says."""
     monthly = billed["monthly"]
+    days = lesson_days(monthly)
     with around_the_triggers():
-        sql(
-            "UPDATE billing_lesson SET cancelled = true WHERE group_id = %s AND date = %s",
-            [monthly.group_id, lesson_days(monthly)[0]],
-        )
-        sql(
-            "INSERT INTO billing_lesson (group_id, date, cancelled, cancel_reason, extra, room)"
-            " VALUES (%s, %s, true, '', false, '')",
-            [monthly.group_id, lesson_days(monthly)[2]],
-        )
+        sql("UPDATE billing_lesson SET cancelled = true WHERE group_id = %s AND date = %s", [monthly.group_id, days[0]])
+        Lesson.objects.create(group_id=monthly.group_id, date=days[2], cancelled=True, cancel_reason="")
 
 
 def break_live_charge_after_the_contract(billed):
@@ -324,8 +327,9 @@ def break_statement_line(stated):
 
 
 def break_statement_left_out(stated):
-    """A line taken out of the issued statement: its charge is in no statement."""
-    line = StatementLine.objects.filter(statement=stated["statement"], kind="CHARGE").first()
+    """A line taken out of the issued statement (the older of its two charges'): that charge is in no
+    statement."""
+    line = StatementLine.objects.filter(statement=stated["statement"], kind="CHARGE").order_by("charge_id").first()
     with around_the_triggers():
         sql("DELETE FROM billing_statementline WHERE id = %s", [line.pk])
 

@@ -24,9 +24,13 @@ class Command(BaseCommand):
         run, report = reconciliation_run(limit=limit)
         for result in report.results:
             if result.ok:
-                self.stdout.write(f"ok        {result.name}: {result.description}")
+                self.stdout.write(f"ok        {result.name} ({result.seconds:.1f} s): {result.description}")
                 continue
-            self.stdout.write(self.style.ERROR(f"MISMATCH  {result.name}: {result.count} ({result.description})"))
+            self.stdout.write(
+                self.style.ERROR(
+                    f"MISMATCH  {result.name}: {result.count} ({result.description}; {result.seconds:.1f} s)"
+                )
+            )
             for row in result.rows:
                 self.stdout.write(
                     "          " + ", ".join(f"{c}={v}" for c, v in zip(result.columns, row, strict=True))
