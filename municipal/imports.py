@@ -34,7 +34,6 @@ from import_export.forms import SelectableFieldsExportForm
 from import_export.results import RowResult
 from import_export.tmp_storages import CacheStorage
 
-from accounts.models import Role
 from billing.statements import operator_scope
 from catalog.models import Municipality, Provider
 from catalog.registry import provider_register, provider_register_errors
@@ -488,15 +487,6 @@ class ProviderImportResource(RegistryImportResource):
         )
 
 
-def import_scope(user) -> tuple[bool, int | None]:
-    """(whether the user may import, the one municipality the rows must belong to or None for any).
-    A municipal operator bound to no municipality imports nothing rather than anywhere."""
-    operator, municipality_id = operator_scope(user)
-    if operator and municipality_id is None and not (user.is_superuser or user.role == Role.REGIONAL):
-        return False, None
-    return operator, municipality_id
-
-
 class RegistryImportMixin(ImportMixin):
     """Upload → preview → confirm for the admin's `import_resource_class`; the operator's change
     permission on `import_models` ("app_label.model") is what allows it."""
@@ -518,13 +508,13 @@ class RegistryImportMixin(ImportMixin):
         return [self.import_resource_class]
 
     def has_import_permission(self, request):
-        allowed, _municipality_id = import_scope(request.user)
+        allowed, _municipality_id = operator_scope(request.user)
         return allowed and all(
             request.user.has_perm(f"{label.split('.')[0]}.change_{label.split('.')[1]}") for label in self.import_models
         )
 
     def get_import_resource_kwargs(self, request, **kwargs):
-        return {"municipality_id": import_scope(request.user)[1]}
+        return {"municipality_id": operator_scope(request.user)[1]}
 
     def get_import_data_kwargs(self, **kwargs):
         kwargs = super().get_import_data_kwargs(**kwargs)
