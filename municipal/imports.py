@@ -217,7 +217,9 @@ class RegistryImportResource(resources.ModelResource):
         instance._state.adding, instance._state.db = False, saved._state.db
 
     def after_import(self, dataset, result, **kwargs):
-        super().after_import(dataset, result, **kwargs)
+        # ModelResource.after_import is not called: it resets the table's id sequence to the largest id
+        # this transaction sees, which could hand out ids that concurrent transactions already took
+        # (the rows here never carry ids, so there is nothing to reset).
         headers = result.diff_headers
         for invalid in result.invalid_rows:
             invalid.values = tuple(
