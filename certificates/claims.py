@@ -216,6 +216,7 @@ def child_claim_confirm(*, officer, claim_id: int, reason: str) -> ParentLink:
                 title=_("Ребёнок добавлен в личный кабинет"),
                 body=_("Муниципальный оператор проверил документы: %(name)s теперь в вашем личном кабинете.")
                 % {"name": child.full_name},
+                subject=f"child:{child.pk}",
             )
         ]
     )

@@ -80,6 +80,11 @@ class ChildClaimAdmin(MunicipalityScopedAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # The actions need the change permission; a claim's own page is view-only (no Save button):
+        # a decision is made only through the actions, with their confirmation and reason.
+        return obj is None and super().has_change_permission(request)
+
     def has_delete_permission(self, request, obj=None):
         return False
 

@@ -119,7 +119,9 @@ def test_confirming_with_documents_makes_a_municipal_link(plavsk, officer):
         "Свидетельство о рождении II-БО 123456",
     )
     assert client.get(f"/cabinet/children/{child.pk}/").status_code == 200
-    assert Notification.objects.filter(user=claimant, title="Ребёнок добавлен в личный кабинет").exists()
+    notice = Notification.objects.get(user=claimant, title="Ребёнок добавлен в личный кабинет")
+    assert notice.subject == f"child:{child.pk}"  # the notice links to the child's page
+    assert f'href="/cabinet/children/{child.pk}/"' in client.get("/cabinet/notifications/").content.decode()
     with pytest.raises(ClaimDecided):
         child_claim_confirm(officer=officer, claim_id=claim.pk, reason="ещё раз")
 
