@@ -766,3 +766,13 @@ def test_profile_refuses_bad_contacts(client_, parent, data, field):
     assert f'id="id_{field}_errors"' in html(response)
     parent.refresh_from_db()
     assert (parent.email, parent.phone) == before
+
+
+def test_a_claim_waiting_for_review_in_english(client_):
+    client_.post("/cabinet/children/add/", child_form())
+    client_.cookies["django_language"] = "en"
+
+    page = text(client_.get("/cabinet/children/"))
+
+    assert "Awaiting review" in page and "awaiting review" in page
+    assert "Children added by hand are checked by the municipal operator" in page
