@@ -210,8 +210,10 @@ CREATE TEMP TABLE billing_debit_stage (
 
 # The lessons of enrollment `e` (with its group `g`) in the month starting `month`: the calendar's (one
 # per schedule slot on its weekday, as catalog.calendar.lesson_dates) from the contract's start to its
-# end within the group's dates, less the dates the provider cancelled, less the lessons upheld in
-# disputes (one per DISPUTE reversal of the month's charges).
+# end within the group's dates, less the dates the provider cancelled, less the dates upheld in disputes
+# of the month's charges. A disputed date the provider cancelled later, or that falls outside the
+# contract's part of the month after a termination, is already left out of the calendar's count: it is
+# not subtracted again (as billing/reconciliation.py's _MONTH_OWED counts it).
 _MONTH_LESSONS = """
 greatest(0,
     (SELECT count(*)
@@ -223,8 +225,16 @@ greatest(0,
        JOIN catalog_scheduleslot slot ON slot.group_id = e.group_id AND slot.weekday = extract(isodow FROM d.day) - 1
       WHERE NOT EXISTS (SELECT 1 FROM billing_lesson cl
                          WHERE cl.group_id = e.group_id AND cl.date = d.day::date AND cl.cancelled))
-  - (SELECT count(*) FROM billing_charge dc JOIN billing_chargereversal dr ON dr.charge_id = dc.id
-      WHERE dc.kind = 'MONTH' AND dc.enrollment_id = e.id AND dc.month = {month} AND dr.reason = 'DISPUTE'))
+  - (SELECT count(DISTINCT dl.date) FROM billing_dispute d
+       JOIN billing_charge dc ON dc.id = d.charge_id
+       JOIN billing_lesson dl ON dl.id = d.lesson_id
+      WHERE d.status = 'UPHELD' AND dc.kind = 'MONTH' AND dc.enrollment_id = e.id AND dc.month = {month}
+        AND NOT dl.cancelled
+        AND dl.date BETWEEN greatest({month}, e.starts_on, g.start_date)
+                        AND least(({month} + interval '1 month' - interval '1 day')::date,
+                                  coalesce(e.ends_on, 'infinity'::date), g.end_date)
+        AND EXISTS (SELECT 1 FROM catalog_scheduleslot sl
+                     WHERE sl.group_id = e.group_id AND sl.weekday = extract(isodow FROM dl.date) - 1)))
 """
 
 # What the certificate pays per lesson of a contract funded by it, before the balance is looked at.
