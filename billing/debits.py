@@ -344,6 +344,7 @@ def _lesson_batch(day: date, batch_size: int, totals: DebitTotals) -> bool:
                        WHERE ch.kind = 'LESSON' AND ch.mark_id = c.id
                   ) h ON true
               ) x
+             ORDER BY x.mark_id  -- the staged rows' ids: what the batch pays first within a day
             """
         )
         _settle(cursor, totals)
