@@ -283,8 +283,8 @@ def populate(plan: Plan) -> dict[str, float]:
             c,
             "lessons + marks",
             f"""
-            INSERT INTO {t["lesson"]} (id, group_id, date, cancelled, cancel_reason)
-            SELECT (g - 1) * %(days)s + k, g, (%(dates)s::date[])[k], false, ''
+            INSERT INTO {t["lesson"]} (id, group_id, date, cancelled, cancel_reason, extra, room)
+            SELECT (g - 1) * %(days)s + k, g, (%(dates)s::date[])[k], false, '', false, ''
               FROM generate_series(1, %(groups)s) g, generate_series(1, %(days)s) k;
             INSERT INTO {t["mark"]} (lesson_id, enrollment_id, status, version, updated_at)
             SELECT (e.group_id - 1) * %(days)s + k, e.id, 'PRESENT', 1, now()
@@ -498,8 +498,8 @@ def add_profile_marks(day: date, count: int) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             """
-            INSERT INTO billing_lesson (group_id, date, cancelled, cancel_reason)
-            SELECT DISTINCT e.group_id, %(day)s::date, false, '' FROM enrollments_enrollment e WHERE e.id <= %(n)s
+            INSERT INTO billing_lesson (group_id, date, cancelled, cancel_reason, extra, room)
+            SELECT DISTINCT e.group_id, %(day)s::date, false, '', false, '' FROM enrollments_enrollment e WHERE e.id <= %(n)s
             ON CONFLICT DO NOTHING
             """,
             {"day": day, "n": count},

@@ -179,7 +179,17 @@ def _finish(run: JobRun, totals: DebitTotals, status: str, *, error: str = "") -
 _STAGE_TABLES = """
 DROP TABLE IF EXISTS pg_temp.billing_debit_claim, pg_temp.billing_debit_stage, pg_temp.billing_debit_reserve,
                      pg_temp.billing_debit_recheck;
-CREATE TEMP TABLE billing_debit_claim (id bigint PRIMARY KEY) ON COMMIT DROP;
+-- The claimed marks carry the columns the batch needs (the lesson pass), so no later statement of the
+-- batch joins the marks table again; the month passes fill `id` (a contract) only.
+CREATE TEMP TABLE billing_debit_claim (
+    id bigint PRIMARY KEY,
+    enrollment_id bigint,
+    version integer,
+    status varchar(8),
+    lesson_id bigint,
+    date date,
+    cancelled boolean
+) ON COMMIT DROP;
 CREATE TEMP TABLE billing_debit_reserve (id bigint PRIMARY KEY) ON COMMIT DROP;
 CREATE TEMP TABLE billing_debit_recheck (group_id bigint NOT NULL, month date NOT NULL) ON COMMIT DROP;
 CREATE TEMP TABLE billing_debit_stage (
@@ -204,14 +214,18 @@ CREATE TEMP TABLE billing_debit_stage (
     reserve_ok boolean NOT NULL DEFAULT false,
     from_reserve numeric(12, 2) NOT NULL DEFAULT 0,
     cert numeric(12, 2) NOT NULL DEFAULT 0,
-    key text
+    key text,
+    ledger_id bigint,                        -- its DEBIT entry (from the ledger insert's RETURNING)
+    refund_ledger_id bigint                  -- the REFUND entry of the live charge it reverses
 ) ON COMMIT DROP;
 """
 
 # The lessons of enrollment `e` (with its group `g`) in the month starting `month`: the calendar's (one
 # per schedule slot on its weekday, as catalog.calendar.lesson_dates) from the contract's start to its
-# end within the group's dates, less the dates the provider cancelled, less the lessons upheld in
-# disputes (one per DISPUTE reversal of the month's charges).
+# end within the group's dates, less the dates the provider cancelled, less the dates upheld in disputes
+# of the month's charges. A disputed date the provider cancelled later, or that falls outside the
+# contract's part of the month after a termination, is already left out of the calendar's count: it is
+# not subtracted again (as billing/reconciliation.py's _MONTH_OWED counts it).
 _MONTH_LESSONS = """
 greatest(0,
     (SELECT count(*)
@@ -223,8 +237,16 @@ greatest(0,
        JOIN catalog_scheduleslot slot ON slot.group_id = e.group_id AND slot.weekday = extract(isodow FROM d.day) - 1
       WHERE NOT EXISTS (SELECT 1 FROM billing_lesson cl
                          WHERE cl.group_id = e.group_id AND cl.date = d.day::date AND cl.cancelled))
-  - (SELECT count(*) FROM billing_charge dc JOIN billing_chargereversal dr ON dr.charge_id = dc.id
-      WHERE dc.kind = 'MONTH' AND dc.enrollment_id = e.id AND dc.month = {month} AND dr.reason = 'DISPUTE'))
+  - (SELECT count(DISTINCT dl.date) FROM billing_dispute d
+       JOIN billing_charge dc ON dc.id = d.charge_id
+       JOIN billing_lesson dl ON dl.id = d.lesson_id
+      WHERE d.status = 'UPHELD' AND dc.kind = 'MONTH' AND dc.enrollment_id = e.id AND dc.month = {month}
+        AND NOT dl.cancelled
+        AND dl.date BETWEEN greatest({month}, e.starts_on, g.start_date)
+                        AND least(({month} + interval '1 month' - interval '1 day')::date,
+                                  coalesce(e.ends_on, 'infinity'::date), g.end_date)
+        AND EXISTS (SELECT 1 FROM catalog_scheduleslot sl
+                     WHERE sl.group_id = e.group_id AND sl.weekday = extract(isodow FROM dl.date) - 1)))
 """
 
 # What the certificate pays per lesson of a contract funded by it, before the balance is looked at.
@@ -262,8 +284,8 @@ def _lesson_batch(day: date, batch_size: int, totals: DebitTotals) -> bool:
         claimed = _execute(
             cursor,
             """
-            INSERT INTO billing_debit_claim (id)
-            SELECT m.id
+            INSERT INTO billing_debit_claim (id, enrollment_id, version, status, lesson_id, date, cancelled)
+            SELECT m.id, m.enrollment_id, m.version, m.status, m.lesson_id, l.date, l.cancelled
               FROM billing_attendancemark m JOIN billing_lesson l ON l.id = m.lesson_id
              WHERE m.billed_version < m.version AND l.date <= %(day)s
              ORDER BY m.id
@@ -274,13 +296,17 @@ def _lesson_batch(day: date, batch_size: int, totals: DebitTotals) -> bool:
         )
         if not claimed:
             return False
+        # The temporary table's size for the planner (it has no statistics until analyzed), and the id
+        # range of the claim: the marks it spans are found by a range of the primary key below.
+        cursor.execute("ANALYZE billing_debit_claim")
+        cursor.execute("SELECT min(id), max(id) FROM billing_debit_claim")
+        first, last = cursor.fetchone()
         # The contracts, FOR KEY SHARE in id order (the lock order: enrollments before accounts).
         cursor.execute(
             """
             SELECT count(*) FROM (
                 SELECT e.id FROM enrollments_enrollment e
-                 WHERE e.id IN (SELECT m.enrollment_id FROM billing_attendancemark m
-                                  JOIN billing_debit_claim c ON c.id = m.id)
+                 WHERE e.id IN (SELECT enrollment_id FROM billing_debit_claim)
                  ORDER BY e.id
                    FOR KEY SHARE OF e) locked
             """
@@ -296,41 +322,41 @@ def _lesson_batch(day: date, batch_size: int, totals: DebitTotals) -> bool:
                    x.wanted AND (x.live_id IS NULL OR x.live_version <> x.version),
                    {LESSON_DEBIT_KEY_SQL.format(mark_id="x.mark_id", generation="x.charges")}
               FROM (
-                SELECT m.id AS mark_id, m.version, m.enrollment_id, l.date, e.lesson_price,
+                SELECT c.id AS mark_id, c.version, c.enrollment_id, c.date, e.lesson_price,
                        e.period_id AS contract_period_id, p.provider_id,
                        coalesce(cert.municipality_id, pr.municipality_id) AS municipality_id,
                        a.id AS account_id, {_WANT_PER_LESSON} AS want,
                        coalesce(h.charges, 0) AS charges, h.live_id, h.live_version,
-                       (m.status = 'PRESENT' AND NOT l.cancelled
+                       (c.status = 'PRESENT' AND NOT c.cancelled
                         AND e.status IN ('ACTIVE', 'TERMINATED') AND e.starts_on IS NOT NULL
-                        AND l.date >= e.starts_on AND l.date <= coalesce(e.ends_on, l.date)
+                        AND c.date >= e.starts_on AND c.date <= coalesce(e.ends_on, c.date)
                         AND coalesce(fp.billing_policy, 'PER_LESSON') = 'PER_LESSON'
                         AND NOT coalesce(h.disputed, false)) AS wanted
                   FROM billing_debit_claim c
-                  JOIN billing_attendancemark m ON m.id = c.id
-                  JOIN billing_lesson l ON l.id = m.lesson_id
-                  JOIN enrollments_enrollment e ON e.id = m.enrollment_id
-                  {_CONTRACT_JOINS.format(date="l.date")}
+                  JOIN enrollments_enrollment e ON e.id = c.enrollment_id
+                  {_CONTRACT_JOINS.format(date="c.date")}
                   LEFT JOIN LATERAL (
                       SELECT count(*) AS charges,
                              max(ch.id) FILTER (WHERE r.id IS NULL) AS live_id,
                              max(ch.mark_version) FILTER (WHERE r.id IS NULL) AS live_version,
                              bool_or(r.reason = 'DISPUTE') AS disputed
                         FROM billing_charge ch LEFT JOIN billing_chargereversal r ON r.charge_id = ch.id
-                       WHERE ch.kind = 'LESSON' AND ch.mark_id = m.id
+                       WHERE ch.kind = 'LESSON' AND ch.mark_id = c.id
                   ) h ON true
               ) x
+             ORDER BY x.mark_id  -- the staged rows' ids: what the batch pays first within a day
             """
         )
         _settle(cursor, totals)
-        # Every claimed mark is settled at the version it was claimed at.
+        # Every claimed mark is settled at the version it was claimed at, found by its primary key.
         totals.marks += _execute(
             cursor,
             """
-            UPDATE billing_attendancemark m SET billed_version = s.mark_version
-              FROM billing_debit_stage s
-             WHERE s.kind = 'LESSON' AND m.id = s.mark_id
+            UPDATE billing_attendancemark m SET billed_version = c.version
+              FROM billing_debit_claim c
+             WHERE m.id = c.id AND m.id BETWEEN %(first)s AND %(last)s
             """,
+            {"first": first, "last": last},
         )
         totals.batches += 1
     return True
@@ -581,24 +607,30 @@ def _settle(cursor, totals: DebitTotals) -> None:
          WHERE y.id = s.id
         """
     )
+    # The DEBIT entries' ids come back from the insert (each key is unique to its staged row): no look-up
+    # of the ledger by key afterwards.
     cursor.execute(
         """
-        INSERT INTO certificates_ledgerentry (account_id, kind, nominal_delta, reserved_delta, spent_delta,
-                                              idempotency_key, description, created_at)
-        SELECT account_id, 'DEBIT', 0, -from_reserve, cert, key,
-               CASE kind WHEN 'LESSON' THEN 'Занятие ' || to_char(service_date, 'DD.MM.YYYY')
-                         ELSE 'Месяц ' || to_char(month, 'MM.YYYY') || ', занятий: ' || lessons END,
-               now()
-          FROM billing_debit_stage
-         WHERE do_charge AND cert > 0
-         ORDER BY account_id, id
+        WITH debited AS (
+            INSERT INTO certificates_ledgerentry (account_id, kind, nominal_delta, reserved_delta, spent_delta,
+                                                  idempotency_key, description, created_at)
+            SELECT account_id, 'DEBIT', 0, -from_reserve, cert, key,
+                   CASE kind WHEN 'LESSON' THEN 'Занятие ' || to_char(service_date, 'DD.MM.YYYY')
+                             ELSE 'Месяц ' || to_char(month, 'MM.YYYY') || ', занятий: ' || lessons END,
+                   now()
+              FROM billing_debit_stage
+             WHERE do_charge AND cert > 0
+             ORDER BY account_id, id
+            RETURNING id, idempotency_key
+        )
+        UPDATE billing_debit_stage s SET ledger_id = d.id FROM debited d WHERE s.key = d.idempotency_key
         """
     )
     cursor.execute(
         """
         INSERT INTO enrollments_reserveentry (enrollment_id, ledger_entry_id, amount)
-        SELECT s.enrollment_id, le.id, -s.from_reserve
-          FROM billing_debit_stage s JOIN certificates_ledgerentry le ON le.idempotency_key = s.key
+        SELECT s.enrollment_id, s.ledger_id, -s.from_reserve
+          FROM billing_debit_stage s
          WHERE s.do_charge AND s.from_reserve > 0
          ORDER BY s.enrollment_id, s.id
         """
@@ -611,9 +643,8 @@ def _settle(cursor, totals: DebitTotals) -> None:
                                         account_id, ledger_entry_id, created_at)
             SELECT s.kind, s.enrollment_id, s.mark_id, s.mark_version, s.month, s.generation, s.service_date,
                    s.lessons, s.price, s.cert, s.price - s.cert, s.provider_id, s.municipality_id,
-                   CASE WHEN s.cert > 0 THEN s.account_id END, le.id, now()
+                   CASE WHEN s.cert > 0 THEN s.account_id END, s.ledger_id, now()
               FROM billing_debit_stage s
-              LEFT JOIN certificates_ledgerentry le ON s.cert > 0 AND le.idempotency_key = s.key
              WHERE s.do_charge
              ORDER BY s.id
             RETURNING kind, lessons, certificate_amount, copayment
@@ -638,25 +669,30 @@ def _reverse(cursor, totals: DebitTotals) -> None:
     refund_key = CHARGE_REFUND_KEY_SQL.format(charge_id="ch.id")
     cursor.execute(
         f"""
-        INSERT INTO certificates_ledgerentry (account_id, kind, nominal_delta, reserved_delta, spent_delta,
-                                              idempotency_key, description, created_at)
-        SELECT ch.account_id, 'REFUND', 0, 0, -ch.certificate_amount, {refund_key},
-               'Сторно списания № ' || ch.id || ': исправление отметки', now()
-          FROM billing_debit_stage s JOIN billing_charge ch ON ch.id = s.live_charge_id
-         WHERE s.do_reverse AND ch.certificate_amount > 0
-         ORDER BY ch.account_id, ch.id
+        WITH refunded AS (
+            INSERT INTO certificates_ledgerentry (account_id, kind, nominal_delta, reserved_delta, spent_delta,
+                                                  idempotency_key, description, created_at)
+            SELECT ch.account_id, 'REFUND', 0, 0, -ch.certificate_amount, {refund_key},
+                   'Сторно списания № ' || ch.id || ': исправление отметки', now()
+              FROM billing_debit_stage s JOIN billing_charge ch ON ch.id = s.live_charge_id
+             WHERE s.do_reverse AND ch.certificate_amount > 0
+             ORDER BY ch.account_id, ch.id
+            RETURNING id, idempotency_key
+        )
+        UPDATE billing_debit_stage s SET refund_ledger_id = r.id
+          FROM refunded r
+         WHERE s.do_reverse AND r.idempotency_key = {CHARGE_REFUND_KEY_SQL.format(charge_id="s.live_charge_id")}
         """
     )
     cursor.execute(
-        f"""
+        """
         WITH reversed AS (
             INSERT INTO billing_chargereversal (charge_id, reason, certificate_amount, copayment, provider_id,
                                                 municipality_id, ledger_entry_id, created_at)
             SELECT ch.id, 'CORRECTION', ch.certificate_amount, ch.copayment, ch.provider_id, ch.municipality_id,
-                   le.id, now()
+                   s.refund_ledger_id, now()
               FROM billing_debit_stage s
               JOIN billing_charge ch ON ch.id = s.live_charge_id
-              LEFT JOIN certificates_ledgerentry le ON ch.certificate_amount > 0 AND le.idempotency_key = {refund_key}
              WHERE s.do_reverse
              ORDER BY ch.id
             RETURNING certificate_amount, copayment

@@ -26,7 +26,6 @@ from datetime import date, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -159,43 +158,132 @@ def statement_build(*, provider_id: int, municipality_id: int, month: date) -> B
         return BuildResult(statement, _add_lines(statement))
 
 
+# The nightly build, set-based: one statement for every provider and municipality at once (the rules of
+# statement_build and _add_lines, in SQL). %(since)s and %(current)s bound the home months looked at.
+_DUE_HOMES = """
+SELECT ch.provider_id, ch.municipality_id, date_trunc('month', ch.service_date)::date AS home
+  FROM billing_charge ch
+ WHERE ch.service_date >= %(since)s AND ch.service_date < %(current)s
+   AND NOT EXISTS (SELECT 1 FROM billing_statementline sl WHERE sl.charge_id = ch.id)
+ UNION
+SELECT r.provider_id, r.municipality_id, date_trunc('month', ch.service_date)::date
+  FROM billing_chargereversal r JOIN billing_charge ch ON ch.id = r.charge_id
+ WHERE NOT EXISTS (SELECT 1 FROM billing_statementline sl WHERE sl.reversal_id = r.id)
+"""
+
+# Per home month, its target (_target_month): the first month from the home on whose statement is not
+# issued. It is the home itself or the month right after an issued one, so those are the candidates.
+# Per target, the first home month whose items land in it (_open_from): the month after the latest
+# earlier month whose statement is not issued (the month before the target, or before an issued one).
+_DUE_TARGETS = (
+    """
+CREATE TEMP TABLE billing_statement_due ON COMMIT DROP AS
+SELECT t.provider_id, t.municipality_id, t.month,
+       (SELECT (max(c.month) + interval '1 month')::date
+          FROM (SELECT (t.month - interval '1 month')::date AS month
+                UNION ALL
+                SELECT (s.month - interval '1 month')::date
+                  FROM billing_statement s
+                 WHERE s.provider_id = t.provider_id AND s.municipality_id = t.municipality_id
+                   AND s.month < t.month AND s.status <> 'DRAFT') c
+         WHERE NOT EXISTS (SELECT 1 FROM billing_statement s
+                            WHERE s.provider_id = t.provider_id AND s.municipality_id = t.municipality_id
+                              AND s.month = c.month AND s.status <> 'DRAFT')) AS first_home,
+       NULL::bigint AS statement_id
+  FROM (SELECT DISTINCT h.provider_id, h.municipality_id,
+               (SELECT min(c.month)
+                  FROM (SELECT h.home AS month
+                        UNION ALL
+                        SELECT (s.month + interval '1 month')::date
+                          FROM billing_statement s
+                         WHERE s.provider_id = h.provider_id AND s.municipality_id = h.municipality_id
+                           AND s.month >= h.home AND s.status <> 'DRAFT') c
+                 WHERE NOT EXISTS (SELECT 1 FROM billing_statement s
+                                    WHERE s.provider_id = h.provider_id AND s.municipality_id = h.municipality_id
+                                      AND s.month = c.month AND s.status <> 'DRAFT')) AS month
+          FROM ("""
+    + _DUE_HOMES
+    + """) h
+          JOIN unnest(%(providers)s::bigint[], %(municipalities)s::bigint[]) AS locked(provider_id, municipality_id)
+            ON locked.provider_id = h.provider_id AND locked.municipality_id = h.municipality_id) t
+"""
+)
+
+_DUE_STATEMENTS = """
+INSERT INTO billing_statement (provider_id, municipality_id, month, status)
+SELECT provider_id, municipality_id, month, 'DRAFT' FROM billing_statement_due ORDER BY 1, 2, 3
+    ON CONFLICT (provider_id, municipality_id, month) DO NOTHING;
+UPDATE billing_statement_due d SET statement_id = s.id
+  FROM billing_statement s
+ WHERE s.provider_id = d.provider_id AND s.municipality_id = d.municipality_id AND s.month = d.month;
+ANALYZE billing_statement_due;
+"""
+
+# Every item outside every statement whose home month lies from the target's first home month to the
+# target: charges first in service order, then reversals in the order they were made (as _add_lines).
+_DUE_LINES = """
+INSERT INTO billing_statementline (statement_id, kind, charge_id, reversal_id, lessons, certificate_amount, copayment)
+SELECT statement_id, kind, charge_id, reversal_id, lessons, certificate_amount, copayment
+  FROM (
+    SELECT d.statement_id, 'CHARGE' AS kind, ch.id AS charge_id, NULL::bigint AS reversal_id, ch.lessons,
+           ch.certificate_amount, ch.copayment, 0 AS part, ch.service_date::timestamptz AS at, ch.id AS item
+      FROM billing_statement_due d
+      JOIN billing_charge ch
+        ON ch.provider_id = d.provider_id AND ch.municipality_id = d.municipality_id
+       AND ch.service_date >= d.first_home
+       AND ch.service_date < d.month + interval '1 month'
+     WHERE NOT EXISTS (SELECT 1 FROM billing_statementline sl WHERE sl.charge_id = ch.id)
+    UNION ALL
+    SELECT d.statement_id, 'REVERSAL', NULL, r.id, -ch.lessons, -r.certificate_amount, -r.copayment, 1,
+           r.created_at, r.id
+      FROM billing_statement_due d
+      JOIN billing_chargereversal r ON r.provider_id = d.provider_id AND r.municipality_id = d.municipality_id
+      JOIN billing_charge ch ON ch.id = r.charge_id
+       AND ch.service_date >= d.first_home
+       AND ch.service_date < d.month + interval '1 month'
+     WHERE NOT EXISTS (SELECT 1 FROM billing_statementline sl WHERE sl.reversal_id = r.id)
+  ) items
+ ORDER BY statement_id, part, at, item
+"""
+
+
 def statements_build_due(*, today: date | None = None) -> int:
     """The nightly build: every item outside every statement whose home month has ended (within the
-    lookback) goes to its statement, made if missing. Returns how many lines were added."""
+    lookback) goes to its statement, made if missing; the month's other pending items of the same
+    statements go with them, as statement_build adds them. Returns how many lines were added.
+
+    Set-based, in one transaction: the pairs (provider, municipality) with something due are locked in
+    order (the advisory lock of each pair, as statement_build takes it, so a build and an issue never
+    interleave), then each target statement is made and its lines are added by one INSERT … SELECT for
+    every provider at once. Issued statements are never touched: the targets are months not issued,
+    and the trigger refuses lines for an issued statement anyway."""
     today = today or timezone.localdate()
     current = month_start(today)
-    since = _add_months(current, -NIGHTLY_LOOKBACK_MONTHS)
-    homes = set(
-        Charge.objects.filter(service_date__gte=since, service_date__lt=current)
-        .filter(~Exists(StatementLine.objects.filter(charge_id=OuterRef("pk"))))
-        .annotate(home=TruncMonth("service_date"))
-        .values_list("provider_id", "municipality_id", "home")
-        .distinct()
-    )
-    homes |= set(
-        ChargeReversal.objects.filter(~Exists(StatementLine.objects.filter(reversal_id=OuterRef("pk"))))
-        .annotate(home=TruncMonth("charge__service_date"))
-        .values_list("provider_id", "municipality_id", "home")
-        .distinct()
-    )
-    added = 0
-    for provider_id, municipality_id, home in sorted(homes):
-        target = _target_month(provider_id, municipality_id, home)
-        added += statement_build(provider_id=provider_id, municipality_id=municipality_id, month=target).added
-    return added
-
-
-def _target_month(provider_id: int, municipality_id: int, home: date) -> date:
-    """The first month from `home` on whose statement is not issued (or not made yet)."""
-    issued = set(
-        Statement.objects.filter(provider_id=provider_id, municipality_id=municipality_id, month__gte=home)
-        .exclude(status=Statement.Status.DRAFT)
-        .values_list("month", flat=True)
-    )
-    month = home
-    while month in issued:
-        month = next_month(month)
-    return month
+    params = {"since": _add_months(current, -NIGHTLY_LOOKBACK_MONTHS), "current": current}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT provider_id, municipality_id FROM ({_DUE_HOMES}) h ORDER BY 1, 2", params)
+        pairs = cursor.fetchall()
+        if not pairs:
+            return 0
+        providers = [provider for provider, _municipality in pairs]
+        municipalities = [municipality for _provider, municipality in pairs]
+        # In (provider, municipality) order, so two builds at once queue up rather than deadlock.
+        with lock_wait_limited():
+            cursor.execute(
+                """
+                SELECT count(pg_advisory_xact_lock(hashtextextended(
+                           'billing.statement:' || provider_id || ':' || municipality_id, 0)))
+                  FROM unnest(%s::bigint[], %s::bigint[]) AS pair(provider_id, municipality_id)
+                """,
+                [providers, municipalities],
+            )
+        # What is due is read again under the locks (a build or an issue may have just finished).
+        params |= {"providers": providers, "municipalities": municipalities}
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.billing_statement_due")
+        cursor.execute(_DUE_TARGETS, params)
+        cursor.execute(_DUE_STATEMENTS)
+        cursor.execute(_DUE_LINES)
+        return cursor.rowcount
 
 
 # --- Who may do what ----------------------------------------------------------------------------------

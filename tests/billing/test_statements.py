@@ -388,3 +388,33 @@ def test_two_builds_at_once_put_each_charge_into_one_statement(contract, group):
     assert line_items(statement) == {("charge", c.pk) for c in charges}
     assert StatementLine.objects.count() == 10
     connection.close()
+
+
+def test_the_nightly_build_does_every_provider_at_once_as_one_build_each_would(contract, group):
+    """The set-based nightly build against statement_build's rules: a provider whose September is issued
+    gets its late September charge in October's statement with October's own charges (October has ended);
+    another provider gets its September statement; nothing lands in an issued statement."""
+    september = first_month(group)
+    october, november = months_after(september, 1), months_after(september, 2)
+    staff = ProviderStaffFactory(provider=group.program.provider)
+    issued_charge = charge_on(contract, september + datetime.timedelta(days=1))
+    issued = build(contract, september).statement
+    statement_issue(actor=staff, statement_id=issued.pk, today=after(september))
+    late = charge_on(contract, september + datetime.timedelta(days=2))
+    in_october = charge_on(contract, october + datetime.timedelta(days=1))
+    in_november = charge_on(contract, november + datetime.timedelta(days=1))  # the build's month: not ended
+    other_group = GroupFactory(program=ProgramFactory(provider=ProviderFactory()), start_date=group.start_date)
+    other = EnrollmentFactory(group=other_group, active=True, certificate=contract.certificate)
+    other_charge = charge_on(other, september + datetime.timedelta(days=3))
+
+    assert statements_build_due(today=november + datetime.timedelta(days=1)) == 3
+
+    october_statement = Statement.objects.get(provider=group.program.provider, month=october)
+    assert october_statement.status == Statement.Status.DRAFT
+    assert line_items(october_statement) == {("charge", late.pk), ("charge", in_october.pk)}
+    assert line_items(Statement.objects.get(pk=issued.pk)) == {("charge", issued_charge.pk)}
+    other_statement = Statement.objects.get(provider=other_group.program.provider, month=september)
+    assert line_items(other_statement) == {("charge", other_charge.pk)}
+    assert not StatementLine.objects.filter(charge=in_november).exists()
+    assert not Statement.objects.filter(month=november).exists()
+    assert statements_build_due(today=november + datetime.timedelta(days=1)) == 0
