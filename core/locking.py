@@ -51,8 +51,16 @@ def lock_wait_limited(timeout_ms: int | None = None, *, set_in: str | None = Non
     if set_in is None:
         with connection.cursor() as cursor:
             cursor.execute(setting)
-    try:
+    with lock_timeout_as_busy():
         yield None if set_in is None else f"{setting}\n{set_in}"
+
+
+@contextmanager
+def lock_timeout_as_busy():
+    """Inside: a lock_timeout (set by the caller's SQL itself, e.g. a database function's SET LOCAL)
+    raises Busy."""
+    try:
+        yield
     except OperationalError as error:
         if getattr(error.__cause__, "pgcode", None) == errorcodes.LOCK_NOT_AVAILABLE:
             raise Busy(_("Сейчас эту запись меняет кто-то ещё. Повторите через несколько секунд.")) from error
