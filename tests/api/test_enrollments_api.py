@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.models import Group, Program
-from certificates.models import Certificate, FundedCertificateRequest, FundingPeriod, ParentLink
+from certificates.models import Certificate, FundedCertificateRequest, FundingPeriod
 from core.models import IdempotencyRecord, OutboxMessage
 from enrollments.models import Enrollment, EnrollmentStatus
 from enrollments.selectors import waiting_place
@@ -447,17 +447,17 @@ def test_a_refusal_is_kept_as_the_answer_too(provider, group):
     assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
 
 
-def test_an_application_refused_after_its_key_was_claimed_keeps_the_refusal(family, parent, child, group):
+def test_an_application_refused_after_its_key_was_claimed_keeps_the_refusal(family, child, group):
     """The service claims the key in its own statement (core.idempotency.ServiceClaim): a refusal found
     there is stored as the answer, so the same key stays refused even once the reason is gone."""
-    ParentLink.objects.filter(user=parent, child=child).update(confirmation="", confirmed_at=None)
+    Group.objects.filter(pk=group.pk).update(enrollment_open=False)
 
     first = post(family, LIST, {"child": child.pk, "group": group.pk}, key="k")
-    ParentLink.objects.filter(user=parent, child=child).update(confirmation="ESIA", confirmed_at=timezone.now())
+    Group.objects.filter(pk=group.pk).update(enrollment_open=True)
     again = post(family, LIST, {"child": child.pk, "group": group.pk}, key="k")
 
-    assert error(first, 403)["code"] == "link_not_confirmed"
-    assert again.status_code == 403 and again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert error(first, 409)["code"] == "group_closed"
+    assert again.status_code == 409 and again.json() == first.json() and again["Idempotent-Replayed"] == "true"
     assert not Enrollment.objects.exists()
     assert post(family, LIST, {"child": child.pk, "group": group.pk}, key="k2").status_code == 201
 
