@@ -324,12 +324,16 @@ class EnrollmentListView(NeverCachedMixin, generics.GenericAPIView):
         request=ApplyInputSerializer,
         responses={201: EnrollmentSerializer, **ACTION_ERRORS},
     )
-    @idempotent_api
+    @idempotent_api(claim_in_service=True)
     def post(self, request):
         data = ApplyInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        # The Idempotency-Key is claimed by the service in the statement that applies (one round trip).
         result = enrollment_apply(
-            parent=request.user, child_id=data.validated_data["child"], group_id=data.validated_data["group"]
+            parent=request.user,
+            child_id=data.validated_data["child"],
+            group_id=data.validated_data["group"],
+            idempotency=request.idempotency,
         )
         # Answered from what the service returns (child, group, program and provider are loaded, the place
         # in line counted): on opening day this answer is the hottest in the API, spared a read.

@@ -3,6 +3,7 @@ API under gunicorn, against the ceiling of a bare write under the same server.
 
     .venv/bin/python bench/opening_day.py [--parents 2000] [--groups 20] [--seats 25] [--concurrency 64]
         [--workers 2] [--threads 4] [--ceiling-seconds 10] [--keep-db] [--no-docs]
+    .venv/bin/python bench/opening_day.py --in-process [--parents 400] [--profile FILE]
 
 1. A private Redis (devstack.faultlab.RedisServer: the page cache and the Celery broker, so that no
    shared worker takes this run's tasks) and a scratch database `bench_opening_<pid>` on the server of
@@ -25,7 +26,11 @@ API under gunicorn, against the ceiling of a bare write under the same server.
 5. Checks in SQL after each run (the query is printed in the report): no group holds more seats than
    its capacity, every application holds a seat or waits, no group has a free seat while someone
    waits, one enrollment per child, none lost (every child applied), every child holds one certificate.
-6. Markdown to stdout and, unless --no-docs, into the «Enrollment opening day» section of
+6. --in-process: instead of 3-5, one request after another through django.test.Client in this process
+   (same settings and middleware, CSRF checks on), applications of both runs and the ceiling view
+   alternately: milliseconds per request and SQL statements per request (--profile FILE: cProfile of the
+   applications, sorted by cumulative time). Nothing is written to the docs.
+7. Markdown to stdout and, unless --no-docs, into the «Enrollment opening day» section of
    docs/benchmarks.md, between the generated-block markers.
 """
 
@@ -638,6 +643,81 @@ def write_docs(block: str) -> None:
     write_generated_block(script="bench/opening_day.py", section="Enrollment opening day", block=block)
 
 
+# --- in process ------------------------------------------------------------------------------------
+
+
+def in_process(runs: dict[str, RunData], ceiling_sessions: list[str], profile: str | None) -> None:
+    """Requests one after another in this process: where an application's time goes without a server,
+    a client or other requests on the same cores."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(enforce_csrf_checks=True)  # one handler: middleware loaded once, as in a server
+
+    def request(path: str, headers: bytes, body: bytes):
+        cookies, extra = {}, {}
+        for line in headers.decode().strip().split("\r\n"):
+            name, _, value = line.partition(": ")
+            if name == "Cookie":
+                cookies = dict(cookie.partition("=")[::2] for cookie in value.split("; "))
+            else:
+                extra[name] = value
+
+        def send():
+            client.cookies.clear()
+            for cookie_name, cookie_value in cookies.items():
+                client.cookies[cookie_name] = cookie_value
+            return client.post(path, body, content_type="application/json", headers=extra)
+
+        return send
+
+    ceiling_headers = [_session_headers(key).encode() for key in ceiling_sessions]
+    for name, run in runs.items():
+        apps = [request(APPLY_PATH, a.headers, a.body) for a in run.applications]
+        bare = [request(CEILING_PATH, h, b"{}") for h in ceiling_headers[: len(apps)]]
+        for warm in (apps[:5], bare[:5]):
+            for send in warm:
+                assert send().status_code == 201
+        apps, bare = apps[5:], bare[5:]
+        with CaptureQueriesContext(connection) as queries:
+            apps[0]()
+        app_sql = [q["sql"] for q in queries.captured_queries]
+        with CaptureQueriesContext(connection) as queries:
+            bare[0]()
+        bare_sql = [q["sql"] for q in queries.captured_queries]
+        apps, bare = apps[1:], bare[1:]
+        app_s = bare_s = 0.0
+        profiler = cProfile.Profile() if profile else None
+        for send_app, send_bare in zip(apps, bare, strict=False):
+            started = time.perf_counter()
+            if profiler:
+                profiler.enable()
+            response = send_app()
+            if profiler:
+                profiler.disable()
+            app_s += time.perf_counter() - started
+            assert response.status_code == 201, response.content
+            started = time.perf_counter()
+            assert send_bare().status_code == 201
+            bare_s += time.perf_counter() - started
+        n = min(len(apps), len(bare))
+        print(
+            f"# in process, {RUNS[name]}: application {app_s / n * 1000:.2f} ms, {len(app_sql)} statements; "
+            f"ceiling view {bare_s / n * 1000:.2f} ms, {len(bare_sql)} statements ({n} of each)",
+            flush=True,
+        )
+        for sql in app_sql:
+            print(f"#   {' '.join(sql.split())[:160]}")
+        if profiler:
+            path = f"{profile}.{name}"
+            profiler.dump_stats(path)
+            pstats.Stats(path).sort_stats("cumulative").print_stats(45)
+
+
 # --- main ------------------------------------------------------------------------------------------
 
 
@@ -654,6 +734,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=71)
     parser.add_argument("--keep-db", action="store_true", help="leave the scratch database for a look afterwards")
     parser.add_argument("--no-docs", action="store_true", help=f"do not write {DOCS.relative_to(ROOT)}")
+    parser.add_argument("--in-process", action="store_true", help="requests one by one in this process, no server")
+    parser.add_argument("--profile", metavar="FILE", help="with --in-process: cProfile the applications into FILE")
     args = parser.parse_args()
 
     from devstack.faultlab import RedisServer
@@ -695,6 +777,9 @@ def main() -> None:
         )
         print(f"# {setup}", flush=True)
         connection.close()
+        if args.in_process:
+            in_process(runs, ceiling_sessions, args.profile)
+            return
 
         port = free_port()
         log = folder / "gunicorn.log"

@@ -6,7 +6,9 @@ same group row, and a clear 409 with Retry-After serves them better than a page 
 
 The lock order of the whole system (every service keeps to it, so that no two deadlock):
 1. seat changes (apply, promote, cancel, reject, expire, terminate, capacity changes) lock the group
-   row (FOR NO KEY UPDATE), then its enrollment rows;
+   row (FOR NO KEY UPDATE), then its enrollment rows; an application made through the API claims its
+   Idempotency-Key (a row of its own, which a repeat waits on) before the group
+   (enrollments/migrations/sql/0009_apply_function.sql);
 2. acceptance and money changes lock the enrollment, then the certificate account; never the group;
 3. the debit job (billing/debits.py) claims due marks FOR UPDATE SKIP LOCKED, then takes their
    enrollment rows FOR KEY SHARE, then FOR NO KEY UPDATE those whose reserve it spends (the reserve
@@ -51,8 +53,16 @@ def lock_wait_limited(timeout_ms: int | None = None, *, set_in: str | None = Non
     if set_in is None:
         with connection.cursor() as cursor:
             cursor.execute(setting)
-    try:
+    with lock_timeout_as_busy():
         yield None if set_in is None else f"{setting}\n{set_in}"
+
+
+@contextmanager
+def lock_timeout_as_busy():
+    """Inside: a lock_timeout (set by the caller's SQL itself, e.g. a database function's SET LOCAL)
+    raises Busy."""
+    try:
+        yield
     except OperationalError as error:
         if getattr(error.__cause__, "pgcode", None) == errorcodes.LOCK_NOT_AVAILABLE:
             raise Busy(_("Сейчас эту запись меняет кто-то ещё. Повторите через несколько секунд.")) from error

@@ -44,6 +44,13 @@ def outbox_enqueue(task: str, *args) -> OutboxMessage:
     return message
 
 
+def outbox_written(ids: list[int]) -> None:
+    """Messages the caller's transaction wrote itself (a database function, one round trip): sent after
+    the commit, as outbox_enqueue's are (at once when the caller is in autocommit)."""
+    if ids and time.monotonic() >= _broker_down_until:
+        transaction.on_commit(lambda: _dispatch_soon(list(ids)), robust=True)
+
+
 _dispatcher: ThreadPoolExecutor | None = None
 _waiting: list[int] = []  # ids committed and not yet handed to the dispatcher thread
 _waiting_lock = threading.Lock()

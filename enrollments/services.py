@@ -8,6 +8,7 @@ waiting list at once, so no seat is ever handed out twice and none stays free wh
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -19,11 +20,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from catalog.calendar import working_days_after
-from catalog.models import Group, Municipality, Program, Provider
-from certificates.models import Certificate, Child, FundingPeriod
-from certificates.services import certificate_issue_first
+from catalog.models import AGE_MAX, AGE_MIN, Group, Municipality, Program, Provider
+from certificates.models import CHILD_MAX_AGE, Certificate, Child, FundingPeriod
 from core.errors import Conflict, DomainError, NotFound
-from core.locking import lock_all, lock_one, lock_wait_limited
+from core.idempotency import KEEP as IDEMPOTENCY_KEEP
+from core.idempotency import Replayed, ServiceClaim
+from core.locking import lock_all, lock_one, lock_timeout_as_busy
+from core.outbox import outbox_written
 from enrollments.eligibility import (
     ChildNotFound,
     GroupNotFound,
@@ -32,7 +35,6 @@ from enrollments.eligibility import (
     check_period_open,
     contract_period,
     link_not_confirmed,
-    parent_confirmed_child,
 )
 from enrollments.models import (
     ALLOWED_TRANSITIONS,
@@ -42,7 +44,7 @@ from enrollments.models import (
     EnrollmentStatus,
 )
 from enrollments.selectors import group_seats_held, waiting_list
-from notices.services import Notice, notices_send
+from notices.services import EMAIL_TASK, Notice, notices_send
 
 # Days to review an application and to accept an offer, where no funding period says otherwise.
 DEFAULT_REVIEW_DAYS = 7
@@ -158,63 +160,21 @@ def _lock_group(group_id: int) -> Group:
 
 LIVE_ENROLLMENT_UNIQUE = "enrollment_one_live_per_child_group"
 
-# One statement reads everything applying needs and locks the group row (seat changes lock the group
-# first: core.locking). Nothing read here changes the decision when a concurrent application commits
-# first; the seats, the waiting list and the child's live enrollments are counted by APPLY_COUNT_SQL,
-# a statement of its own: under READ COMMITTED it sees what committed while this one waited for the lock.
-APPLY_READ_SQL = """
-SELECT g.name, g.capacity, g.enrollment_open, g.start_date, g.end_date,
-       p.id, p.title, p.status, p.age_min, p.age_max, p.lesson_price, p.normative_lesson_price,
-       p.lessons_per_month,
-       pr.id, pr.short_name, pr.status,
-       l.confirmation, c.id, c.last_name, c.first_name, c.middle_name, c.birth_date, c.municipality_id,
-       m.region_code, m.code,
-       cert.id, cert.number, cert.status,
-       fp.id, fp.accepting_contracts, fp.review_days,
-       (SELECT array_agg(pl.user_id ORDER BY pl.user_id) FROM certificates_parentlink pl WHERE pl.child_id = c.id)
-  FROM catalog_group g
-  JOIN catalog_program p ON p.id = g.program_id
-  JOIN catalog_provider pr ON pr.id = p.provider_id
-  LEFT JOIN certificates_parentlink l ON l.user_id = %(parent)s AND l.child_id = %(child)s
-  LEFT JOIN certificates_child c ON c.id = l.child_id
-  LEFT JOIN catalog_municipality m ON m.id = c.municipality_id
-  LEFT JOIN certificates_certificate cert ON cert.child_id = c.id
-  LEFT JOIN certificates_fundingperiod fp
-         ON fp.municipality_id = c.municipality_id
-        AND fp.start_date <= greatest(%(today)s, g.start_date) AND fp.end_date >= greatest(%(today)s, g.start_date)
- WHERE g.id = %(group)s
-   FOR NO KEY UPDATE OF g
+# The whole application is one database function (enrollments/migrations/sql/0009_apply_function.sql),
+# called in autocommit: one statement is one transaction, so the group row stays locked only while it
+# runs. It claims the Idempotency-Key (when given), reads everything the rules need locking the group
+# (seat changes lock the group first: core.locking), applies the eligibility rules in the order of
+# enrollments.eligibility, issues a first certificate, counts the seats after the lock, writes the
+# application, its audit row, the family's notices and their outbox row. A refusal comes back as the
+# rule's code with the facts it read, and the Python rules raise its error (their messages, in the
+# request's language) from those facts.
+APPLY_SQL = """
+SELECT * FROM enrollments_apply(
+    %(parent)s, %(child)s, %(group)s, %(today)s, %(now)s, %(lock)s, %(lock_timeout)s,
+    %(key_endpoint)s, %(key)s, %(keep)s, %(age_min)s, %(age_max)s, %(child_max_age)s, %(review_days)s,
+    %(time_zone)s, %(email_task)s, %(title_submitted)s, %(title_waiting)s, %(body_format)s, %(waiting_format)s)
 """
-
-# After the lock, in one statement: seats held (as enrollments.selectors.holds_a_seat counts them) and the
-# waiting list decide the status; the application and its first audit row are written (every NOT NULL
-# column of the enrollment is given: a contract's fields stay empty until the parent accepts). Under READ
-# COMMITTED this statement sees what committed while APPLY_READ_SQL waited for the lock. A second live
-# application of the child to the group is refused by the unique index enrollment_one_live_per_child_group.
-APPLY_INSERT_SQL = """
-WITH seats AS (
-    SELECT count(*) FILTER (WHERE status IN %(holding)s OR (status = 'TERMINATED' AND ends_on >= %(today)s)) AS held,
-           count(*) FILTER (WHERE status = 'WAITING') AS waiting
-      FROM enrollments_enrollment
-     WHERE group_id = %(group)s
-), decided AS (
-    SELECT CASE WHEN held < %(capacity)s THEN 'SUBMITTED' ELSE 'WAITING' END AS status, waiting FROM seats
-), enrollment AS (
-    INSERT INTO enrollments_enrollment (
-        child_id, group_id, applicant_id, certificate_id, status, created_at, status_changed_at, expires_at,
-        reject_reason, funding, billing_policy, lesson_price, normative_lesson_price, certificate_per_lesson,
-        lessons_per_month, planned_lessons, copayment_shown, reserve_remaining)
-    SELECT %(child)s, %(group)s, %(parent)s, %(certificate)s, status, %(now)s, %(now)s,
-           CASE WHEN status = 'SUBMITTED' THEN %(review_deadline)s::timestamptz END,
-           '', '', '', %(lesson_price)s, %(normative_price)s, 0, %(lessons_per_month)s, 0, 0, 0
-      FROM decided
-    RETURNING id, status, expires_at
-), event AS (
-    INSERT INTO enrollments_enrollmentevent (enrollment_id, from_status, to_status, actor_id, note, created_at)
-    SELECT id, '', status, %(parent)s, '', %(now)s FROM enrollment
-)
-SELECT enrollment.id, enrollment.status, enrollment.expires_at, decided.waiting FROM enrollment, decided
-"""
+_FACTS = slice(2, 34)  # the columns _apply_facts reads, as APPLY_SQL returns them
 
 
 @dataclass(frozen=True)
@@ -223,53 +183,89 @@ class ApplyResult:
     waiting_place: int | None  # the place in line when the group was full, else None
 
 
-@transaction.atomic(durable=True)
-def enrollment_apply(*, parent, child_id: int, group_id: int) -> ApplyResult:
+def _sql_format(text: str, names: tuple[str, ...]) -> str:
+    """A translated %-format with named fields as a PostgreSQL format() string (positional, so that a
+    translation may reorder them)."""
+    text = text.replace("%", "%%")
+    for position, name in enumerate(names, 1):
+        text = text.replace(f"%%({name})s", f"%{position}$s")
+    return text
+
+
+def _apply_texts() -> dict[str, str]:
+    """The notice's texts for the function, in the portal's source language (as _parent_notices stores them)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return {
+            "title_submitted": _("Заявка подана"),
+            "title_waiting": _("Заявка в листе ожидания"),
+            "body_format": _sql_format(
+                _("%(child)s: «%(program)s», группа «%(group)s»."), ("child", "program", "group")
+            ),
+            "waiting_format": _sql_format(_("Мест нет; ваше место в очереди: %(place)s."), ("place",)),
+        }
+
+
+def enrollment_apply(*, parent, child_id: int, group_id: int, idempotency: ServiceClaim | None = None) -> ApplyResult:
     """A confirmed parent applies for one child to one group. The child's certificate is issued on the
     first application (a number at once, from the municipality's sequence). A free seat makes the
     application SUBMITTED for the provider to review; a full group puts it on the waiting list, in order.
+    `idempotency`: the request's Idempotency-Key, claimed with the work (core.idempotency.ServiceClaim).
 
-    Raises the eligibility errors (enrollments.eligibility), and Busy when the group stays locked.
-    Opening day's hottest path (bench/opening_day.py): four statements, no ORM query building."""
+    Raises the eligibility errors (enrollments.eligibility), Busy when the group stays locked, and
+    core.idempotency.Replayed when the key was claimed before. Opening day's hottest path
+    (bench/opening_day.py): one statement (APPLY_SQL)."""
     today = timezone.localdate()
-    params = {"parent": parent.pk, "child": child_id, "group": group_id, "today": today}
-    row = _apply_read(params)
-    if row is None:  # no such group: the child's errors come first, as for every other refusal
-        parent_confirmed_child(parent=parent, child_id=child_id)
-        raise GroupNotFound(_("Группа не найдена."))
-    group, child, certificate, period, parent_ids, confirmation = _apply_facts(group_id, row)
-    if child is None:
-        raise ChildNotFound(_("Ребёнок не найден."))
-    if not confirmation:
-        raise link_not_confirmed()
-    check_group_and_child(child=child, group=group, certificate=certificate, today=today)
-    check_period_open(period)
-    if certificate is None:
-        certificate = certificate_issue_first(child=child)
-    program = group.program
     now = timezone.now()
+    params = {
+        "parent": parent.pk,
+        "child": child_id,
+        "group": group_id,
+        "today": today,
+        "now": now,
+        # The test-only switch (tests/enrollments/test_concurrency.py) shows the race the lock prevents.
+        "lock": settings.ENROLLMENT_GROUP_LOCK,
+        "lock_timeout": f"{int(settings.LOCK_TIMEOUT_MS)}ms",
+        "key_endpoint": idempotency.endpoint if idempotency else None,
+        "key": idempotency.key if idempotency else None,
+        "keep": IDEMPOTENCY_KEEP,
+        "age_min": AGE_MIN,
+        "age_max": AGE_MAX,
+        "child_max_age": CHILD_MAX_AGE,
+        "review_days": DEFAULT_REVIEW_DAYS,
+        "time_zone": settings.TIME_ZONE,
+        "email_task": EMAIL_TASK,
+        **_apply_texts(),
+    }
+    if idempotency is not None and idempotency.user_id != parent.pk:
+        raise ValueError("an Idempotency-Key is claimed for the signed-in parent")
     try:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                APPLY_INSERT_SQL,
-                {
-                    **params,
-                    "holding": tuple(SEAT_HOLDING_STATUSES),
-                    "capacity": group.capacity,
-                    "certificate": certificate.pk,
-                    "now": now,
-                    "review_deadline": _review_deadline(period),
-                    "lesson_price": program.lesson_price,
-                    "normative_price": program.normative_lesson_price,
-                    "lessons_per_month": program.lessons_per_month,
-                },
-            )
-            enrollment_id, status, expires_at, waiting = cursor.fetchone()
+        if connection.in_atomic_block:
+            # Inside a caller's transaction (a test, a job): a savepoint, so that a refusal by the unique
+            # index or a lock timeout leaves that transaction usable. On the API's path (autocommit) the
+            # statement is its own transaction: no BEGIN, no COMMIT, one round trip.
+            with transaction.atomic():
+                row = _apply_row(params)
+        else:
+            row = _apply_row(params)
     except IntegrityError as error:
         if LIVE_ENROLLMENT_UNIQUE not in str(error):
             raise
         check_not_enrolled(already=True)
-    place = waiting + 1 if status == EnrollmentStatus.WAITING else None
+        raise
+    outcome, refusal = row[0], row[1]
+    if outcome == "replay":
+        # Django's PostgreSQL backend leaves jsonb undecoded (JSONField decodes it): decoded here.
+        body = json.loads(row[-1]) if isinstance(row[-1], str) else row[-1]
+        raise Replayed(row[-2], body)
+    if idempotency is not None:
+        idempotency.claimed = True
+    group, child, certificate, period, _parent_ids, confirmation = _apply_facts(group_id, row[_FACTS])
+    if outcome == "refused":
+        _raise_refusal(refusal, parent=parent, child_id=child_id, group=group, child=child, certificate=certificate,
+                       period=period, confirmation=confirmation, today=today)  # fmt: skip
+    enrollment_id, status, expires_at, waiting, outbox_id, created_at = row[34:40]
+    outbox_written([outbox_id] if outbox_id else [])
+    program = group.program
     enrollment = Enrollment(
         id=enrollment_id,
         child=child,
@@ -277,37 +273,26 @@ def enrollment_apply(*, parent, child_id: int, group_id: int) -> ApplyResult:
         applicant=parent,
         certificate=certificate,
         status=status,
-        created_at=now,
-        status_changed_at=now,
+        created_at=created_at,
+        status_changed_at=created_at,
         expires_at=expires_at,
         lesson_price=program.lesson_price,
         normative_lesson_price=program.normative_lesson_price,
         lessons_per_month=program.lessons_per_month,
     )
     enrollment._state.adding, enrollment._state.db = False, "default"
-    # The family is told; the provider finds the application in its inbox (a notice per application to
-    # every staff member would flood them on opening day, when the group lock is the bottleneck).
-    if place is None:
-        notices_send(_parent_notices([enrollment], lambda e: _("Заявка подана"), parent_ids=parent_ids))
-    else:
-        extra = _("Мест нет; ваше место в очереди: %(place)s.") % {"place": place}
-        notices_send(
-            _parent_notices([enrollment], lambda e: _("Заявка в листе ожидания"), extra, parent_ids=parent_ids)
-        )
-    return ApplyResult(enrollment, place)
+    return ApplyResult(enrollment, waiting + 1 if status == EnrollmentStatus.WAITING else None)
 
 
-def _apply_read(params: dict) -> tuple | None:
-    sql = APPLY_READ_SQL
-    if not settings.ENROLLMENT_GROUP_LOCK:  # the test-only switch (tests/enrollments/test_concurrency.py)
-        sql = sql.replace("FOR NO KEY UPDATE OF g", "")
-    with lock_wait_limited(set_in=sql) as sql, connection.cursor() as cursor:
-        cursor.execute(sql, params)
+def _apply_row(params: dict) -> tuple:
+    with lock_timeout_as_busy(), connection.cursor() as cursor:
+        cursor.execute(APPLY_SQL, params)
         return cursor.fetchone()
 
 
 def _apply_facts(group_id: int, row: tuple):
-    """Model instances (unsaved reads, no queries) for the rules and the answer, from APPLY_READ_SQL's row."""
+    """Model instances (unsaved reads, no queries) for the rules and the answer, from the facts APPLY_SQL
+    returns (the group's columns are empty when there is no such group)."""
     (g_name, capacity, enrollment_open, start_date, end_date,
      program_id, title, program_status, age_min, age_max, lesson_price, normative_price, lessons_per_month,
      provider_id, provider_name, provider_status,
@@ -338,6 +323,24 @@ def _apply_facts(group_id: int, row: tuple):
     if period_id is not None:
         period = FundingPeriod(id=period_id, accepting_contracts=accepting, review_days=review_days)
     return group, child, certificate, period, parent_ids or [], confirmation
+
+
+def _raise_refusal(refusal: str, *, parent, child_id, group, child, certificate, period, confirmation, today) -> None:
+    """The refused application's error, raised by the rules of enrollments.eligibility on the facts the
+    function read (their codes, messages and arguments); the function and the rules agree on the order."""
+    if refusal in ("child_not_found", "link_not_confirmed", "group_not_found") and child is None:
+        if refusal == "child_not_found":
+            raise ChildNotFound(_("Ребёнок не найден."))
+        if refusal == "link_not_confirmed":
+            raise link_not_confirmed()
+        raise GroupNotFound(_("Группа не найдена."))
+    if child is None:
+        raise ChildNotFound(_("Ребёнок не найден."))
+    if not confirmation:
+        raise link_not_confirmed()
+    check_group_and_child(child=child, group=group, certificate=certificate, today=today)
+    check_period_open(period)
+    raise RuntimeError(f"enrollments_apply refused ({refusal}) where enrollments.eligibility does not")
 
 
 # --- The provider's decisions ------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalog.models import Group, Program
@@ -444,6 +445,64 @@ def test_a_refusal_is_kept_as_the_answer_too(provider, group):
 
     assert first.status_code == again.status_code == 400
     assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+
+
+def test_an_application_refused_after_its_key_was_claimed_keeps_the_refusal(family, child, group):
+    """The service claims the key in its own statement (core.idempotency.ServiceClaim): a refusal found
+    there is stored as the answer, so the same key stays refused even once the reason is gone."""
+    Group.objects.filter(pk=group.pk).update(enrollment_open=False)
+
+    first = post(family, LIST, {"child": child.pk, "group": group.pk}, key="k")
+    Group.objects.filter(pk=group.pk).update(enrollment_open=True)
+    again = post(family, LIST, {"child": child.pk, "group": group.pk}, key="k")
+
+    assert error(first, 409)["code"] == "group_closed"
+    assert again.status_code == 409 and again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert not Enrollment.objects.exists()
+    assert post(family, LIST, {"child": child.pk, "group": group.pk}, key="k2").status_code == 201
+
+
+def test_a_refusal_that_undid_the_services_statement_is_kept_too(family, child, group):
+    """Already enrolled is refused by the unique index, which undoes the statement and its claim: the
+    answer is then claimed and stored at once (CLAIM_STORE_SQL)."""
+    applied(family, child, group, key="first")
+
+    refused = post(family, LIST, {"child": child.pk, "group": group.pk}, key="second")
+    again = post(family, LIST, {"child": child.pk, "group": group.pk}, key="second")
+
+    assert error(refused, 409)["code"] == "already_enrolled"
+    assert again.json() == refused.json() and again["Idempotent-Replayed"] == "true"
+    assert IdempotencyRecord.objects.get(key="second").status_code == 409
+
+
+def test_a_key_older_than_a_day_is_new_again(family, parent, child, group):
+    first = applied(family, child, group, key="old")
+    IdempotencyRecord.objects.filter(key="old").update(created_at=timezone.now() - datetime.timedelta(hours=25))
+    other_group = GroupFactory(program=group.program)
+
+    again = post(family, LIST, {"child": child.pk, "group": other_group.pk}, key="old")
+
+    assert again.status_code == 201 and not again.has_header("Idempotent-Replayed")
+    assert again.json()["id"] != first["id"]
+    record = IdempotencyRecord.objects.get(key="old")
+    assert record.status_code == 201 and record.body["id"] == again.json()["id"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_application_is_four_statements(parent, child, group):
+    """Opening day's request (bench/opening_day.py): the session, the user, the application as one
+    function call (the key's claim, the locked read, the rules, the writes: enrollments_apply) and the
+    answer stored with its key. The ceiling view takes three. (The outbox's dispatch after the commit
+    is left out: on a server it runs in a background thread, on its own connection.)"""
+    family = signed_in(parent)
+    with CaptureQueriesContext(connection) as queries:
+        body = applied(family, child, group, key="once")
+    statements = [q["sql"] for q in queries.captured_queries if "core_outboxmessage" not in q["sql"]]
+    statements = [sql for sql in statements if sql not in ("BEGIN", "COMMIT")]  # the dispatch's transaction
+    assert len(statements) == 4, statements
+    assert "enrollments_apply(" in statements[2] and statements[3].startswith("UPDATE core_idempotencyrecord")
+    notice = Notification.objects.get(user=parent, subject=f"enrollment:{body['id']}")
+    assert OutboxMessage.objects.filter(task="notices.send_emails", args=[[notice.pk]]).exists()
 
 
 # --- Busy: a real lock held elsewhere -------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from catalog.models import Program, Provider
 from certificates.models import Certificate, ParentLink
+from certificates.services import certificate_valid_until
 from core.errors import NotFound
 from enrollments.eligibility import (
     AgeOutOfRange,
@@ -20,6 +21,7 @@ from enrollments.eligibility import (
 )
 from enrollments.models import Enrollment, EnrollmentEvent, EnrollmentStatus
 from enrollments.services import enrollment_apply
+from notices.models import Notification
 from tests.accounts.factories import ParentFactory
 from tests.catalog.factories import GroupFactory, ProgramFactory
 from tests.certificates.factories import CertificateFactory, ChildFactory, ParentLinkFactory
@@ -246,3 +248,35 @@ def test_a_municipality_without_a_period_still_takes_applications():
     child = ChildFactory()
 
     assert apply(child, GroupFactory()).enrollment.status == EnrollmentStatus.SUBMITTED
+
+
+@pytest.mark.parametrize("birth", [datetime.date(2016, 2, 29), datetime.date(2014, 3, 1), datetime.date(2015, 12, 31)])
+def test_the_certificate_issued_in_sql_is_as_certificate_issue_makes_it(period, birth):
+    """The application's database function issues a first certificate itself: its number and validity
+    as certificates.services makes them (a 29 February birthday's validity ends on 28 February)."""
+    child = child_in(period, birth_date=birth)
+    group = GroupFactory(capacity=1, program=ProgramFactory(age_min=5, age_max=18))
+
+    certificate = apply(child, group).enrollment.certificate
+
+    stored = Certificate.objects.get(child=child)
+    assert stored.pk == certificate.pk and stored.number == certificate.number
+    assert stored.valid_until == certificate_valid_until(birth)
+    assert stored.status == Certificate.Status.ACTIVE
+    municipality = period.municipality
+    assert len(stored.number) == 10 and stored.number[:4] == f"{municipality.region_code}{municipality.code}"
+
+
+def test_the_notice_is_written_with_the_translated_texts(period):
+    child = child_in(period)
+    group = GroupFactory(capacity=1)
+    applied(child_in(period), group)
+
+    result = apply(child, group)
+
+    notice = Notification.objects.get(user=parent_of(child))
+    assert notice.title == "Заявка в листе ожидания"
+    assert notice.body == (
+        f"{child.full_name}: «{group.program.title}», группа «{group.name}».\nМест нет; ваше место в очереди: 1."
+    )
+    assert notice.subject == f"enrollment:{result.enrollment.pk}"
