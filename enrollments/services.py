@@ -22,6 +22,7 @@ from catalog.calendar import working_days_after
 from catalog.models import Group, Municipality, Program, Provider
 from certificates.models import Certificate, Child, FundingPeriod
 from certificates.services import certificate_issue_first
+from core.audit import acting
 from core.errors import Conflict, DomainError, NotFound
 from core.locking import lock_all, lock_one, lock_wait_limited
 from enrollments.eligibility import (
@@ -90,7 +91,8 @@ def transition(enrollment: Enrollment, to_status: str, *, actor, note: str, fiel
         raise ValueError(f"{from_status} → {to_status} is not an allowed transition")
     enrollment.status = to_status
     enrollment.status_changed_at = timezone.now()
-    enrollment.save(update_fields=["status", "status_changed_at", *fields])
+    with acting(actor):
+        enrollment.save(update_fields=["status", "status_changed_at", *fields])
     EnrollmentEvent.objects.create(
         enrollment=enrollment, from_status=from_status, to_status=to_status, actor=actor, note=note
     )
