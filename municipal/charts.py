@@ -43,6 +43,7 @@ def _config(**kwargs) -> dict:
         "print_values": True,
         "show_legend": False,
         "margin": 8,
+        "truncate_label": -1,
         **kwargs,
     }
 
@@ -58,11 +59,12 @@ def _svg(chart) -> SafeString:
 
 
 def limits_chart(board: Dashboard) -> SafeString:
+    rows = list(reversed(limit_rows(board)))  # a horizontal bar chart draws its first label at the bottom
     chart = pygal.HorizontalBar(
-        **_config(title=_("Исполнение лимитов, %"), range=(0, 100), value_formatter=lambda v: f"{v:.1f} %")
+        **_config(range=(0, 100), y_labels=list(range(0, 101, 20)), value_formatter=lambda v: f"{v:.1f} %")
     )
-    chart.x_labels = [label for label, *_rest in limit_rows(board)]
-    chart.add(_("доля"), [float(share) for _label, _part, _whole, share in limit_rows(board)])
+    chart.x_labels = [label for label, *_rest in rows]
+    chart.add(_("доля"), [float(share) for _label, _part, _whole, share in rows])
     return _svg(chart)
 
 
@@ -87,7 +89,7 @@ def limit_rows(board: Dashboard) -> list[tuple[str, str, str, Decimal]]:
 
 
 def money_by_month_chart(rows: list[Row]) -> SafeString:
-    chart = pygal.Bar(**_config(title=_("Списания по месяцам, ₽"), value_formatter=rub, print_values=False))
+    chart = pygal.Bar(**_config(value_formatter=rub, print_values=False))
     chart.x_labels = [r.label for r in rows]
     chart.add(_("списано"), [float(r.value) for r in rows])
     return _svg(chart)
@@ -96,7 +98,6 @@ def money_by_month_chart(rows: list[Row]) -> SafeString:
 def money_by_direction_chart(rows: list[Row]) -> SafeString:
     chart = pygal.Pie(
         **_config(
-            title=_("Списания по направленностям, ₽"),
             inner_radius=0.45,
             show_legend=True,
             legend_at_bottom=True,
@@ -109,11 +110,15 @@ def money_by_direction_chart(rows: list[Row]) -> SafeString:
     return _svg(chart)
 
 
-def count_chart(title: str, rows: list[Row]) -> SafeString:
-    chart = pygal.HorizontalBar(**_config(title=title, height=max(200, 34 * len(rows) + 80)))
+def count_chart(series: str, rows: list[Row]) -> SafeString:
+    top = max((int(r.value) for r in rows), default=1)
+    step = max(1, -(-top // 5))  # whole numbers on the axis, about five of them
+    chart = pygal.HorizontalBar(
+        **_config(height=max(200, 34 * len(rows) + 80), y_labels=list(range(0, top + step, step)), range=(0, top))
+    )
     # Highest first from the top: a horizontal bar chart draws its first label at the bottom.
     chart.x_labels = [_short(r.label) for r in reversed(rows)]
-    chart.add(title, [int(r.value) for r in reversed(rows)])
+    chart.add(series, [int(r.value) for r in reversed(rows)])
     return _svg(chart)
 
 

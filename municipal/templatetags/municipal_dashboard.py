@@ -35,8 +35,8 @@ def admin_dashboard(context) -> dict:
         "limits_chart": charts.limits_chart(board),
         "month_chart": charts.money_by_month_chart(board.spending_by_month),
         "direction_chart": charts.money_by_direction_chart(board.spending_by_direction),
-        "programs_chart": charts.count_chart(_("Самые выбираемые программы, договоров"), board.top_programs),
-        "disputes_chart": charts.count_chart(_("Организации с наибольшим числом жалоб"), board.dispute_providers),
+        "programs_chart": charts.count_chart(_("договоров"), board.top_programs),
+        "disputes_chart": charts.count_chart(_("жалоб"), board.dispute_providers),
     }
 
 
