@@ -16,6 +16,7 @@ from datetime import datetime
 import pghistory
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def acting(user):
@@ -68,7 +69,7 @@ def _shown(field, value) -> str:
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
-        return str(_("да") if value else _("нет"))
+        return str(pgettext_lazy("значение поля", "да") if value else pgettext_lazy("значение поля", "нет"))
     return str(value)
 
 
