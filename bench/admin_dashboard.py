@@ -175,7 +175,7 @@ def report(result: dict, *, database: str, loaded: float, contracts: int, runs: 
         + (f", loaded in {loaded:.0f} s" if loaded else ", loaded earlier")
         + f"): {_n(counts['children'])} children, {_n(counts['accounts'])} certificate accounts, "
         f"{_n(contracts)} active contracts, {_n(counts['charges'])} charges, {_n(counts['disputes'])} disputes",
-        f"- **Command**: `{COMMAND}`; {runs} interleaved rounds after the warm-up, in process "
+        f"- **Command**: `{' '.join([COMMAND, *sys.argv[1:]])}`; {runs} interleaved rounds after the warm-up, in process "
         "(`django.test.Client`, settings `bench.settings`, DEBUG off)",
         "",
         "| page | queries | median ms | p95 ms | max ms |",

@@ -104,18 +104,19 @@ def test_the_region_adds_up_its_municipalities(region):
 
 
 def test_the_dashboard_takes_a_fixed_number_of_queries(region, django_assert_num_queries):
-    # periods, accounts' money, children, spending by month and direction, top programs, disputes
-    with django_assert_num_queries(6):
+    # periods, children, children with a contract, accounts' money, spending by month and direction,
+    # top programs, disputes
+    with django_assert_num_queries(7):
         dashboard(municipality_id=region.own.pk)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         dashboard(municipality_id=None)
 
 
 def test_the_index_page_takes_a_fixed_number_of_queries(region, client, django_assert_num_queries):
     client.force_login(operator_of(region.own))
     client.get(reverse("admin:index"))  # warm the session and the content types
-    # session, user, permissions, the app list's, the 6 of the dashboard, the alert's job run, recent actions
-    with django_assert_num_queries(12) as captured:
+    # session, user, permissions, the app list's, the 7 of the dashboard, the alert's job run, recent actions
+    with django_assert_num_queries(13) as captured:
         response = client.get(reverse("admin:index"))
     assert response.status_code == 200, [q["sql"][:120] for q in captured.captured_queries]
 
