@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.audit import tracked
 from core.fields import MoneyField
-from core.validators import validate_inn
+from core.validators import validate_inn, validate_ogrn
 
 AGE_MIN, AGE_MAX = 5, 18
 
@@ -81,6 +81,8 @@ class Provider(models.Model):
     legal_name = models.CharField(_("полное наименование"), max_length=500)
     short_name = models.CharField(_("краткое наименование"), max_length=200)
     inn = models.CharField(_("ИНН"), max_length=12, unique=True, validators=[validate_inn])
+    # Blank for providers registered before the registry import asked for it.
+    ogrn = models.CharField(_("ОГРН"), max_length=15, blank=True, default="", db_default="", validators=[validate_ogrn])
     licence_number = models.CharField(
         _("номер лицензии"),
         max_length=64,
@@ -103,6 +105,7 @@ class Provider(models.Model):
         ordering = ["short_name"]
         constraints = [
             models.CheckConstraint(condition=Q(inn__regex=r"^(\d{10}|\d{12})$"), name="provider_inn_digits"),
+            models.CheckConstraint(condition=Q(ogrn__regex=r"^(\d{13}|\d{15})?$"), name="provider_ogrn_digits"),
             models.CheckConstraint(
                 condition=Q(kind="IP") | ~Q(licence_number=""), name="provider_organization_has_licence"
             ),

@@ -43,9 +43,11 @@ class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0010_provider_staff_roles"),
         ("billing", "0008_audit_history"),
-        ("catalog", "0013_audit_history"),
-        ("certificates", "0010_audit_history"),
+        ("catalog", "0014_audit_history"),
+        ("certificates", "0013_audit_history"),
         ("enrollments", "0009_audit_history"),
+        # After the claims' permissions: this sets the whole group by the rule, theirs included.
+        ("certificates", "0012_municipal_role_child_claims"),
     ]
 
     operations = [
