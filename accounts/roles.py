@@ -44,6 +44,8 @@ MUNICIPAL_VIEW_ONLY_MODELS = (
     "billingnoticesent",
     "termschange",
 )
+# The audit trail's event models (core/audit.py `tracked`): view only, whichever models are tracked.
+AUDIT_MODEL_SUFFIX = "history"
 
 
 def role_permissions(name: str) -> QuerySet[Permission]:
@@ -52,9 +54,12 @@ def role_permissions(name: str) -> QuerySet[Permission]:
         raise ValueError(f"unknown staff role: {name}")
     if name != MUNICIPAL:
         return Permission.objects.none()
-    return Permission.objects.filter(
-        content_type__app_label__in=MUNICIPAL_APPS, codename__regex=r"^(view|change)_"
-    ).exclude(codename__startswith="change_", content_type__model__in=MUNICIPAL_VIEW_ONLY_MODELS)
+    return (
+        Permission.objects.filter(content_type__app_label__in=MUNICIPAL_APPS, codename__regex=r"^(view|change)_")
+        .exclude(codename__startswith="change_", content_type__model__in=MUNICIPAL_VIEW_ONLY_MODELS)
+        # Audit rows (core/audit.py: every event model is named "<Model>History") are never changed.
+        .exclude(codename__startswith="change_", content_type__model__endswith=AUDIT_MODEL_SUFFIX)
+    )
 
 
 def role_group(name: str) -> Group:

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, JSONField, Q, Value
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import tracked
 from core.fields import MoneyField
 
 
@@ -122,6 +123,7 @@ class AttendanceCorrection(models.Model):
         return f"{self.mark_id}: {self.old_status} → {self.new_status}"
 
 
+@tracked("StatementHistory", _("история акта"), _("история актов"))
 class Statement(models.Model):
     """Monthly акт / счёт of one provider to one municipality, made of its lines (StatementLine): its
     totals are sums of the lines, never stored. DRAFT → ISSUED → PAID through billing.statements; once

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from accounts.access import is_municipal_staff, is_provider_staff
 from accounts.models import Role
 from billing.models import Charge, ChargeReversal, Statement, StatementLine
+from core.audit import acting
 from core.errors import Conflict, Forbidden, NotFound
 from core.locking import lock_one, lock_wait_limited
 
@@ -354,7 +355,8 @@ def statement_issue(
         statement.status = Statement.Status.ISSUED
         statement.issued_at = timezone.now()
         statement.issued_by = actor
-        statement.save(update_fields=["status", "issued_at", "issued_by"])
+        with acting(actor):
+            statement.save(update_fields=["status", "issued_at", "issued_by"])
         return IssueResult(statement, True, added)
 
 
@@ -378,7 +380,8 @@ def statement_mark_paid(*, actor, statement_id: int) -> PaidResult:
         statement.status = Statement.Status.PAID
         statement.paid_at = timezone.now()
         statement.paid_by = actor
-        statement.save(update_fields=["status", "paid_at", "paid_by"])
+        with acting(actor):
+            statement.save(update_fields=["status", "paid_at", "paid_by"])
         return PaidResult(statement, True)
 
 

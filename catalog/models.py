@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import tracked
 from core.fields import MoneyField
 from core.validators import validate_inn, validate_ogrn
 
@@ -63,6 +64,7 @@ class Direction(models.Model):
         return self.name
 
 
+@tracked("ProviderHistory", _("история организации"), _("история организаций"))
 class Provider(models.Model):
     class Kind(models.TextChoices):
         ORGANIZATION = "ORG", _("Организация")
@@ -119,6 +121,23 @@ class RevisionStatus(models.TextChoices):
     REJECTED = "REJECTED", _("Отклонена")
 
 
+# The listing columns kept by triggers and jobs (search, next start, rating) are not the program's
+# terms: their churn would bury the changes people made.
+@tracked(
+    "ProgramHistory",
+    _("история программы"),
+    _("история программ"),
+    exclude=[
+        "search_vector",
+        "next_start",
+        "schedule_mask",
+        "listed",
+        "municipality",
+        "rating",
+        "rating_count",
+        "updated_at",
+    ],
+)
 class Program(models.Model):
     class Form(models.TextChoices):
         FULL_TIME = "FULL_TIME", _("Очная")
@@ -330,6 +349,7 @@ class ProgramReview(models.Model):
         return f"{self.program} — {self.score}"
 
 
+@tracked("GroupHistory", _("история группы"), _("история групп"))
 class Group(models.Model):
     """A class of pupils. Free seats are computed from enrollments, never stored."""
 

@@ -23,6 +23,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from accounts.models import Role
 from accounts.roles import PROVIDER_MANAGER, user_has_role
 from catalog.models import Program, RevisionStatus
+from core.audit import acting
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.locking import lock_one
 
@@ -230,7 +231,8 @@ def program_certify(*, actor, program_id: int) -> Program:
     else:
         raise Conflict(_("Программа не на сертификации."), code="not_on_review")
     program.review_comment = ""
-    program.save()
+    with acting(actor):
+        program.save()
     return program
 
 
@@ -249,5 +251,6 @@ def program_reject(*, actor, program_id: int, reason: str) -> Program:
     else:
         raise Conflict(_("Программа не на сертификации."), code="not_on_review")
     program.review_comment = reason
-    program.save(update_fields=["status", "revision_status", "review_comment", "updated_at"])
+    with acting(actor):
+        program.save(update_fields=["status", "revision_status", "review_comment", "updated_at"])
     return program

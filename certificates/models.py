@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import tracked
 from core.dates import age_on
 from core.fields import MoneyField
 from core.validators import mask_snils, validate_snils
@@ -69,6 +70,9 @@ class Child(models.Model):
         return age_on(self.birth_date, day)
 
 
+@tracked(
+    "ParentLinkHistory", _("история связи родителя с ребёнком"), _("история связей родителей с детьми"), deletes=True
+)
 class ParentLink(models.Model):
     """A parent's confirmed link to a child: by Gosuslugi (the child is in the parent's Gosuslugi
     profile) or by municipal staff (documents checked). Only these links show a child's registry data
@@ -226,6 +230,14 @@ class DateRange(Func):
     output_field = models.DateField()
 
 
+# funded_accounts is a counter the acceptance service moves with each account opened (the accounts'
+# own history says who opened each).
+@tracked(
+    "FundingPeriodHistory",
+    _("история периода финансирования"),
+    _("история периодов финансирования"),
+    exclude=["funded_accounts"],
+)
 class FundingPeriod(models.Model):
     """A municipality's программа персонифицированного финансирования for one year."""
 
@@ -304,6 +316,7 @@ class CertificateKind(models.TextChoices):
     FUNDED = "FUNDED", _("Сертификат финансирования")
 
 
+@tracked("CertificateHistory", _("история сертификата"), _("история сертификатов"))
 class Certificate(models.Model):
     Kind = CertificateKind
 
@@ -405,6 +418,7 @@ class DirectionCount(models.Model):
         return f"{self.period_id}/{self.direction_id}: {self.children}"
 
 
+@tracked("CertificateAccountHistory", _("история счёта сертификата"), _("история счетов сертификатов"))
 class CertificateAccount(models.Model):
     """A certificate's money in one funding period: available = nominal − reserved − spent.
 

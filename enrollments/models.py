@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import tracked
 from core.fields import MoneyField
 
 
@@ -55,6 +56,8 @@ class ContractFunding(models.TextChoices):
 ACCEPTED_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.TERMINATED)
 
 
+# reserve_remaining is moved by the reserve rows' trigger with every charge; the account's history keeps the money.
+@tracked("EnrollmentHistory", _("история зачисления"), _("история зачислений"), exclude=["reserve_remaining"])
 class Enrollment(models.Model):
     """One child's application to one group, and the contract it becomes."""
 

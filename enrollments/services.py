@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from catalog.calendar import working_days_after
 from catalog.models import AGE_MAX, AGE_MIN, Group, Municipality, Program, Provider
 from certificates.models import CHILD_MAX_AGE, Certificate, Child, FundingPeriod
+from core.audit import acting
 from core.errors import Conflict, DomainError, NotFound
 from core.idempotency import KEEP as IDEMPOTENCY_KEEP
 from core.idempotency import Replayed, ServiceClaim
@@ -92,7 +93,8 @@ def transition(enrollment: Enrollment, to_status: str, *, actor, note: str, fiel
         raise ValueError(f"{from_status} → {to_status} is not an allowed transition")
     enrollment.status = to_status
     enrollment.status_changed_at = timezone.now()
-    enrollment.save(update_fields=["status", "status_changed_at", *fields])
+    with acting(actor):
+        enrollment.save(update_fields=["status", "status_changed_at", *fields])
     EnrollmentEvent.objects.create(
         enrollment=enrollment, from_status=from_status, to_status=to_status, actor=actor, note=note
     )

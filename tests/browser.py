@@ -36,3 +36,26 @@ def phone_page(monkeypatch):
         finally:
             context.close()
             browser.close()
+
+
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def desktop_page(monkeypatch):
+    """A page in a desktop-sized Chromium (the admin's officers work at a desk); skipped, with the
+    reason, where Chromium is not installed."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not installed at {CHROMIUM}: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport=DESKTOP, locale="ru-RU")
+        page = context.new_page()
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-# Fixtures shared by the whole suite: phone_page (real Chromium), smtp_sink (below).
+# Fixtures shared by the whole suite: phone_page and desktop_page (real Chromium), smtp_sink (below).
 pytest_plugins = ["tests.browser"]
 
 

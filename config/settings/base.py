@@ -39,6 +39,9 @@ INSTALLED_APPS = [
     # Bootstrap 5 (js_lib_bootstrap5/static/js-lib-bootstrap5/) and htmx (django_htmx/static/django_htmx/).
     "js_lib_bootstrap5",
     "django_htmx",
+    # Audit trail (core/audit.py): trigger-made history rows of the tracked models.
+    "pgtrigger",
+    "pghistory",
     # Layers, lowest first (README, «Architecture»; checked by import-linter and tests/test_layers.py).
     "core",
     "accounts",
@@ -63,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Writes made while answering a request carry the signed-in user in the audit trail (core/audit.py).
+    "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -330,3 +335,9 @@ LOGGING = {
 # Test-only switch: tests/enrollments/test_concurrency.py turns the group lock off once to show the
 # race it prevents. Never set it anywhere else.
 ENROLLMENT_GROUP_LOCK = True
+
+# --- Audit trail (django-pghistory; core/audit.py) -------------------------------------------------
+# Only requests that write set the acting user: a GET writes nothing, and its queries stay as they are.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# Audit rows are never updated or deleted: pghistory's triggers refuse it in the database.
+PGHISTORY_APPEND_ONLY = True

@@ -2,6 +2,7 @@
 
 from municipal.admin import (  # noqa: F401
     accounts,
+    audit,
     billing,
     catalog,
     certificates,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from accounts.models import Role
+from municipal.admin.history import AuditHistoryMixin
 
 
 def operator_municipality_id(user) -> int | None:
@@ -22,7 +23,7 @@ def operator_municipality_id(user) -> int | None:
     return user.municipality_id
 
 
-class MunicipalityScopedAdmin(admin.ModelAdmin):
+class MunicipalityScopedAdmin(AuditHistoryMixin, admin.ModelAdmin):
     """An admin whose rows belong to a municipality through `municipality_path` (a lookup such as
     "municipality" or "provider__municipality"). None: the model is not tied to one municipality
     (directories, technical tables); its visibility is decided by permissions alone."""

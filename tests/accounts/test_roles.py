@@ -13,7 +13,7 @@ from accounts.models import User
 
 BEFORE_ROLES = ("accounts", "0003_user_session_generation")
 # The latest roles migration (0004 made the groups; 0006 to 0009 brought the municipal rule to the models added since).
-ROLES_MIGRATION = ("accounts", "0009_municipal_role_terms_changes")
+ROLES_MIGRATION = ("accounts", "0011_municipal_role_audit_history")
 
 
 def permission_names(permissions) -> set[str]:
