@@ -3,10 +3,10 @@ from django.utils.translation import gettext as _
 
 from enrollments.models import Enrollment, EnrollmentEvent, ReserveEntry, TermsChange
 from enrollments.services import enrollments_expire_due
-from municipal.admin.base import ReadOnlyAdmin
+from municipal.admin.base import ReadOnlyAdmin, ScopedInline, sees_all
 
 
-class EnrollmentEventInline(admin.TabularInline):
+class EnrollmentEventInline(ScopedInline):
     model = EnrollmentEvent
     extra = 0
     can_delete = False
@@ -16,7 +16,7 @@ class EnrollmentEventInline(admin.TabularInline):
         return False
 
 
-class TermsChangeInline(admin.TabularInline):
+class TermsChangeInline(ScopedInline):
     model = TermsChange
     extra = 0
     can_delete = False
@@ -50,7 +50,10 @@ class EnrollmentAdmin(ReadOnlyAdmin):
     inlines = [EnrollmentEventInline, TermsChangeInline]
     actions = ["expire_overdue_now"]
 
-    @admin.action(description=_("Снять просроченные заявки и оферты сейчас (по всем группам)"))
+    def has_expire_permission(self, request):
+        return sees_all(request.user)  # it runs over the whole region
+
+    @admin.action(description=_("Снять просроченные заявки и оферты сейчас (по всем группам)"), permissions=["expire"])
     def expire_overdue_now(self, request, queryset):
         expired = enrollments_expire_due()
         self.message_user(request, _("Истекло заявок и оферт: %(n)s.") % {"n": expired})
