@@ -138,6 +138,8 @@ class MunicipalityScopedAdmin(ScopedChoicesMixin, TitlesMixin, admin.ModelAdmin)
     locked_fields: tuple[str, ...] = ()
     # A form whose money fields a service validates and saves (the funding period) edits them itself.
     service_form = False
+    # The search box posts (templates/admin/search_form.html, search_post_view).
+    posts_search = True
 
     # --- Scope ------------------------------------------------------------------------------------
 
