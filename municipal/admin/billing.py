@@ -44,6 +44,8 @@ class AttendanceMarkAdmin(ReadOnlyAdmin):
 class AttendanceCorrectionAdmin(ReadOnlyAdmin):
     municipality_path = "mark__lesson__group__program__provider__municipality"
     list_display = ["mark", "old_status", "new_status", "changed_by", "changed_at"]
+    # Named: Django's bare select_related() would join the mark's whole chain of non-null keys.
+    list_select_related = ["mark__lesson__group__program", "changed_by"]
 
 
 @admin.register(Charge)

@@ -167,7 +167,7 @@ class CertificateAdmin(MunicipalityScopedAdmin):
 class CertificateAccountAdmin(ReadOnlyAdmin):
     municipality_path = "certificate__municipality"
     list_display = ["certificate", "period", "nominal", "reserved", "spent", "available"]
-    list_select_related = ["certificate", "period"]
+    list_select_related = ["certificate", "period__municipality"]
     search_fields = ["certificate__number"]
 
     @admin.display(description=gettext_lazy("доступно"))
@@ -188,7 +188,7 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 class FundedCertificateRequestAdmin(ReadOnlyAdmin):
     municipality_path = "certificate__municipality"
     list_display = ["certificate", "period", "created_at", "granted_at"]
-    list_select_related = ["certificate", "period"]
+    list_select_related = ["certificate", "period__municipality"]
 
 
 @admin.register(ParentLink)

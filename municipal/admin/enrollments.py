@@ -70,7 +70,7 @@ class EnrollmentEventAdmin(ReadOnlyAdmin):
 class ReserveEntryAdmin(ReadOnlyAdmin):
     municipality_path = "enrollment__group__program__provider__municipality"
     list_display = ["enrollment", "ledger_entry"]
-    list_select_related = ["enrollment__child", "ledger_entry"]
+    list_select_related = ["enrollment__child", "enrollment__group__program", "ledger_entry"]
 
 
 @admin.register(TermsChange)
