@@ -7,8 +7,8 @@ operators see all. The scope reaches every page: the changelist and its search, 
 choices, the choices of foreign keys (and so autocomplete and raw-id lookups), inlines, actions and
 the change, delete and history views, where an object outside the scope is a 404.
 
-A model that belongs to no municipality is either a shared directory (`directory = True`: everyone
-with the permission sees it, nobody bound to a municipality changes it) or a technical or personal
+A model that belongs to no municipality is either shared (`directory = True`: reference data or the
+region-wide job log; everyone with the permission sees it, nobody bound to a municipality changes it) or a technical or personal
 table (`regional_only = True`: hidden from municipal staff whatever their group holds).
 
 Admin pages never edit money, statuses or audit rows directly: those are read-only (`ReadOnlyAdmin`,

@@ -50,6 +50,9 @@ class ChildAdmin(MunicipalityScopedAdmin):
     locked_fields = ("municipality",)
     inlines = [ParentLinkInline]
 
+    def has_add_permission(self, request):
+        return False  # children come from Gosuslugi or the parent's hand-add form (certificates.services)
+
     @admin.display(description=gettext_lazy("СНИЛС"))
     def snils_masked(self, obj):
         return obj.snils_masked
