@@ -205,10 +205,14 @@ def program_submit(*, actor, program_id: int) -> Program:
 
 
 def _reviewer_locked(actor, program_id: int) -> Program:
-    if not (actor.is_authenticated and actor.is_staff and actor.role in (Role.MUNICIPAL, Role.REGIONAL)):
+    if not (
+        actor.is_authenticated
+        and actor.is_staff
+        and (actor.is_superuser or actor.role in (Role.MUNICIPAL, Role.REGIONAL))
+    ):
         raise Forbidden(_("Сертифицирует программы муниципальный или региональный оператор."))
     queryset = Program.objects.filter(pk=program_id)
-    if actor.role == Role.MUNICIPAL:
+    if not actor.is_superuser and actor.role == Role.MUNICIPAL:
         queryset = queryset.filter(provider__municipality_id=actor.municipality_id)
     try:
         return lock_one(queryset)
@@ -253,4 +257,21 @@ def program_reject(*, actor, program_id: int, reason: str) -> Program:
     program.review_comment = reason
     with acting(actor):
         program.save(update_fields=["status", "revision_status", "review_comment", "updated_at"])
+    return program
+
+
+@transaction.atomic
+def program_archive(*, actor, program_id: int, reason: str) -> Program:
+    """Take a program out of the catalog for good (it no longer takes applications; running contracts
+    keep their terms). The reason is required and shown to the provider."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(_("Укажите причину."), fields={"reason": [_("Укажите причину.")]})
+    program = _reviewer_locked(actor, program_id)
+    if program.status == Program.Status.ARCHIVED:
+        raise Conflict(_("Программа уже в архиве."), code="archived")
+    program.status = Program.Status.ARCHIVED
+    program.revision, program.revision_status = None, ""
+    program.review_comment = reason
+    program.save(update_fields=["status", "revision", "revision_status", "review_comment", "updated_at"])
     return program

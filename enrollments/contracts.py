@@ -38,7 +38,13 @@ from certificates.services import account_open_created, funding_queue_join, peri
 from core.errors import Conflict
 from core.locking import lock_all, lock_one, lock_wait_limited
 from core.money import ZERO, certificate_covers, to_money
-from enrollments.eligibility import PeriodClosed, contract_period, contract_start, require_confirmed_link
+from enrollments.eligibility import (
+    CertificateNotActive,
+    PeriodClosed,
+    contract_period,
+    contract_start,
+    require_confirmed_link,
+)
 from enrollments.models import (
     ContractFunding,
     Enrollment,
@@ -322,6 +328,13 @@ def enrollment_accept(*, parent, enrollment_id: int, as_paid: bool = False, toda
         )
     if enrollment.expires_at is not None and enrollment.expires_at < timezone.now():
         raise OfferExpired(_("Срок оферты истёк."))
+    certificate = enrollment.certificate
+    if certificate is not None and not as_paid and certificate.status != Certificate.Status.ACTIVE:
+        # A certificate frozen by the municipality after the application pays for no new contract.
+        raise CertificateNotActive(
+            _("Сертификат № %(number)s %(status)s: договор по нему заключить нельзя.")
+            % {"number": certificate.number, "status": certificate.get_status_display().lower()}
+        )
     plan = acceptance_plan(enrollment=enrollment, as_paid=as_paid, today=today)
     period, group = plan.period, enrollment.group
     if period is not None and not period.accepting_contracts:

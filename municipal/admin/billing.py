@@ -16,30 +16,36 @@ from billing.models import (
     Lesson,
     MonthRecheck,
 )
-from municipal.admin.base import MunicipalityScopedAdmin, ReadOnlyAdmin
+from municipal.admin.base import ReadOnlyAdmin
 
 
 @admin.register(Lesson)
-class LessonAdmin(MunicipalityScopedAdmin):
+class LessonAdmin(ReadOnlyAdmin):
+    """Lessons are planned, moved and cancelled through the calendar services (they move reserves)."""
+
     municipality_path = "group__program__provider__municipality"
     list_display = ["group", "date", "cancelled"]
     list_filter = ["cancelled"]
     date_hierarchy = "date"
-    raw_id_fields = ["group"]
+    list_select_related = ["group__program"]
 
 
 @admin.register(AttendanceMark)
-class AttendanceMarkAdmin(MunicipalityScopedAdmin):
+class AttendanceMarkAdmin(ReadOnlyAdmin):
+    """Marks are the teacher's register (billing.attendance keeps the corrections and the charges)."""
+
     municipality_path = "lesson__group__program__provider__municipality"
     list_display = ["lesson", "enrollment", "status", "version", "updated_at"]
     list_filter = ["status"]
-    raw_id_fields = ["lesson", "enrollment", "marked_by"]
+    list_select_related = ["lesson__group__program", "enrollment__child", "enrollment__group__program"]
 
 
 @admin.register(AttendanceCorrection)
 class AttendanceCorrectionAdmin(ReadOnlyAdmin):
     municipality_path = "mark__lesson__group__program__provider__municipality"
     list_display = ["mark", "old_status", "new_status", "changed_by", "changed_at"]
+    # Named: Django's bare select_related() would join the mark's whole chain of non-null keys.
+    list_select_related = ["mark__lesson__group__program", "changed_by"]
 
 
 @admin.register(Charge)
@@ -70,7 +76,7 @@ class ChargeReversalAdmin(ReadOnlyAdmin):
 
 @admin.register(MonthRecheck)
 class MonthRecheckAdmin(ReadOnlyAdmin):
-    municipality_path = "group__program__provider__municipality"
+    regional_only = True  # the debit job's work queue
     list_display = ["group", "month"]
 
 
@@ -84,7 +90,8 @@ class JobRunAdmin(ReadOnlyAdmin):
     """Runs of the debit job (and reconciliation): when, what they charged, what went wrong. Read-only;
     «Провести списания сейчас» runs the debit job at once (billing.debits.run_debits)."""
 
-    municipality_path = None
+    # Region-wide, tied to no municipality: every operator sees the runs, a regional one starts them.
+    directory = True
     change_list_template = "admin/billing/jobrun/change_list.html"
     list_display = [
         "started_at",

@@ -3,12 +3,12 @@ from django.utils.translation import gettext as _
 
 from enrollments.models import Enrollment, EnrollmentEvent, ReserveEntry, TermsChange
 from enrollments.services import enrollments_expire_due
-from municipal.admin.base import ReadOnlyAdmin
+from municipal.admin.base import ReadOnlyAdmin, ScopedInline, sees_all
 from municipal.imports import ScopedExportMixin
 from municipal.resources import EnrollmentExportResource
 
 
-class EnrollmentEventInline(admin.TabularInline):
+class EnrollmentEventInline(ScopedInline):
     model = EnrollmentEvent
     extra = 0
     can_delete = False
@@ -18,7 +18,7 @@ class EnrollmentEventInline(admin.TabularInline):
         return False
 
 
-class TermsChangeInline(admin.TabularInline):
+class TermsChangeInline(ScopedInline):
     model = TermsChange
     extra = 0
     can_delete = False
@@ -54,7 +54,10 @@ class EnrollmentAdmin(ScopedExportMixin, ReadOnlyAdmin):
     inlines = [EnrollmentEventInline, TermsChangeInline]
     actions = ["expire_overdue_now"]
 
-    @admin.action(description=_("Снять просроченные заявки и оферты сейчас (по всем группам)"))
+    def has_expire_permission(self, request):
+        return sees_all(request.user)  # it runs over the whole region
+
+    @admin.action(description=_("Снять просроченные заявки и оферты сейчас (по всем группам)"), permissions=["expire"])
     def expire_overdue_now(self, request, queryset):
         expired = enrollments_expire_due()
         self.message_user(request, _("Истекло заявок и оферт: %(n)s.") % {"n": expired})
@@ -71,7 +74,7 @@ class EnrollmentEventAdmin(ReadOnlyAdmin):
 class ReserveEntryAdmin(ReadOnlyAdmin):
     municipality_path = "enrollment__group__program__provider__municipality"
     list_display = ["enrollment", "ledger_entry"]
-    list_select_related = ["enrollment__child", "ledger_entry"]
+    list_select_related = ["enrollment__child", "enrollment__group__program", "ledger_entry"]
 
 
 @admin.register(TermsChange)

@@ -6,6 +6,6 @@ from notices.models import Notification
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
-    municipality_path = None  # a notice belongs to a person, not to a municipality
+    regional_only = True  # a notice belongs to a person, not to a municipality
     list_display = ["user", "title", "created_at", "read_at", "emailed_at"]
     list_select_related = ["user"]

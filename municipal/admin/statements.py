@@ -22,7 +22,7 @@ from billing.selectors import statement_document, statements_with_totals
 from billing.statement_files import statement_filename, statement_pdf, statement_xlsx
 from billing.statements import operator_scope, statement_issue, statement_mark_paid
 from core.errors import DomainError
-from municipal.admin.base import ReadOnlyAdmin
+from municipal.admin.base import ReadOnlyAdmin, ScopedInline
 from municipal.imports import ScopedExportMixin
 from municipal.resources import StatementExportResource
 
@@ -31,7 +31,7 @@ def _operator(request) -> bool:
     return operator_scope(request.user)[0]
 
 
-class StatementLineInline(admin.TabularInline):
+class StatementLineInline(ScopedInline):
     model = StatementLine
     extra = 0
     can_delete = False
@@ -226,11 +226,7 @@ class BillingNoticeSentAdmin(ReadOnlyAdmin):
     """Technical markers of the billing notices already sent: regional operators only (a row names a
     parent, and parents are not tied to one municipality)."""
 
+    regional_only = True
     list_display = ["user", "kind", "key", "created_at"]
     list_filter = ["kind"]
-    raw_id_fields = ["user"]
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        operator, municipality_id = operator_scope(request.user)
-        return queryset if operator and municipality_id is None else queryset.none()
+    list_select_related = ["user"]
