@@ -21,6 +21,8 @@ urlpatterns = [
     # Staff, programs and groups (issue 12)
     path("staff/", staff.staff_list, name="staff"),
     path("staff/add/", staff.staff_add, name="staff-add"),
+    path("staff/<int:pk>/role/", staff.staff_role, name="staff-role"),
+    path("staff/<int:pk>/active/", staff.staff_active, name="staff-active"),
     path("programs/", programs.program_list, name="programs"),
     path("programs/new/", programs.program_new, name="program-new"),
     path("programs/<int:pk>/", programs.program_edit, name="program-edit"),
