@@ -49,6 +49,34 @@ def provider_staff_add(
         raise Forbidden(_("Добавлять сотрудников может только руководитель организации."))
     if role not in PROVIDER_ROLES:
         raise DomainError(_("Неизвестная роль."), code="invalid", fields={"role": [_("Выберите роль.")]})
+    return staff_account_create(
+        provider_id=actor.provider_id,
+        role=role,
+        username=username,
+        password=password,
+        last_name=last_name,
+        first_name=first_name,
+        middle_name=middle_name,
+        email=email,
+        phone=phone,
+    )
+
+
+def staff_account_create(
+    *,
+    provider_id: int,
+    role: str,
+    username: str,
+    password: str,
+    last_name: str,
+    first_name: str,
+    middle_name: str = "",
+    email: str = "",
+    phone: str = "",
+) -> User:
+    """A provider's staff account with a login and a password (provider staff sign in with them; the
+    Gosuslugi door admits parents only). Refuses a taken login (Conflict) and a weak password
+    (DomainError, with the field). Whoever calls it has checked that the account may be made."""
     username = username.strip()
     if User.objects.filter(username__iexact=username).exists():
         raise Conflict(
@@ -62,7 +90,7 @@ def provider_staff_add(
         email=email.strip(),
         phone=phone.strip(),
         role=Role.PROVIDER,
-        provider_id=actor.provider_id,
+        provider_id=provider_id,
     )
     try:
         validate_password(password, user)

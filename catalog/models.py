@@ -9,7 +9,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import MoneyField
-from core.validators import validate_inn
+from core.validators import validate_inn, validate_ogrn
 
 AGE_MIN, AGE_MAX = 5, 18
 
@@ -79,12 +79,18 @@ class Provider(models.Model):
     legal_name = models.CharField(_("полное наименование"), max_length=500)
     short_name = models.CharField(_("краткое наименование"), max_length=200)
     inn = models.CharField(_("ИНН"), max_length=12, unique=True, validators=[validate_inn])
+    # ОГРН of an organisation (13 digits), ОГРНИП of a sole trader (15). Empty only for providers loaded
+    # before sign-up asked for it; a database default too: the demo loader COPYs providers without it.
+    ogrn = models.CharField(
+        _("ОГРН / ОГРНИП"), max_length=15, blank=True, default="", db_default="", validators=[validate_ogrn]
+    )
     licence_number = models.CharField(
         _("номер лицензии"),
         max_length=64,
         blank=True,
         help_text=_("Может быть пустым у ИП, который ведёт занятия лично."),
     )
+    licence_date = models.DateField(_("дата лицензии"), null=True, blank=True)
     municipality = models.ForeignKey(
         Municipality, verbose_name=_("муниципалитет"), on_delete=models.PROTECT, related_name="providers"
     )
@@ -104,6 +110,13 @@ class Provider(models.Model):
             models.CheckConstraint(
                 condition=Q(kind="IP") | ~Q(licence_number=""), name="provider_organization_has_licence"
             ),
+            models.CheckConstraint(
+                condition=Q(ogrn="")
+                | Q(kind="ORG", ogrn__regex=r"^[0-9]{13}$")
+                | Q(kind="IP", ogrn__regex=r"^[0-9]{15}$"),
+                name="provider_ogrn_digits_by_kind",
+            ),
+            models.UniqueConstraint(fields=["ogrn"], condition=~Q(ogrn=""), name="provider_ogrn_unique"),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,5 @@
-"""Checksums of Russian identifiers: ИНН (taxpayer number) and СНИЛС (insurance number).
+"""Checksums of Russian identifiers: ИНН (taxpayer number), ОГРН/ОГРНИП (state registration number of a
+legal entity / a sole trader) and СНИЛС (insurance number).
 
 Digits are matched as [0-9], not \\d: \\d also matches other scripts' digits, which the database's
 CHECK constraints (and every other system) refuse.
@@ -41,6 +42,29 @@ def inn_with_checksum(body: str) -> str:
 def validate_inn(value: str) -> None:
     if not inn_is_valid(value):
         raise ValidationError(_("Неверный ИНН: 10 или 12 цифр с верной контрольной суммой."), code="invalid_inn")
+
+
+def ogrn_is_valid(ogrn: str) -> bool:
+    """ОГРН (13 digits: the first 12 as a number mod 11, its last digit) or ОГРНИП (15 digits: the first
+    14 mod 13, its last digit)."""
+    if not re.fullmatch(r"[0-9]{13}|[0-9]{15}", ogrn or ""):
+        return False
+    body, check = int(ogrn[:-1]), int(ogrn[-1])
+    return body % (11 if len(ogrn) == 13 else 13) % 10 == check
+
+
+def ogrn_with_checksum(body: str) -> str:
+    """Complete 12 (ОГРН) or 14 (ОГРНИП) digits into a valid number; used by demo data and tests."""
+    if not re.fullmatch(r"[0-9]{12}|[0-9]{14}", body):
+        raise ValueError("an ОГРН body has 12 digits, an ОГРНИП body 14")
+    return body + str(int(body) % (11 if len(body) == 12 else 13) % 10)
+
+
+def validate_ogrn(value: str) -> None:
+    if not ogrn_is_valid(value):
+        raise ValidationError(
+            _("Неверный ОГРН: 13 цифр (ОГРНИП — 15) с верной контрольной цифрой."), code="invalid_ogrn"
+        )
 
 
 def normalize_snils(value: str) -> str:
