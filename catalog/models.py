@@ -79,11 +79,8 @@ class Provider(models.Model):
     legal_name = models.CharField(_("полное наименование"), max_length=500)
     short_name = models.CharField(_("краткое наименование"), max_length=200)
     inn = models.CharField(_("ИНН"), max_length=12, unique=True, validators=[validate_inn])
-    # ОГРН of an organisation (13 digits), ОГРНИП of a sole trader (15). Empty only for providers loaded
-    # before sign-up asked for it; a database default too: the demo loader COPYs providers without it.
-    ogrn = models.CharField(
-        _("ОГРН / ОГРНИП"), max_length=15, blank=True, default="", db_default="", validators=[validate_ogrn]
-    )
+    # Blank for providers registered before the registry import asked for it.
+    ogrn = models.CharField(_("ОГРН"), max_length=15, blank=True, default="", db_default="", validators=[validate_ogrn])
     licence_number = models.CharField(
         _("номер лицензии"),
         max_length=64,
@@ -107,16 +104,10 @@ class Provider(models.Model):
         ordering = ["short_name"]
         constraints = [
             models.CheckConstraint(condition=Q(inn__regex=r"^(\d{10}|\d{12})$"), name="provider_inn_digits"),
+            models.CheckConstraint(condition=Q(ogrn__regex=r"^(\d{13}|\d{15})?$"), name="provider_ogrn_digits"),
             models.CheckConstraint(
                 condition=Q(kind="IP") | ~Q(licence_number=""), name="provider_organization_has_licence"
             ),
-            models.CheckConstraint(
-                condition=Q(ogrn="")
-                | Q(kind="ORG", ogrn__regex=r"^[0-9]{13}$")
-                | Q(kind="IP", ogrn__regex=r"^[0-9]{15}$"),
-                name="provider_ogrn_digits_by_kind",
-            ),
-            models.UniqueConstraint(fields=["ogrn"], condition=~Q(ogrn=""), name="provider_ogrn_unique"),
         ]
 
     def __str__(self) -> str:

@@ -70,12 +70,13 @@ class Child(models.Model):
 
 
 class ParentLink(models.Model):
-    """A parent's link to a child. Confirmed by Gosuslugi (the child is in the parent's Gosuslugi
-    profile) or by municipal staff (documents checked); a link typed in by hand stays unconfirmed, and
-    only a confirmed parent may apply for the child, accept a contract or terminate it."""
+    """A parent's confirmed link to a child: by Gosuslugi (the child is in the parent's Gosuslugi
+    profile) or by municipal staff (documents checked). Only these links show a child's registry data
+    (names, certificate, statement, enrollments) and let a parent apply, accept or terminate; a child
+    typed in by hand is a ChildClaim until it is confirmed, never a link (a CHECK refuses an unconfirmed
+    row, and migration 0010 turned the unconfirmed links of older databases into claims)."""
 
     class Confirmation(models.TextChoices):
-        NONE = "", _("не подтверждена")
         ESIA = "ESIA", _("Госуслуги")
         MUNICIPAL = "MUNICIPAL", _("муниципальный оператор")
 
@@ -83,10 +84,8 @@ class ParentLink(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("родитель"), on_delete=models.CASCADE, related_name="child_links"
     )
-    confirmation = models.CharField(
-        _("подтверждение"), max_length=16, choices=Confirmation.choices, blank=True, default="", db_default=""
-    )
-    confirmed_at = models.DateTimeField(_("подтверждена"), null=True, blank=True)
+    confirmation = models.CharField(_("подтверждение"), max_length=16, choices=Confirmation.choices)
+    confirmed_at = models.DateTimeField(_("подтверждена"))
 
     class Meta:
         verbose_name = _("связь родителя с ребёнком")
@@ -98,6 +97,7 @@ class ParentLink(models.Model):
                 | (~Q(confirmation="") & Q(confirmed_at__isnull=False)),
                 name="parent_link_confirmed_has_date",
             ),
+            models.CheckConstraint(condition=Q(confirmation__in=["ESIA", "MUNICIPAL"]), name="parent_link_confirmed"),
         ]
 
     def __str__(self) -> str:
@@ -106,6 +106,114 @@ class ParentLink(models.Model):
     @property
     def confirmed(self) -> bool:
         return bool(self.confirmation)
+
+
+class ChildClaim(models.Model):
+    """A child a parent added by hand: a claim waiting for municipal review, kept apart from ParentLink.
+
+    The claim holds only what the claimant typed (names, birth date, sex, СНИЛС, municipality), and that
+    is all the claimant is ever shown of it: no registry child, certificate, statement or enrollment is
+    reached through a claim, so the pages and API that show a child (all through ParentLink) answer 404
+    to a claimant. `child` is the registry child with the claimed СНИЛС when there is one, for the
+    reviewing officer only; `review_municipality` is whose operators review it (the registry child's
+    municipality when known, else the typed one).
+
+    States: PENDING waits for review; SUSPENDED also waits, but the child is confirmed to another parent
+    through Gosuslugi, so the officer must be sure before confirming (the claimant is told nothing of
+    the difference: both read «ожидает проверки», so a claim reveals nothing about who holds a number).
+    CONFIRMED (by the officer with documents checked, or by the claimant's own Gosuslugi profile) made a
+    confirmed ParentLink; REJECTED (with a reason) is gone from the claimant's pages.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("ожидает проверки")
+        SUSPENDED = "SUSPENDED", _("приостановлена: ребёнок подтверждён через Госуслуги у другого родителя")
+        CONFIRMED = "CONFIRMED", _("подтверждена")
+        REJECTED = "REJECTED", _("отклонена")
+
+    OPEN_STATUSES = (Status.PENDING, Status.SUSPENDED)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("заявитель"), on_delete=models.CASCADE, related_name="child_claims"
+    )
+    last_name = models.CharField(_("фамилия"), max_length=150)
+    first_name = models.CharField(_("имя"), max_length=150)
+    middle_name = models.CharField(_("отчество"), max_length=150, blank=True)
+    birth_date = models.DateField(_("дата рождения"))
+    sex = models.CharField(_("пол"), max_length=1, choices=Child.Sex.choices)
+    snils = models.CharField(_("СНИЛС"), max_length=11, validators=[validate_snils])
+    municipality = models.ForeignKey(
+        "catalog.Municipality",
+        verbose_name=_("муниципалитет проживания"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    child = models.ForeignKey(
+        Child,
+        verbose_name=_("ребёнок в реестре"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="claims",
+    )
+    review_municipality = models.ForeignKey(
+        "catalog.Municipality",
+        verbose_name=_("проверяет муниципалитет"),
+        on_delete=models.PROTECT,
+        related_name="child_claims",
+    )
+    status = models.CharField(
+        _("состояние"), max_length=16, choices=Status.choices, default=Status.PENDING, db_default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("подана"), auto_now_add=True)
+    suspended_at = models.DateTimeField(_("приостановлена"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("решение принято"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("кто принял решение"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.TextField(_("основание или причина"), blank=True)
+
+    class Meta:
+        verbose_name = _("заявка на добавление ребёнка")
+        verbose_name_plural = _("заявки на добавление детей")
+        constraints = [
+            # One open claim per parent and number: a second one would only duplicate the review.
+            models.UniqueConstraint(
+                fields=["user", "snils"],
+                condition=Q(status__in=["PENDING", "SUSPENDED"]),
+                name="child_claim_open_once",
+            ),
+            models.CheckConstraint(condition=Q(snils__regex=r"^\d{11}$"), name="child_claim_snils_digits"),
+            models.CheckConstraint(
+                condition=Q(status__in=["PENDING", "SUSPENDED"], decided_at__isnull=True)
+                | (Q(status__in=["CONFIRMED", "REJECTED"]) & Q(decided_at__isnull=False)),
+                name="child_claim_decided_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="REJECTED") | ~Q(reason=""), name="child_claim_rejected_has_reason"
+            ),
+        ]
+        indexes = [models.Index(fields=["snils"], name="child_claim_snils")]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.get_status_display()})"
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+
+    @property
+    def snils_masked(self) -> str:
+        return mask_snils(self.snils)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
 
 
 class BillingPolicy(models.TextChoices):

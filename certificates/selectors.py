@@ -3,7 +3,9 @@ for writes).
 
 Every selector here is scoped to one parent: a child, certificate or ledger entry of another family is
 simply not in the result, so a view that looks an object up through these answers 404 for it, never
-403 (which would confirm that the object exists).
+403 (which would confirm that the object exists). A parent's children are those of their confirmed
+links (ParentLink holds nothing else); a child they typed in by hand is a claim (parent_open_claims)
+and shows them only what they typed.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from certificates.models import Certificate, CertificateAccount, Child
+from certificates.models import Certificate, CertificateAccount, Child, ChildClaim
 
 
 def accounts_newest_first(lookup: str = "accounts") -> Prefetch:
@@ -51,6 +53,16 @@ def parent_children(*, parent) -> QuerySet[Child]:
         Child.objects.filter(parents=parent)
         .select_related("municipality", "certificate")
         .order_by("last_name", "first_name", "middle_name", "pk")
+    )
+
+
+def parent_open_claims(*, parent) -> QuerySet[ChildClaim]:
+    """The children the parent typed in by hand that wait for review, oldest first: only what they
+    typed (a suspended claim looks exactly like a pending one to its claimant)."""
+    return (
+        ChildClaim.objects.filter(user=parent, status__in=ChildClaim.OPEN_STATUSES)
+        .select_related("municipality")
+        .order_by("created_at", "pk")
     )
 
 

@@ -1,16 +1,13 @@
-"""Children added by hand, parents' links, certificate issuance and account opening (services: writes; see selectors
-for reads)."""
+"""Parents' confirmed links, certificate issuance and account opening (services: writes; see selectors for
+reads; children added by hand are claims, in claims.py)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from catalog.models import Municipality
 from certificates.ledger_keys import account_open_key
@@ -24,8 +21,6 @@ from certificates.models import (
     LedgerEntry,
     ParentLink,
 )
-from core.dates import age_on
-from core.validators import normalize_snils, validate_snils
 
 
 def certificate_number(*, region_code: str, municipality_code: str, sequence: int) -> str:
@@ -164,101 +159,9 @@ def parent_link_confirmed(*, parent, child_id: int) -> bool:
 
 
 def parent_link_confirm(*, parent, child: Child, confirmation: str) -> ParentLink:
-    """Link the parent to the child as confirmed (Gosuslugi import, municipal review); an unconfirmed
-    link of the same parent becomes confirmed. Idempotent."""
-    link, created = ParentLink.objects.get_or_create(
+    """Link the parent to the child as confirmed (Gosuslugi import, municipal review of a claim); a link
+    the parent has already keeps its first confirmation. Idempotent."""
+    link, _created = ParentLink.objects.get_or_create(
         user=parent, child=child, defaults={"confirmation": confirmation, "confirmed_at": timezone.now()}
     )
-    if not created and not link.confirmation:
-        link.confirmation, link.confirmed_at = confirmation, timezone.now()
-        link.save(update_fields=["confirmation", "confirmed_at"])
     return link
-
-
-# --- A child added by hand (when Gosuslugi has none) ---------------------------------------------
-
-
-def _snils_taken() -> ValidationError:
-    # The same words whoever holds the number: the parent learns nothing about that person.
-    return ValidationError(
-        {
-            "snils": ValidationError(
-                _(
-                    "Этот СНИЛС уже зарегистрирован в системе, добавить ребёнка с ним нельзя. Если это ваш "
-                    "ребёнок, войдите через Госуслуги (дети из профиля добавляются сами) или обратитесь к "
-                    "оператору портала."
-                ),
-                code="snils_taken",
-            )
-        }
-    )
-
-
-def _snils_registered(snils: str) -> bool:
-    """Whether the number already belongs to someone here: a child, or an adult (a parent or staff)."""
-    return Child.objects.filter(snils=snils).exists() or get_user_model().objects.filter(snils=snils).exists()
-
-
-@transaction.atomic
-def child_add(
-    *,
-    parent,
-    last_name: str,
-    first_name: str,
-    middle_name: str = "",
-    birth_date: date,
-    sex: str,
-    snils: str,
-    municipality: Municipality,
-    today: date | None = None,
-) -> Child:
-    """Add a child to the parent's account by hand. Raises ValidationError (by field) for a bad or
-    already registered СНИЛС or an impossible birth date. The unique СНИЛС in the database is the
-    last line: a concurrent duplicate fails there and gets the same message."""
-    today = today or timezone.localdate()
-    snils = normalize_snils(snils)
-    errors: dict[str, ValidationError] = {}
-    try:
-        validate_snils(snils)
-    except ValidationError as error:
-        errors["snils"] = error
-    if birth_date > today:
-        errors["birth_date"] = ValidationError(_("Дата рождения не может быть в будущем."), code="future")
-    elif age_on(birth_date, today) >= CHILD_MAX_AGE:
-        errors["birth_date"] = ValidationError(
-            _("Ребёнку уже исполнилось 18 лет: сертификат выдаётся только до 18 лет."), code="too_old"
-        )
-    if not last_name.strip():
-        errors["last_name"] = ValidationError(_("Укажите фамилию."), code="required")
-    if not first_name.strip():
-        errors["first_name"] = ValidationError(_("Укажите имя."), code="required")
-    if errors:
-        raise ValidationError(errors)
-
-    if parent.snils == snils:
-        raise ValidationError(
-            {"snils": ValidationError(_("Это ваш СНИЛС. Укажите СНИЛС ребёнка."), code="snils_is_parent")}
-        )
-    if Child.objects.filter(snils=snils, parents=parent).exists():
-        raise ValidationError(
-            {"snils": ValidationError(_("Этот ребёнок уже есть в вашем личном кабинете."), code="already_yours")}
-        )
-    if _snils_registered(snils):
-        raise _snils_taken()
-    try:
-        with transaction.atomic():
-            child = Child.objects.create(
-                last_name=last_name.strip(),
-                first_name=first_name.strip(),
-                middle_name=middle_name.strip(),
-                birth_date=birth_date,
-                sex=sex,
-                snils=snils,
-                municipality=municipality,
-            )
-    except IntegrityError:
-        if Child.objects.filter(snils=snils).exists():
-            raise _snils_taken() from None
-        raise
-    child.parents.add(parent)
-    return child

@@ -34,9 +34,13 @@ def _cacheable_request(request) -> bool:
 
 
 def page_key(request) -> str:
-    """The same page whatever the order of its query parameters (`?a=1&b=2` is `?b=2&a=1`)."""
+    """The same page whatever the order of its query parameters (`?a=1&b=2` is `?b=2&a=1`).
+
+    The scheme and host are part of the key: API answers carry absolute URLs (pagination links), so
+    a page rendered for one host name or for plain HTTP must not be served to another."""
     parameters = urlencode(sorted(request.GET.lists()), doseq=True)
-    variant = f"{request.LANGUAGE_CODE}|{request.headers.get('HX-Request', '')}|{request.path}?{parameters}"
+    origin = f"{request.scheme}://{request.get_host()}"
+    variant = f"{request.LANGUAGE_CODE}|{request.headers.get('HX-Request', '')}|{origin}{request.path}?{parameters}"
     return "page:" + hashlib.sha256(variant.encode()).hexdigest()
 
 

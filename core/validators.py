@@ -1,5 +1,5 @@
-"""Checksums of Russian identifiers: ИНН (taxpayer number), ОГРН/ОГРНИП (state registration number of a
-legal entity / a sole trader) and СНИЛС (insurance number).
+"""Checksums of Russian identifiers: ИНН (taxpayer number), ОГРН/ОГРНИП (state registration number)
+and СНИЛС (insurance number).
 
 Digits are matched as [0-9], not \\d: \\d also matches other scripts' digits, which the database's
 CHECK constraints (and every other system) refuse.
@@ -45,26 +45,24 @@ def validate_inn(value: str) -> None:
 
 
 def ogrn_is_valid(ogrn: str) -> bool:
-    """ОГРН (13 digits: the first 12 as a number mod 11, its last digit) or ОГРНИП (15 digits: the first
-    14 mod 13, its last digit)."""
+    """ОГРН of a legal entity (13 digits: the 12-digit body mod 11, last digit) or ОГРНИП of an
+    individual entrepreneur (15 digits: the 14-digit body mod 13, last digit)."""
     if not re.fullmatch(r"[0-9]{13}|[0-9]{15}", ogrn or ""):
         return False
-    body, check = int(ogrn[:-1]), int(ogrn[-1])
-    return body % (11 if len(ogrn) == 13 else 13) % 10 == check
+    body, check = ogrn[:-1], int(ogrn[-1])
+    return int(body) % (11 if len(ogrn) == 13 else 13) % 10 == check
 
 
 def ogrn_with_checksum(body: str) -> str:
-    """Complete 12 (ОГРН) or 14 (ОГРНИП) digits into a valid number; used by demo data and tests."""
+    """Complete 12 (legal entity) or 14 (individual) digits into a valid ОГРН; used by demo data and tests."""
     if not re.fullmatch(r"[0-9]{12}|[0-9]{14}", body):
-        raise ValueError("an ОГРН body has 12 digits, an ОГРНИП body 14")
+        raise ValueError("an ОГРН body has 12 or 14 digits")
     return body + str(int(body) % (11 if len(body) == 12 else 13) % 10)
 
 
 def validate_ogrn(value: str) -> None:
     if not ogrn_is_valid(value):
-        raise ValidationError(
-            _("Неверный ОГРН: 13 цифр (ОГРНИП — 15) с верной контрольной цифрой."), code="invalid_ogrn"
-        )
+        raise ValidationError(_("Неверный ОГРН: 13 цифр (15 у ИП) с верной контрольной суммой."), code="invalid_ogrn")
 
 
 def normalize_snils(value: str) -> str:

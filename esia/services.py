@@ -6,8 +6,10 @@ Rules
   municipal registry). Any other holder of the СНИЛС or oid is a conflict for an operator to sort
   out: nothing is merged silently.
 - Children are matched by СНИЛС, so a child shared by two parents, or signed in twice, is one row;
-  names, birth date and sex follow the Gosuslugi profile. Links are only ever added: a child the
-  parent added by hand stays.
+  names, birth date and sex follow the Gosuslugi profile. Links are only ever added, and each is
+  confirmed. A child the parent had claimed by hand is confirmed by the profile; other accounts'
+  claims on a child the profile holds are suspended and queued for municipal review
+  (certificates.claims.child_claims_settle), and show their claimants nothing of the child.
 - A child without a (valid) СНИЛС cannot be matched and is not imported; so are adults (certificates
   end at 18). The parent is told, and can add a child by hand.
 - A new child needs a municipality of residence: that of the family's children already known to
@@ -24,6 +26,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import Role, User
+from certificates.claims import child_claims_settle
 from certificates.models import CHILD_MAX_AGE, EARLIEST_BIRTH_DATE, Child, ParentLink
 from certificates.services import parent_link_confirm
 from core.dates import age_on
@@ -136,6 +139,7 @@ class ImportReport:
     updated: list[Child] = field(default_factory=list)
     linked: list[Child] = field(default_factory=list)
     skipped: list[EsiaKid] = field(default_factory=list)
+    suspended_claims: int = 0  # other accounts' hand-typed claims on these children, now for review
 
 
 @transaction.atomic
@@ -171,10 +175,11 @@ def import_children(parent: User, person: EsiaPerson, municipality_id: int | Non
                 setattr(child, name, values[name])
             child.save(update_fields=changed)
             report.updated.append(child)
-        # The child is in the parent's Gosuslugi profile: the link is confirmed (a link the parent had
-        # typed in by hand before becomes confirmed too).
-        linked_before = ParentLink.objects.filter(user=parent, child=child).exclude(confirmation="").exists()
+        # The child is in the parent's Gosuslugi profile: the link is confirmed (a claim the parent had
+        # typed in by hand is confirmed with it; other accounts' claims go to municipal review).
+        linked_before = ParentLink.objects.filter(user=parent, child=child).exists()
         parent_link_confirm(parent=parent, child=child, confirmation=ParentLink.Confirmation.ESIA)
+        report.suspended_claims += child_claims_settle(child=child, parent=parent)
         if not linked_before and child not in report.created:
             report.linked.append(child)
     return report

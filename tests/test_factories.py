@@ -31,6 +31,7 @@ FACTORIES = [
     certificates_f.CertificateAccountFactory,
     certificates_f.LedgerEntryFactory,
     certificates_f.ParentLinkFactory,
+    certificates_f.ChildClaimFactory,
     certificates_f.DirectionCountFactory,
     certificates_f.DirectionChildFactory,
     catalog_f.FavouriteFactory,

@@ -60,8 +60,7 @@ def portal(tmp_path):
 
 def _family():
     parent = ParentFactory(email="mother@example.ru")
-    child = ChildFactory()
-    child.parents.add(parent)
+    child = ChildFactory(parents=[parent])
     group = GroupFactory(program=ProgramFactory(title="Робототехника"))
     enrollment = EnrollmentFactory(child=child, group=group, applicant=parent)
     client = Client()

@@ -82,7 +82,10 @@ class ChildSerializer(serializers.ModelSerializer):
 
 @extend_schema(
     summary="Мои дети",
-    description="Дети родителя, вошедшего в систему (из Госуслуг и добавленные вручную). СНИЛС скрыт.",
+    description=(
+        "Дети родителя, вошедшего в систему, с подтверждённой связью (из профиля Госуслуг или проверенные "
+        "муниципальным оператором); добавленные вручную появляются здесь после проверки. СНИЛС скрыт."
+    ),
     responses={200: ChildSerializer(many=True), 400: ErrorSerializer, 403: ErrorSerializer},
 )
 class MyChildrenView(_ParentListView):

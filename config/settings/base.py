@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "social_django",
     "axes",
+    # XLSX/CSV exports and the registry imports of the admin (municipal/imports.py).
+    "import_export",
     # Front-end assets shipped inside pip packages and served as local static files (no CDN):
     # Bootstrap 5 (js_lib_bootstrap5/static/js-lib-bootstrap5/) and htmx (django_htmx/static/django_htmx/).
     "js_lib_bootstrap5",
@@ -118,6 +120,11 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+# The admin's exports need the view permission of the model (import permission: municipal/imports.py);
+# blank lines of an imported spreadsheet are not rows.
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
 
 # Russian is the source language of the UI; English is the second.
 LANGUAGE_CODE = "ru"

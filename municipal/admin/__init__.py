@@ -5,6 +5,7 @@ from municipal.admin import (  # noqa: F401
     billing,
     catalog,
     certificates,
+    claims,
     core,
     enrollments,
     notices,

@@ -13,6 +13,8 @@ from catalog.models import (
     SearchWord,
 )
 from municipal.admin.base import MunicipalityScopedAdmin, ReadOnlyAdmin
+from municipal.imports import ProviderImportResource, RegistryImportMixin, ScopedExportMixin
+from municipal.resources import ProgramExportResource, ProviderExportResource
 
 
 @admin.register(Municipality)
@@ -35,7 +37,11 @@ class DirectionAdmin(MunicipalityScopedAdmin):
 
 
 @admin.register(Provider)
-class ProviderAdmin(MunicipalityScopedAdmin):
+class ProviderAdmin(RegistryImportMixin, ScopedExportMixin, MunicipalityScopedAdmin):
+    resource_classes = [ProviderExportResource]
+    export_filename = "providers"
+    import_resource_class = ProviderImportResource
+    import_models = ("catalog.provider",)
     municipality_path = "municipality"
     list_display = ["short_name", "inn", "municipality", "status"]
     list_filter = ["status", "kind", "municipality"]
@@ -50,7 +56,9 @@ class GroupInline(admin.TabularInline):
 
 
 @admin.register(Program)
-class ProgramAdmin(MunicipalityScopedAdmin):
+class ProgramAdmin(ScopedExportMixin, MunicipalityScopedAdmin):
+    resource_classes = [ProgramExportResource]
+    export_filename = "programs"
     municipality_path = "provider__municipality"
     list_display = ["title", "provider", "direction", "age_min", "age_max", "funding", "status"]
     list_filter = ["status", "direction", "funding", "form", "special_needs"]

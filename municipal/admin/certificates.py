@@ -14,6 +14,8 @@ from certificates.models import (
 )
 from enrollments.contracts import funding_queue_serve
 from municipal.admin.base import MunicipalityScopedAdmin, ReadOnlyAdmin
+from municipal.imports import ChildCertificateImportResource, RegistryImportMixin, ScopedExportMixin
+from municipal.resources import CertificateExportResource
 
 
 class ParentLinkInline(admin.TabularInline):
@@ -70,7 +72,11 @@ class FundingPeriodAdmin(MunicipalityScopedAdmin):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(MunicipalityScopedAdmin):
+class CertificateAdmin(RegistryImportMixin, ScopedExportMixin, MunicipalityScopedAdmin):
+    resource_classes = [CertificateExportResource]
+    export_filename = "certificates"
+    import_resource_class = ChildCertificateImportResource
+    import_models = ("certificates.child", "certificates.certificate")
     municipality_path = "municipality"
     list_display = ["number", "child", "status", "municipality", "valid_until"]
     list_filter = ["status", "municipality"]

@@ -4,6 +4,8 @@ from django.utils.translation import gettext as _
 from enrollments.models import Enrollment, EnrollmentEvent, ReserveEntry, TermsChange
 from enrollments.services import enrollments_expire_due
 from municipal.admin.base import ReadOnlyAdmin
+from municipal.imports import ScopedExportMixin
+from municipal.resources import EnrollmentExportResource
 
 
 class EnrollmentEventInline(admin.TabularInline):
@@ -37,12 +39,14 @@ class TermsChangeInline(admin.TabularInline):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(ReadOnlyAdmin):
+class EnrollmentAdmin(ScopedExportMixin, ReadOnlyAdmin):
     """Read-only: applications are made, offered, accepted and ended only through the services (the
     parent's and the provider's doors), which take the seat under the group lock, move the money and
     write the audit. What an operator may do here are actions that call those services."""
 
     municipality_path = "group__program__provider__municipality"
+    resource_classes = [EnrollmentExportResource]
+    export_filename = "contracts"
     list_display = ["child", "group", "status", "funding", "reserve_remaining", "created_at", "expires_at"]
     list_filter = ["status", "funding"]
     search_fields = ["child__last_name", "group__program__title"]

@@ -23,6 +23,8 @@ from billing.statement_files import statement_filename, statement_pdf, statement
 from billing.statements import operator_scope, statement_issue, statement_mark_paid
 from core.errors import DomainError
 from municipal.admin.base import ReadOnlyAdmin
+from municipal.imports import ScopedExportMixin
+from municipal.resources import StatementExportResource
 
 
 def _operator(request) -> bool:
@@ -44,11 +46,13 @@ class StatementLineInline(admin.TabularInline):
 
 
 @admin.register(Statement)
-class StatementAdmin(ReadOnlyAdmin):
+class StatementAdmin(ScopedExportMixin, ReadOnlyAdmin):
     """Statements are made from the charges and reversals and frozen when issued; an operator issues them
     and records their payment through the actions (billing.statements)."""
 
     municipality_path = "municipality"
+    resource_classes = [StatementExportResource]
+    export_filename = "statements"
     list_display = [
         "__str__",
         "provider",

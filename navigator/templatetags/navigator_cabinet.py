@@ -48,9 +48,9 @@ def full_years(birth_date: date) -> int:
 
 
 # The parent's page for each kind of notice subject (notices.models.Notification.subject): an
-# enrollment by its id; a certificate's page or statement by the certificate's number; the day's debits
+# enrollment or a child by its id; a certificate's page or statement by the certificate's number; the day's debits
 # (they may be of several certificates) the list of certificates.
-_SUBJECT_PAGES = {"enrollment": "cabinet-enrollment"}
+_SUBJECT_PAGES = {"enrollment": "cabinet-enrollment", "child": "cabinet-child"}
 _NUMBER_PAGES = {"certificate": "cabinet-certificate", "statement": "cabinet-statement"}
 _PLAIN_PAGES = {"debits": "cabinet-certificates"}
 

@@ -25,14 +25,16 @@ from accounts.services import contacts_update
 from billing.disputes import dispute_check, dispute_raise, month_lessons_disputable
 from billing.models import Charge
 from billing.selectors import certificate_statement, statement_line_disputes, statement_lines
+from certificates.claims import child_claim_add
 from certificates.selectors import (
     child_certificate,
     parent_certificate,
     parent_certificates_with_accounts,
     parent_child,
     parent_children_with_accounts,
+    parent_open_claims,
 )
-from certificates.services import certificate_issue, child_add
+from certificates.services import certificate_issue
 from core.errors import Conflict, NotFound
 from core.pages import door_pages, post_once
 from core.validators import format_snils, mask_snils
@@ -96,7 +98,11 @@ def children(request: HttpRequest) -> HttpResponse:
         request,
         "children.html",
         "children",
-        {"children": parent_children_with_accounts(parent=request.user)},
+        {
+            "children": parent_children_with_accounts(parent=request.user),
+            # Children typed in by hand: only what the parent typed, until confirmed.
+            "claims": list(parent_open_claims(parent=request.user)),
+        },
     )
 
 
@@ -129,15 +135,25 @@ def child_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @parent_required
 @require_http_methods(["GET", "POST"])
 def child_add_view(request: HttpRequest) -> HttpResponse:
+    """A child typed in by hand becomes a claim waiting for review. The answer is the same whether or
+    not the СНИЛС is registered, so the form tells nobody whose number it is."""
     form = ChildAddForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            child = child_add(parent=request.user, **form.cleaned_data)
+            claim = child_claim_add(parent=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Ребёнок добавлен: %(name)s.") % {"name": child.full_name})
-            return redirect("cabinet-child", pk=child.pk)
+            messages.success(
+                request,
+                _(
+                    "Заявка принята: %(name)s. Ребёнок появится в личном кабинете, когда муниципальный "
+                    "оператор проверит документы, подтверждающие родство, или сразу после входа через "
+                    "Госуслуги, если ребёнок есть в вашем профиле."
+                )
+                % {"name": claim.full_name},
+            )
+            return redirect("cabinet-children")
     return render_cabinet(request, "child_add.html", "children", {"form": form})
 
 

@@ -23,7 +23,7 @@ from tests.certificates.factories import (
     CertificateFactory,
     ChildFactory,
     FundingPeriodFactory,
-    ParentLinkFactory,
+    claim_on,
     school_year_of,
 )
 from tests.enrollments.factories import EnrollmentFactory
@@ -265,8 +265,8 @@ def _unconfirmed(child, group):
 
 
 def _unconfirmed_link(child, group):
-    link = ParentLinkFactory(user=child.parents.get(), confirmation="", confirmed_at=None)
-    return link.child_id, group.pk
+    claim = claim_on(ChildFactory(parents=[], municipality=child.municipality), user=child.parents.get())
+    return claim.child_id, group.pk
 
 
 def _too_young(child, group):
@@ -306,8 +306,8 @@ def _period_closed(child, group):
         (_other_family, 404, "child_not_found"),
         (_missing_child, 404, "child_not_found"),
         (_missing_group, 404, "group_not_found"),
-        (_unconfirmed, 403, "link_not_confirmed"),
-        (_unconfirmed_link, 403, "link_not_confirmed"),
+        (_unconfirmed, 404, "child_not_found"),  # a claim shows nothing of the child
+        (_unconfirmed_link, 404, "child_not_found"),
         (_too_young, 400, "age_out_of_range"),
         (_frozen_certificate, 409, "certificate_not_active"),
         (_program_not_certified, 409, "program_not_listed"),

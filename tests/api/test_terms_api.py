@@ -12,7 +12,7 @@ from catalog.models import ScheduleSlot
 from enrollments.contracts import contract_terms_change, enrollment_accept
 from enrollments.models import Enrollment, EnrollmentStatus, TermsChange, TermsChangeStatus
 from tests.accounts.factories import ParentFactory, ProviderStaffFactory
-from tests.certificates.factories import FundingPeriodFactory, ParentLinkFactory, school_year_of
+from tests.certificates.factories import FundingPeriodFactory, claim_on, school_year_of
 from tests.enrollments.factories import applied, child_in, group_with_lessons, offered, parent_of
 from tests.navigator.cabinet import signed_in
 
@@ -125,11 +125,11 @@ def test_another_family_gets_404(running, period, action):
 
 
 @pytest.mark.parametrize("action", ["terms/accept/", "terms/decline/"])
-def test_an_unconfirmed_parent_is_refused(running, action):
+def test_a_pending_claimant_of_the_child_gets_404(running, action):
     typed_in = ParentFactory()
-    ParentLinkFactory(child=running.child, user=typed_in, confirmation="", confirmed_at=None)
+    claim_on(running.child, user=typed_in)
 
-    assert error(post(signed_in(typed_in), url(running, action)), 403)["code"] == "link_not_confirmed"
+    assert post(signed_in(typed_in), url(running, action)).status_code == 404
     assert Enrollment.objects.get(pk=running.pk).status == EnrollmentStatus.ACTIVE
 
 

@@ -21,7 +21,7 @@ from notices.services import EMAIL_TASK, notice_emails_send
 from tests.accounts.factories import MunicipalStaffFactory, ParentFactory, ProviderStaffFactory
 from tests.billing.factories import ChargeFactory, LessonFactory
 from tests.catalog.factories import GroupFactory, ProgramFactory, ProviderFactory, ScheduleSlotFactory
-from tests.certificates.factories import ParentLinkFactory
+from tests.certificates.factories import claim_on
 from tests.enrollments.factories import EnrollmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +85,7 @@ def test_a_confirmed_parent_disputes_a_charged_lesson_once(parent, charge, staff
 
 
 def test_only_a_confirmed_parent_of_the_child_may_dispute(contract, charge):
-    unconfirmed = ParentLinkFactory(child=contract.child, confirmation="", confirmed_at=None).user
+    unconfirmed = claim_on(contract.child).user
     for stranger in (ParentFactory(), unconfirmed):
         with pytest.raises(NotFound):
             dispute_raise(parent=stranger, charge_id=charge.pk)

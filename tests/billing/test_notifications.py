@@ -13,7 +13,7 @@ from notices.models import Notification
 from tests.accounts.factories import ParentFactory
 from tests.billing.factories import ChargeFactory
 from tests.catalog.factories import GroupFactory, ProgramFactory
-from tests.certificates.factories import ParentLinkFactory, certificate_with_money
+from tests.certificates.factories import ParentLinkFactory, certificate_with_money, claim_on
 from tests.enrollments.factories import EnrollmentFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def family():
 def test_one_notice_a_day_per_parent_lists_each_of_the_days_debits(family):
     parent, certificate, contract = family
     other_parent = ParentLinkFactory(child=certificate.child).user
-    unconfirmed = ParentLinkFactory(child=certificate.child, confirmation="", confirmed_at=None).user
+    unconfirmed = claim_on(certificate.child).user
     start = contract.group.start_date
     charges = [
         ChargeFactory(mark__enrollment=contract, mark__lesson__date=start + datetime.timedelta(days=d)) for d in (0, 2)

@@ -16,6 +16,7 @@ from certificates.models import (
     Certificate,
     CertificateAccount,
     Child,
+    ChildClaim,
     DirectionChild,
     DirectionCount,
     FundedCertificateRequest,
@@ -59,20 +60,22 @@ class ChildFactory(DjangoModelFactory):
 
     @factory.post_generation
     def parents(self, create, extracted, **kwargs):
-        """`parents=[user, ...]` links those users (`parents__confirmed=False`: as typed by hand); by default one new parent, confirmed."""
+        """`parents=[user, ...]` links those users, confirmed (`parents__confirmed=False`: they typed the
+        child in by hand instead, an open claim on it and no link); by default one new parent, confirmed."""
         if not create:
             return
         if extracted is None:
             from tests.accounts.factories import ParentFactory
 
             extracted = [ParentFactory()]
-        # Linked as Gosuslugi links them (confirmed): pass `confirmed=False` for a hand-typed link.
-        defaults = (
-            {"confirmation": ParentLink.Confirmation.ESIA, "confirmed_at": timezone.now()}
-            if kwargs.get("confirmed", True)
-            else {}
+        if not kwargs.get("confirmed", True):
+            for user in extracted:
+                claim_on(self, user=user)
+            return
+        # Linked as Gosuslugi links them (confirmed).
+        self.parents.add(
+            *extracted, through_defaults={"confirmation": ParentLink.Confirmation.ESIA, "confirmed_at": timezone.now()}
         )
-        self.parents.add(*extracted, through_defaults=defaults)
 
 
 class FundingPeriodFactory(DjangoModelFactory):
@@ -194,7 +197,7 @@ def certificate_with_money(parent=None, *, nominal: Decimal | None = None, on: d
 
 
 class ParentLinkFactory(DjangoModelFactory):
-    """A parent's link to a child, confirmed by Gosuslugi; `confirmation=""` for one typed in by hand."""
+    """A parent's link to a child, confirmed by Gosuslugi (a child typed in by hand is a claim: claim_on)."""
 
     class Meta:
         model = ParentLink
@@ -203,6 +206,39 @@ class ParentLinkFactory(DjangoModelFactory):
     user = factory.SubFactory("tests.accounts.factories.ParentFactory")
     confirmation = ParentLink.Confirmation.ESIA
     confirmed_at = factory.LazyFunction(timezone.now)
+
+
+class ChildClaimFactory(DjangoModelFactory):
+    """A child a parent typed in by hand, waiting for review (on an unregistered number by default)."""
+
+    class Meta:
+        model = ChildClaim
+
+    user = factory.SubFactory("tests.accounts.factories.ParentFactory")
+    last_name = "Вписанный"
+    first_name = "Ребёнок"
+    birth_date = datetime.date(2015, 3, 14)
+    sex = Child.Sex.MALE
+    snils = factory.Sequence(lambda n: snils_with_checksum(f"{600_000_000 + n:09d}"))
+    municipality = factory.SubFactory(MunicipalityFactory)
+    review_municipality = factory.SelfAttribute("municipality")
+
+
+def claim_on(child: Child, *, user=None, **kwargs) -> ChildClaim:
+    """An open claim on a registry child, as its typist would make it (the typed data the child's own)."""
+    values = {
+        "last_name": child.last_name,
+        "first_name": child.first_name,
+        "middle_name": child.middle_name,
+        "birth_date": child.birth_date,
+        "sex": child.sex,
+        "snils": child.snils,
+        "municipality": child.municipality,
+        "review_municipality": child.municipality,
+        "child": child,
+        **kwargs,
+    }
+    return ChildClaimFactory(**values, **({"user": user} if user is not None else {}))
 
 
 class DirectionCountFactory(DjangoModelFactory):

@@ -115,3 +115,24 @@ def test_a_crowd_missing_the_same_page_renders_it_once(rf):
 
     assert len(rendered) == 1
     assert [r.content.decode() for r in responses] == ["страница"] * 6
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_each_host_and_scheme_has_its_own_cached_page(client, settings, url):
+    """API answers carry absolute URLs: a page rendered for one host or scheme is not served to another."""
+    settings.ALLOWED_HOSTS = ["portal.example", "mirror.example"]
+    for n in range(25):  # more than a page: the API's answer links to the next one, absolutely
+        ProgramFactory(title=f"Шахматы {n}")
+    first = client.get(url, HTTP_HOST="portal.example")
+    ProgramFactory(title="Шахматы для малышей")
+
+    other_host = client.get(url, HTTP_HOST="mirror.example")
+    other_scheme = client.get(url, HTTP_HOST="portal.example", secure=True)
+    same = client.get(url, HTTP_HOST="portal.example")
+
+    assert same.content == first.content  # still cached for its own host and scheme
+    assert other_host.content != first.content and other_scheme.content != first.content
+    if url.startswith("/api/"):
+        assert "http://mirror.example/" in other_host.content.decode()
+        assert "https://portal.example/" in other_scheme.content.decode()
+        assert "mirror.example" not in first.content.decode()

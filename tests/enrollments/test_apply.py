@@ -15,7 +15,6 @@ from enrollments.eligibility import (
     CertificateNotActive,
     ChildNotFound,
     GroupClosed,
-    LinkNotConfirmed,
     PeriodClosed,
     ProgramNotListed,
 )
@@ -108,12 +107,15 @@ def test_a_missing_group_is_not_found(period):
     assert nothing_created()
 
 
-def test_a_parent_whose_link_is_not_confirmed_cannot_apply(period):
+def test_a_pending_claimant_cannot_apply(period):
+    """A child typed in by hand is a claim, not a link: to its claimant the child is not found."""
     parent = ParentFactory()
     child = child_in(period, parents=[parent], parents__confirmed=False)
 
-    with pytest.raises(LinkNotConfirmed):
+    with pytest.raises(NotFound) as refused:
         apply(child, GroupFactory(), parent=parent)
+
+    assert refused.value.code == "child_not_found"
 
     assert nothing_created()
     assert not Certificate.objects.exists()

@@ -9,12 +9,12 @@ from django.db import connection
 from django.utils import timezone
 from psycopg2 import errorcodes
 
-from certificates.models import LedgerEntry, ParentLink
+from certificates.models import LedgerEntry
 from core.money import ZERO
 from enrollments.models import LIVE_STATUSES, Enrollment, EnrollmentStatus, ReserveEntry
 from tests.accounts.factories import ParentFactory, ProviderStaffFactory
 from tests.catalog.factories import GroupFactory
-from tests.certificates.factories import CertificateFactory, LedgerEntryFactory, funded_account
+from tests.certificates.factories import CertificateFactory, LedgerEntryFactory, claim_on, funded_account
 from tests.db import refused
 from tests.enrollments.factories import EnrollmentFactory, ReserveEntryFactory
 
@@ -109,7 +109,7 @@ def test_only_a_confirmed_parent_of_the_child_can_have_accepted():
     offered = EnrollmentFactory(offered=True)
     stranger = ParentFactory()
     typed_in = ParentFactory()
-    ParentLink.objects.create(child=offered.child, user=typed_in)  # a link typed in by hand: unconfirmed
+    claim_on(offered.child, user=typed_in)  # typed in by hand: a claim, no link
     for user in (stranger, typed_in):
         with refused("only a confirmed parent of the child accepts a contract"):
             Enrollment.objects.filter(pk=offered.pk).update(
@@ -120,7 +120,7 @@ def test_only_a_confirmed_parent_of_the_child_can_have_accepted():
 def test_a_contract_inserted_as_accepted_by_someone_not_a_confirmed_parent_is_refused():
     offered = EnrollmentFactory(offered=True)
     typed_in = ParentFactory()
-    ParentLink.objects.create(child=offered.child, user=typed_in)
+    claim_on(offered.child, user=typed_in)
     Enrollment.objects.filter(pk=offered.pk).update(status=EnrollmentStatus.CANCELLED)
     for user in (ParentFactory(), typed_in):
         with refused("only a confirmed parent of the child accepts a contract"):

@@ -21,6 +21,7 @@ from certificates.models import (
     FundingPeriod,
     LedgerEntry,
 )
+from core.errors import NotFound
 from enrollments.contracts import (
     DirectionCapReached,
     NoFundedRoom,
@@ -31,13 +32,12 @@ from enrollments.contracts import (
     enrollment_terminate,
     funding_queue_serve,
 )
-from enrollments.eligibility import LinkNotConfirmed
 from enrollments.models import ContractFunding, Enrollment, EnrollmentEvent, EnrollmentStatus, ReserveEntry
 from enrollments.services import TransitionNotAllowed, enrollment_offer, enrollment_subject
 from notices.models import Notification
 from tests.accounts.factories import ParentFactory
 from tests.catalog.factories import ProgramFactory, direction
-from tests.certificates.factories import ParentLinkFactory, funded_account
+from tests.certificates.factories import claim_on, funded_account
 from tests.enrollments.factories import applied, child_in, group_with_lessons, offered, parent_of, staff_of
 
 pytestmark = pytest.mark.django_db
@@ -223,9 +223,9 @@ def test_a_free_program_costs_nothing(period):
 def test_only_a_confirmed_parent_accepts(period):
     offer = offered(child_in(period), group_with_lessons())
     typed_in = ParentFactory()
-    ParentLinkFactory(child=offer.child, user=typed_in, confirmation="", confirmed_at=None)
+    claim_on(offer.child, user=typed_in)
 
-    with pytest.raises(LinkNotConfirmed):
+    with pytest.raises(NotFound):  # a claim on the child shows nothing of it
         enrollment_accept(parent=typed_in, enrollment_id=offer.pk)
 
     offer.refresh_from_db()

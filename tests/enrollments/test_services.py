@@ -31,7 +31,7 @@ from notices.models import Notification
 from notices.services import notification_mark_read, notifications_mark_all_read
 from tests.accounts.factories import ParentFactory
 from tests.catalog.factories import GroupFactory
-from tests.certificates.factories import ChildFactory, FundingPeriodFactory
+from tests.certificates.factories import ChildFactory, FundingPeriodFactory, ParentLinkFactory
 from tests.enrollments.factories import EnrollmentFactory, ReserveEntryFactory
 from tests.notices.factories import NotificationFactory
 
@@ -51,7 +51,7 @@ def test_cancel_writes_the_event_and_notifies_every_parent(status):
     enrollment = EnrollmentFactory(status=status)
     mother = enrollment.applicant
     father = ParentFactory()
-    enrollment.child.parents.add(father)
+    ParentLinkFactory(child=enrollment.child, user=father)
 
     result = enrollment_cancel(parent=mother, enrollment_id=enrollment.pk)
 

@@ -14,6 +14,7 @@ from psycopg2 import errorcodes
 from catalog.calendar import lesson_dates
 from catalog.models import Program, ScheduleSlot
 from certificates.models import BillingPolicy, CertificateAccount, FundingPeriod, LedgerEntry
+from core.errors import NotFound
 from enrollments.contracts import (
     NoTermsProposed,
     contract_terms_accept,
@@ -22,7 +23,6 @@ from enrollments.contracts import (
     enrollment_accept,
     enrollment_terminate,
 )
-from enrollments.eligibility import LinkNotConfirmed
 from enrollments.models import (
     Enrollment,
     EnrollmentEvent,
@@ -36,7 +36,7 @@ from notices.models import Notification
 from notices.services import notice_emails_send
 from tests.accounts.factories import ParentFactory
 from tests.catalog.factories import ProgramFactory
-from tests.certificates.factories import ParentLinkFactory
+from tests.certificates.factories import claim_on
 from tests.db import refused
 from tests.enrollments.factories import (
     TermsChangeFactory,
@@ -305,13 +305,13 @@ def test_another_familys_parent_finds_nothing(period, decide):
 
 
 @pytest.mark.parametrize("decide", [contract_terms_accept, contract_terms_decline], ids=["accept", "decline"])
-def test_a_parent_with_an_unconfirmed_link_is_refused(period, decide):
+def test_a_pending_claimant_of_the_child_is_refused(period, decide):
     running = contract(period)
     change = proposed(running)
     typed_in = ParentFactory()
-    ParentLinkFactory(child=running.child, user=typed_in, confirmation="", confirmed_at=None)
+    claim_on(running.child, user=typed_in)
 
-    with pytest.raises(LinkNotConfirmed):
+    with pytest.raises(NotFound):
         decide(parent=typed_in, enrollment_id=running.pk)
 
     change.refresh_from_db()

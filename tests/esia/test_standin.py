@@ -45,8 +45,7 @@ def test_registry_is_a_snapshot_of_the_portals_parents_and_children():
     )
     by_password = ParentFactory(esia_oid=None, snils="11223344696", middle_name="Андреевич")
     ParentFactory(snils=None)  # no СНИЛС: Gosuslugi would know one, the demo cannot invent it
-    child = ChildFactory()
-    child.parents.set([demo])
+    child = ChildFactory(parents=[demo])
 
     assert services.load_demo_people() == 2
 

@@ -101,9 +101,9 @@ def test_another_familys_data_is_in_no_list(me, other):
 
 def test_a_child_shared_by_two_parents_is_visible_to_both(other):
     second_parent = ParentFactory()
-    from certificates.models import Child
+    from tests.certificates.factories import ParentLinkFactory
 
-    Child.objects.get(pk=other["child"]).parents.add(second_parent)
+    ParentLinkFactory(child_id=other["child"], user=second_parent)
 
     assert signed_in(second_parent).get(f"/cabinet/children/{other['child']}/").status_code == 200
     assert signed_in(second_parent).get(f"/cabinet/certificates/{other['number']}/statement/").status_code == 200

@@ -15,7 +15,7 @@ from catalog.models import ScheduleSlot
 from enrollments.contracts import contract_terms_change, enrollment_accept
 from enrollments.models import Enrollment, EnrollmentEvent, EnrollmentStatus, TermsChange, TermsChangeStatus
 from tests.accounts.factories import ParentFactory
-from tests.certificates.factories import FundingPeriodFactory, ParentLinkFactory, school_year_of
+from tests.certificates.factories import FundingPeriodFactory, claim_on, school_year_of
 from tests.enrollments.factories import applied, child_in, group_with_lessons, offered, parent_of
 from tests.navigator.cabinet import signed_in
 
@@ -162,18 +162,13 @@ def test_another_familys_contract_is_not_found(running, period):
     assert TermsChange.objects.get().status == TermsChangeStatus.PROPOSED
 
 
-def test_an_unconfirmed_parent_sees_the_terms_but_is_told_how_to_confirm(running):
+def test_a_pending_claimant_of_the_child_sees_nothing_of_the_contract(running):
     typed_in = ParentFactory()
-    ParentLinkFactory(child=running.child, user=typed_in, confirmation="", confirmed_at=None)
+    claim_on(running.child, user=typed_in)
     client = signed_in(typed_in)
 
-    page = text(client.get(page_url(running)))
-    assert "Новые условия договора ждут вашего решения" in page
-    assert "Связь с ребёнком не подтверждена" in page
-    assert "Принять новые условия" not in page
-
-    response = client.post(accept_url(running), {"form_key": "k"}, follow=True)
-    assert "Связь с ребёнком не подтверждена" in text(response)
+    assert client.get(page_url(running)).status_code == 404
+    assert client.post(accept_url(running), {"form_key": "k"}).status_code == 404
     assert TermsChange.objects.get().status == TermsChangeStatus.PROPOSED
 
 
