@@ -6,7 +6,7 @@ from api import enrollments
 from api.errors import not_found
 from api.parent import account
 from api.parent import enrollments as parent_enrollments
-from api.provider import attendance, groups
+from api.provider import attendance, calendar, groups
 from api.provider import enrollments as provider_enrollments
 from api.public import catalog
 from core.cache import cache_anonymous_get
@@ -61,6 +61,21 @@ urlpatterns = [
         attendance.ProviderGroupAttendanceView.as_view(),
         name="provider-group-attendance",
     ),
+    path(
+        "provider/groups/<int:pk>/lessons/", calendar.ProviderGroupLessonsView.as_view(), name="provider-group-lessons"
+    ),
+    re_path(
+        r"^provider/groups/(?P<pk>[0-9]+)/lessons/(?P<day>[0-9]{4}-[0-9]{2}-[0-9]{2})/cancel/$",
+        calendar.ProviderLessonCancelView.as_view(),
+        name="provider-lesson-cancel",
+    ),
+    re_path(
+        r"^provider/groups/(?P<pk>[0-9]+)/lessons/(?P<day>[0-9]{4}-[0-9]{2}-[0-9]{2})/move/$",
+        calendar.ProviderLessonMoveView.as_view(),
+        name="provider-lesson-move",
+    ),
+    path("provider/groups/<int:pk>/pupils/", calendar.ProviderGroupPupilsView.as_view(), name="provider-group-pupils"),
+    path("provider/earnings/", calendar.ProviderEarningsView.as_view(), name="provider-earnings"),
     # Keep last: any other path under /api/v1/ ending in a slash answers 404 in the API's error format
     # rather than the HTML 404 page (paths without the slash still get CommonMiddleware's redirect).
     re_path(r"^.*/$", not_found),

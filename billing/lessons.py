@@ -199,6 +199,22 @@ def group_calendar(*, staff, group_id: int, today: date | None = None) -> GroupC
     return GroupCalendar(group=group, today=today, coming=coming, past=past)
 
 
+RANGE_MAX_DAYS = 366  # a school year and a little: one request never walks the calendar further
+
+
+def group_lessons_between(*, staff, group_id: int, start: date, end: date) -> tuple[Group, list[DayLesson]]:
+    """The group's lessons from `start` to `end` (both included, at most RANGE_MAX_DAYS apart), each
+    with what the provider changed, oldest first. Raises GroupNotFound for another provider's group (a
+    teacher: a group not theirs), LessonChangeRefused for a backwards or too long range. Three queries."""
+    if end < start:
+        raise _refuse(_("Конец периода раньше его начала."), "to")
+    if (end - start).days > RANGE_MAX_DAYS:
+        raise _refuse(_("Период — не длиннее %(days)s дней.") % {"days": RANGE_MAX_DAYS}, "to")
+    group = staff_group(staff=staff, group_id=group_id)
+    rows = {row.date: row for row in _rows(Lesson.objects.filter(group=group, date__gte=start, date__lte=end))}
+    return group, _calendar_days(group, rows, start, end)
+
+
 def group_lesson(*, staff, group_id: int, date: date) -> tuple[Group, list[DayLesson]]:
     """The group and its lessons on `date` (empty: none that day)."""
     group = staff_group(staff=staff, group_id=group_id)

@@ -89,6 +89,7 @@ class Provider(models.Model):
         blank=True,
         help_text=_("Может быть пустым у ИП, который ведёт занятия лично."),
     )
+    licence_date = models.DateField(_("дата лицензии"), null=True, blank=True)
     municipality = models.ForeignKey(
         Municipality, verbose_name=_("муниципалитет"), on_delete=models.PROTECT, related_name="providers"
     )

@@ -38,7 +38,7 @@ def contracts_accepted_on(group: Group, today: date | None = None) -> date:
     return min(today, max(group.start_date, previous_month))
 
 
-def _fitting_groups(provider_id: int, child: Child) -> list[Group]:
+def fitting_groups(provider_id: int, child: Child) -> list[Group]:
     """The provider's open groups of certificate programs whose age range fits the child."""
     groups = (
         open_groups()
@@ -69,12 +69,12 @@ def make_demo_contracts(*, rng: random.Random, provider_id: int, municipality_id
     elder, younger = Child.objects.filter(parents=parent).order_by("birth_date")
     made = 0
 
-    contract_group = _fitting_groups(provider_id, elder)[0]
+    contract_group = fitting_groups(provider_id, elder)[0]
     accepted_on = contracts_accepted_on(contract_group)
     _contract(parent=parent, staff=staff, child=elder, group=contract_group, accepted_on=accepted_on)
     made += 1
 
-    waiting_group = next(g for g in _fitting_groups(provider_id, younger) if g.pk != contract_group.pk)
+    waiting_group = next(g for g in fitting_groups(provider_id, younger) if g.pk != contract_group.pk)
     enrollment_apply(parent=parent, child_id=younger.pk, group_id=waiting_group.pk)
     made += 1
 
@@ -107,7 +107,7 @@ def make_demo_contracts(*, rng: random.Random, provider_id: int, municipality_id
             break
         groups = [
             g
-            for g in _fitting_groups(provider_id, child)
+            for g in fitting_groups(provider_id, child)
             if contract_start(g) <= g.end_date and g.pk != contract_group.pk  # its seats go to the classmates
         ]
         if not groups:

@@ -609,8 +609,10 @@ class RegionGenerator:
         ids = reserve_ids(Group, len(self.programs) + max(extra, 0))
         next_id = iter(ids)
         slots: list[tuple] = []
+        demo_groups = 0
 
         def rows() -> Iterator[tuple]:
+            nonlocal demo_groups
             for index, program in enumerate(self.programs):
                 count = 1 + per_program[index]
                 for name, (lo, _hi) in self.group_names(rng, program, count):
@@ -630,7 +632,11 @@ class RegionGenerator:
                     else:
                         is_open = False
                     teacher = rng.choice(program.provider.teachers)
-                    slots.extend(self.schedule(rng, pk, program, lo))
+                    # The demo provider's k-th group has its days shifted by k: with six groups or more it
+                    # meets on every day from Monday to Saturday, whatever the draws.
+                    shift = demo_groups if program.provider is self.demo_provider else 0
+                    demo_groups += program.provider is self.demo_provider
+                    slots.extend(self.schedule(rng, pk, program, lo, shift=shift))
                     yield (pk, program.id, name, teacher, capacity, start, end, is_open)
 
         count = copy_rows(
@@ -659,7 +665,9 @@ class RegionGenerator:
         return [(f"Группа {i}", ages) for i in range(1, count + 1)]
 
     @staticmethod
-    def schedule(rng: random.Random, group_id: int, program: ProgramRow, youngest: int) -> list[tuple]:
+    def schedule(
+        rng: random.Random, group_id: int, program: ProgramRow, youngest: int, *, shift: int = 0
+    ) -> list[tuple]:
         t = program.template
         patterns = {
             1: ((0,), (1,), (2,), (3,), (4,), (5,)),
@@ -667,6 +675,8 @@ class RegionGenerator:
             3: ((0, 2, 4), (1, 3, 5), (0, 2, 5)),
         }
         days = rng.choice(patterns[program.weekly])
+        if shift:
+            days = tuple(sorted((day + shift) % 6 for day in days))
         minutes = t.minutes
         preschool = program.age_max <= 8 and youngest <= 6
         latest = 20 * 60 - minutes

@@ -1,4 +1,5 @@
-"""The demo logins (development only): a parent, a provider's employee, municipal staff, the regional operator."""
+"""The demo logins (development only): a parent, a provider's manager and one of its teachers, municipal
+staff, the regional operator."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from django.contrib.auth.hashers import make_password
 
 from accounts import roles
 from accounts.models import Role, User
+from catalog.models import Group
 from certificates.models import Child, ParentLink
 from certificates.services import certificate_issue, parent_link_confirm
+from demo.contracts import fitting_groups
 
 DEMO_PASSWORD = "demo12345"  # development only
 JOINED = datetime(2026, 8, 25, 12, 0, tzinfo=ZoneInfo("Europe/Moscow"))
@@ -90,6 +93,7 @@ def create_demo_logins(
         },
     )
     provider_login.groups.add(roles.role_group(roles.PROVIDER_MANAGER))
+    _teacher_login(rng, provider_id, pupil=Child.objects.filter(parents=parent).order_by("birth_date").first())
     municipal, created = _login(
         rng,
         "municipal",
@@ -117,7 +121,37 @@ def create_demo_logins(
     )
     return [
         ("parent", "родитель", "Смирнова Е. В., двое детей в Плавском районе; /"),
-        ("provider", "сотрудник организации", "МБУ ДО «ДДТ» (Плавск); /"),
+        ("provider", "руководитель организации", "МБУ ДО «ДДТ» (Плавск); /workplace/"),
+        ("teacher", "педагог той же организации", "журнал и ученики своих групп; /workplace/"),
         ("municipal", "муниципальный оператор", "Плавский район; /admin/"),
         ("admin", "региональный оператор (суперпользователь)", "/admin/"),
     ]
+
+
+def _teacher_login(rng: random.Random, provider_id: int, pupil: Child | None) -> User:
+    """The `teacher` login: the demo provider's teacher of the group the demo parent's elder child gets
+    a contract in (demo.contracts takes the first group that fits him), so the login has pupils and a
+    register; failing that, its teacher with the most groups. A teacher account of the organisation,
+    linked to every group that names them: the login sees the register and rosters of those only."""
+    fitting = fitting_groups(provider_id, pupil) if pupil is not None else []
+    if fitting:
+        name = fitting[0].teacher
+    else:
+        names = list(Group.objects.filter(program__provider_id=provider_id).values_list("teacher", flat=True))
+        name = min(set(names), key=lambda n: (-names.count(n), n))
+    last, first, *middle = name.split()
+    teacher, _created = _login(
+        rng,
+        "teacher",
+        {
+            "role": Role.PROVIDER,
+            "last_name": last,
+            "first_name": first,
+            "middle_name": " ".join(middle),
+            "email": "teacher@demo.navigator.local",
+            "provider_id": provider_id,
+        },
+    )
+    roles.role_set(teacher, roles.TEACHER)
+    Group.objects.filter(program__provider_id=provider_id, teacher=name).update(teacher_user=teacher)
+    return teacher

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workplace import calendar, earnings, groups, programs, pupils, staff, views
+from workplace import calendar, earnings, groups, organisation, programs, pupils, staff, views
 
 app_name = "workplace"
 
@@ -18,9 +18,13 @@ urlpatterns = [
     path("statements/<int:pk>/xlsx/", views.statement_xlsx_view, name="statement-xlsx"),
     path("disputes/", views.disputes, name="disputes"),
     path("disputes/<int:pk>/", views.dispute_resolve_view, name="dispute-resolve"),
-    # Staff, programs and groups (issue 12)
+    # The organisation: sign-up and profile; staff, programs and groups (issue 12)
+    path("signup/", organisation.signup, name="signup"),
+    path("organisation/", organisation.organisation, name="organisation"),
     path("staff/", staff.staff_list, name="staff"),
     path("staff/add/", staff.staff_add, name="staff-add"),
+    path("staff/<int:pk>/role/", staff.staff_role, name="staff-role"),
+    path("staff/<int:pk>/active/", staff.staff_active, name="staff-active"),
     path("programs/", programs.program_list, name="programs"),
     path("programs/new/", programs.program_new, name="program-new"),
     path("programs/<int:pk>/", programs.program_edit, name="program-edit"),

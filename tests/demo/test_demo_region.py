@@ -13,7 +13,8 @@ from django.test import TestCase
 from django.urls import reverse
 
 from accounts.models import Role, User
-from accounts.roles import MUNICIPAL
+from accounts.roles import MUNICIPAL, TEACHER
+from billing.attendance import has_lesson_today
 from billing.models import AttendanceMark, Charge, Dispute
 from catalog.models import Direction, Group, Municipality, Program, Provider, ScheduleSlot
 from certificates.ledger_keys import account_open_key
@@ -54,7 +55,7 @@ def fingerprint() -> str:
 @pytest.mark.usefixtures("small_region")
 class TestSmallRegion:
     def test_prints_the_demo_logins(self, small_region):
-        for username in ("parent", "provider", "municipal", "admin"):
+        for username in ("parent", "provider", "teacher", "municipal", "admin"):
             assert username in small_region
         assert DEMO_PASSWORD in small_region
 
@@ -212,14 +213,36 @@ class TestSmallRegion:
         inbox = Enrollment.objects.filter(group__program__provider=provider, status=EnrollmentStatus.SUBMITTED)
         assert inbox.count() >= 6
 
+    def test_the_demo_provider_has_groups_on_every_weekday_pupils_and_a_teacher_login(self, client):
+        provider = User.objects.get(username="provider").provider
+        weekdays = set(ScheduleSlot.objects.filter(group__program__provider=provider).values_list("weekday", flat=True))
+        assert weekdays >= {0, 1, 2, 3, 4, 5}
+        teacher = User.objects.get(username="teacher")
+        assert (teacher.role, teacher.provider, teacher.is_active) == (Role.PROVIDER, provider, True)
+        assert list(teacher.groups.values_list("name", flat=True)) == [TEACHER]
+        own = Group.objects.filter(teacher_user=teacher)
+        assert own.exists() and all(group.teacher == teacher.full_name for group in own)
+        # The demo contract's group is the teacher's: they have pupils and a register.
+        contract = Enrollment.objects.get(child__parents__username="parent", status=EnrollmentStatus.ACTIVE)
+        assert contract.group.teacher_user == teacher
+        assert client.login(username="teacher", password=DEMO_PASSWORD)
+        listed = client.get(reverse("api:provider-group-list") + "?page=1").json()
+        assert listed["count"] == own.count()
+        assert client.get(reverse("workplace:pupils", args=[contract.group_id])).status_code == 200
+        assert client.get(reverse("workplace:earnings")).status_code == 403
+
     def test_the_demo_provider_reaches_the_attendance_register(self, client):
         """From the workplace home to the register of the demo contract's group (marks come later)."""
         assert client.login(username="provider", password=DEMO_PASSWORD)
         home = client.get(reverse("workplace:home")).content.decode()
         assert f'href="{reverse("workplace:attendance")}"' in home
         contract = Enrollment.objects.get(child__parents__username="parent", status=EnrollmentStatus.ACTIVE)
-        assert reverse("workplace:register", args=[contract.group_id]) in home
-        assert client.get(reverse("workplace:attendance")).status_code == 200
+        register_url = reverse("workplace:register", args=[contract.group_id])
+        # The home page lists today's lessons only: the group's register is there on its lesson days.
+        if has_lesson_today(contract.group):
+            assert register_url in home
+        attendance = client.get(reverse("workplace:attendance"))
+        assert attendance.status_code == 200 and register_url in attendance.content.decode()
         register = client.get(reverse("workplace:register", args=[contract.group_id]))
         assert register.status_code == 200
         assert contract.group.program.title in register.content.decode()
