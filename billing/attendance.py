@@ -520,11 +520,8 @@ def register_save(
         if cancelling_changed:
             # A lesson cancelled (or taken back) in the register is a lesson fewer (or more) on the
             # calendar, as one cancelled in the calendar: the contracts re-reserve through the enrollment
-            # service; only the contracts that still owe that day's lesson (today's, or under the MONTHLY
-            # policy the current month's) are concerned.
-            reserves_moved = group_contracts_rereserve(
-                group_id=group.pk, changes=calendar_changes(group), today=today, changed_day=date
-            )
+            # service (a lesson of today or of the current month changes what is still owed).
+            reserves_moved = group_contracts_rereserve(group_id=group.pk, changes=calendar_changes(group), today=today)
     return SaveResult(
         lesson_id=lesson.pk,
         marked=len(new_marks),

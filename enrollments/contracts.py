@@ -195,14 +195,10 @@ def contract_rereserve(
 
 
 @transaction.atomic
-def group_contracts_rereserve(
-    *, group_id: int, changes: CalendarChanges, today: date | None = None, changed_day: date | None = None
-) -> int:
+def group_contracts_rereserve(*, group_id: int, changes: CalendarChanges, today: date | None = None) -> int:
     """The group's lesson calendar changed (a lesson cancelled, moved or added, billing.lessons): every
     contract in force in the group re-reserves the certificate's share of the lessons it still owes on
-    the changed calendar (`changes`: all of the group's single-lesson changes). With `changed_day` (a
-    lesson of today or before, changed in the register), only the contracts that still owe that day's
-    lesson (see _owed_from): a past day's change moves nothing it does not concern. Returns how many
+    the changed calendar (`changes`: all of the group's single-lesson changes). Returns how many
     reserves moved.
 
     Lock order (core.locking, rule 5): the caller holds the changed lesson rows; here the contracts in
@@ -215,8 +211,6 @@ def group_contracts_rereserve(
     )
     moved = 0
     for enrollment in contracts:
-        if changed_day is not None and changed_day < _owed_from(enrollment, today):
-            continue
         before = enrollment.reserve_remaining
         until = enrollment.ends_on or enrollment.group.end_date
         if contract_rereserve(enrollment=enrollment, until=until, today=today, changes=changes) != before:

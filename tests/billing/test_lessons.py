@@ -216,10 +216,3 @@ def test_cancelling_todays_lesson_in_the_register_moves_the_reserve_as_the_calen
 
     register_save(staff=staff, group_id=group.pk, date=TODAY, cancelled=False)
     assert reserve(contract) == before
-
-    # A past lesson is no longer owed under PER_LESSON: cancelling it moves no reserve.
-    past = register_save(
-        staff=staff, group_id=group.pk, date=TODAY - datetime.timedelta(days=7), cancelled=True, reason="Карантин"
-    )
-    assert (past.cancellation_changed, past.reserves_moved) == (True, 0)
-    assert reserve(contract) == before
