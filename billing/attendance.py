@@ -521,7 +521,9 @@ def register_save(
             # A lesson cancelled (or taken back) in the register is a lesson fewer (or more) on the
             # calendar, as one cancelled in the calendar: the contracts re-reserve through the enrollment
             # service (a lesson of today or of the current month changes what is still owed).
-            reserves_moved = group_contracts_rereserve(group_id=group.pk, changes=calendar_changes(group), today=today)
+            reserves_moved = group_contracts_rereserve(
+                group_id=group.pk, changes=calendar_changes(group), today=today
+            )
     return SaveResult(
         lesson_id=lesson.pk,
         marked=len(new_marks),
