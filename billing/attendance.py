@@ -11,9 +11,7 @@ per mark version, so a correction after billing is found by the debit job and re
 Marks may be changed until the provider's statement (акт) for the pupil's municipality and the month is
 issued; after that every change of that lesson for that pupil is refused. Cancelling a lesson (or
 taking the cancellation back) changes what every pupil of it owes, so it is refused once any of the
-lesson's pupils' statements is issued. A cancellation (or taking it back) changes the lesson calendar
-as billing.lessons.lesson_cancel does, so the group's contracts re-reserve through the enrollment
-service (enrollments.contracts.group_contracts_rereserve).
+lesson's pupils' statements is issued.
 
 Lock order (core.locking, rule 4): register_save locks the lesson row FOR NO KEY UPDATE (created first
 when the date has none), then the lesson's marks in id order, then the marked pupils' enrollment rows
@@ -21,9 +19,7 @@ FOR SHARE in id order; never the group, an account or a statement. Two saves of 
 lesson row, so the second sees the first's marks and keeps its change as a correction. Marks come
 before enrollments as in the debit job (which skips locked marks), so a save and the job never wait
 on each other in a circle; FOR SHARE on the enrollment makes a termination wait for the save (and a
-save wait for a termination), so no mark is written past a contract's last day. A save that cancels
-the lesson (or takes the cancellation back) locks the group's contracts in force FOR NO KEY UPDATE in
-id order before the pupils, then their accounts (rule 5).
+save wait for a termination), so no mark is written past a contract's last day.
 """
 
 from __future__ import annotations
@@ -38,14 +34,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from billing.lessons import calendar_changes
 from billing.models import AttendanceCorrection, AttendanceMark, AttendanceStatus, Lesson, Statement
 from catalog.calendar import group_lesson_dates
 from catalog.models import Group, ScheduleSlot
 from catalog.selectors import staff_group_scope
 from core.errors import Conflict, DomainError, NotFound
-from core.locking import lock_all, lock_wait_limited
-from enrollments.contracts import group_contracts_rereserve
+from core.locking import lock_wait_limited
 from enrollments.models import Enrollment, EnrollmentStatus
 
 # Contracts a register lists: in force, or terminated but still running on the lesson's date.
@@ -364,7 +358,6 @@ class SaveResult:
     marked: int  # marks made for the first time
     corrected: int  # marks changed (each kept as a correction)
     cancellation_changed: bool
-    reserves_moved: int = 0  # contracts whose reserve moved with a cancellation
 
 
 def _clean_marks(marks: Iterable[tuple[int, str]]) -> dict[int, str]:
@@ -474,11 +467,6 @@ def register_save(
     with lock_wait_limited():
         lesson, existing = _lock_lesson(group, date)
         changes = {e: status for e, status in wanted.items() if e not in existing or existing[e].status != status}
-        if lesson.cancelled != cancelled:
-            # The reserves will follow the changed calendar (below): the contracts are locked for that
-            # now, in id order, before any of them FOR SHARE, so that two cancellations of the group's
-            # lessons queue rather than each holding a share the other must upgrade (core.locking, rule 5).
-            lock_all(Enrollment.objects.filter(group=group, status=EnrollmentStatus.ACTIVE).order_by("pk"))
         pupils = _lock_pupils(group, changes)
     for enrollment_id in sorted(changes):
         _check_pupil(pupils.get(enrollment_id), enrollment_id, date)
@@ -512,24 +500,14 @@ def register_save(
     AttendanceMark.objects.bulk_update(changed_marks, ["status", "version", "updated_at"])
     AttendanceMark.objects.bulk_create(new_marks)
     AttendanceCorrection.objects.bulk_create(corrections)
-    reserves_moved = 0
     if cancellation_changed:
-        cancelling_changed = lesson.cancelled != cancelled
         lesson.cancelled, lesson.cancel_reason = cancelled, reason
         lesson.save(update_fields=["cancelled", "cancel_reason"])
-        if cancelling_changed:
-            # A lesson cancelled (or taken back) in the register is a lesson fewer (or more) on the
-            # calendar, as one cancelled in the calendar: the contracts re-reserve through the enrollment
-            # service (a lesson of today or of the current month changes what is still owed).
-            reserves_moved = group_contracts_rereserve(
-                group_id=group.pk, changes=calendar_changes(group), today=today
-            )
     return SaveResult(
         lesson_id=lesson.pk,
         marked=len(new_marks),
         corrected=len(corrections),
         cancellation_changed=cancellation_changed,
-        reserves_moved=reserves_moved,
     )
 
 

@@ -192,27 +192,3 @@ def test_another_providers_group_is_not_found(group):
     with pytest.raises(GroupNotFound):
         lesson_cancel(staff=ProviderStaffFactory(), group_id=group.pk, date=NEXT, reason="x")
     assert not Lesson.objects.exists()
-
-
-def test_cancelling_todays_lesson_in_the_register_moves_the_reserve_as_the_calendar_does(period):
-    """The register's cancellation is a calendar change too: a PER_LESSON contract owes a lesson fewer
-    from today, so its reserve gives that share back, and taking the cancellation back reserves it again."""
-    group = group_with_lessons(weekdays=(TODAY.weekday(),), start_date=TODAY - datetime.timedelta(days=30))
-    offer = offered(child_in(period), group)
-    contract = enrollment_accept(parent=parent_of(offer.child), enrollment_id=offer.pk).enrollment
-    staff = staff_of(group)
-    before = reserve(contract)
-    assert before > 0
-
-    result = register_save(staff=staff, group_id=group.pk, date=TODAY, cancelled=True, reason="Карантин")
-
-    assert result.reserves_moved == 1
-    assert reserve(contract) == before - Decimal("250.00")
-    assert LedgerEntry.objects.filter(reserve_entry__enrollment=contract).latest("pk").kind == LedgerEntry.Kind.RELEASE
-
-    # Only the reason changes: the calendar does not, nor the reserve.
-    again = register_save(staff=staff, group_id=group.pk, date=TODAY, cancelled=True, reason="Карантин в школе")
-    assert (again.cancellation_changed, again.reserves_moved) == (True, 0)
-
-    register_save(staff=staff, group_id=group.pk, date=TODAY, cancelled=False)
-    assert reserve(contract) == before
