@@ -168,7 +168,7 @@ class DisputeAdmin(ReadOnlyAdmin):
     municipality_path = "charge__municipality"
     list_display = ["__str__", "charge", "lesson", "raised_by", "status", "created_at", "resolved_at", "decide"]
     list_filter = ["status"]
-    list_select_related = ["lesson", "raised_by", "charge"]
+    list_select_related = ["lesson__group__program", "raised_by", "charge"]
 
     @admin.display(description=gettext_lazy("решение"))
     def decide(self, obj):
@@ -217,7 +217,7 @@ class StatementLineAdmin(ReadOnlyAdmin):
     municipality_path = "statement__municipality"
     list_display = ["statement", "kind", "charge", "reversal", "lessons", "certificate_amount", "copayment"]
     list_filter = ["kind"]
-    list_select_related = ["statement__provider", "statement__municipality"]
+    list_select_related = ["statement__provider", "statement__municipality", "charge", "reversal"]
     raw_id_fields = ["statement", "charge", "reversal"]
 
 
