@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from pghistory.middleware import HistoryMiddleware
 
 from core.errors import error_body
 from core.health import database_wait
@@ -115,3 +116,27 @@ def service_unavailable(request, retry_after: int) -> HttpResponse:
         response = HttpResponse(html, status=503)
     response["Retry-After"] = str(retry_after)
     return response
+
+
+class AuditContextMiddleware(HistoryMiddleware):
+    """pghistory's request context (the signed-in user on every write, core/audit.py), reading the user
+    before the view runs: a database lost at that moment answers 503 with Retry-After, as
+    DatabaseOutageMiddleware answers a view that meets it, rather than a 500."""
+
+    def get_context(self, request):
+        try:
+            return super().get_context(request)
+        except (InterfaceError, OperationalError) as error:
+            raise _DatabaseLostBeforeView from error
+
+    def __call__(self, request):
+        try:
+            return super().__call__(request)
+        except _DatabaseLostBeforeView:
+            logger.warning("database connection lost before the view")
+            connection.close()
+            return service_unavailable(request, DatabaseOutageMiddleware.RETRY_AFTER_SECONDS)
+
+
+class _DatabaseLostBeforeView(Exception):
+    """Only AuditContextMiddleware raises and catches it: the user could not be read."""

@@ -66,6 +66,8 @@ def test_every_model_has_a_factory():
         for app in ("accounts", "catalog", "notices", "certificates", "enrollments", "billing")
         for m in apps.get_app_config(app).get_models()
     }
+    # The audit trail's events (core/audit.py) are written by database triggers only.
+    models = {label for label in models if not hasattr(apps.get_model(label), "pgh_tracked_model")}
     covered = {_label(f._meta.model) for f in FACTORIES}
     assert models - FIXED_MODELS == covered
 

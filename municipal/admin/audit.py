@@ -17,12 +17,13 @@ from certificates.models import (
     FundingPeriodHistory,
     ParentLinkHistory,
 )
+from core.audit import ACTIONS
 from enrollments.models import EnrollmentHistory
 from municipal.admin.base import ReadOnlyAdmin
 
 
 class AuditRowAdmin(ReadOnlyAdmin):
-    list_display = ["pgh_created_at", "pgh_label", "pgh_obj_id", "actor"]
+    list_display = ["created_at", "event", "object_id", "actor"]
     list_filter = ["pgh_label"]
     list_select_related = ["pgh_context"]
     date_hierarchy = "pgh_created_at"
@@ -36,6 +37,18 @@ class AuditRowAdmin(ReadOnlyAdmin):
             .annotate(actor_id=Cast(KeyTextTransform("user", "pgh_context__metadata"), BigIntegerField()))
             .annotate(actor_name=Subquery(users))
         )
+
+    @admin.display(description=_("когда"), ordering="pgh_created_at")
+    def created_at(self, event):
+        return event.pgh_created_at
+
+    @admin.display(description=_("событие"), ordering="pgh_label")
+    def event(self, event):
+        return ACTIONS.get(event.pgh_label, event.pgh_label)
+
+    @admin.display(description=_("объект"), ordering="pgh_obj_id")
+    def object_id(self, event):
+        return event.pgh_obj_id
 
     @admin.display(description=_("кто"))
     def actor(self, event):

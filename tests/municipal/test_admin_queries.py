@@ -44,6 +44,7 @@ PINNED = {
     "certificates.Certificate": 6,
     "certificates.CertificateAccount": 5,
     "certificates.Child": 6,
+    "certificates.ChildClaim": 5,
     "certificates.DirectionChild": 5,
     "certificates.DirectionCount": 5,
     "certificates.FundedCertificateRequest": 5,
