@@ -6,7 +6,7 @@ from api import enrollments
 from api.errors import not_found
 from api.parent import account
 from api.parent import enrollments as parent_enrollments
-from api.provider import attendance, calendar, groups
+from api.provider import attendance, calendar, groups, organisation, programs, staff
 from api.provider import enrollments as provider_enrollments
 from api.public import catalog
 from core.cache import cache_anonymous_get
@@ -76,6 +76,16 @@ urlpatterns = [
     ),
     path("provider/groups/<int:pk>/pupils/", calendar.ProviderGroupPupilsView.as_view(), name="provider-group-pupils"),
     path("provider/earnings/", calendar.ProviderEarningsView.as_view(), name="provider-earnings"),
+    path("provider/programs/", programs.ProviderProgramListView.as_view(), name="provider-program-list"),
+    path("provider/programs/<int:pk>/", programs.ProviderProgramDetailView.as_view(), name="provider-program-detail"),
+    path(
+        "provider/programs/<int:pk>/submit/",
+        programs.ProviderProgramSubmitView.as_view(),
+        name="provider-program-submit",
+    ),
+    path("provider/organisation/", organisation.ProviderOrganisationView.as_view(), name="provider-organisation"),
+    path("provider/staff/", staff.ProviderStaffListView.as_view(), name="provider-staff-list"),
+    path("provider/staff/<int:pk>/", staff.ProviderStaffDetailView.as_view(), name="provider-staff-detail"),
     # Keep last: any other path under /api/v1/ ending in a slash answers 404 in the API's error format
     # rather than the HTML 404 page (paths without the slash still get CommonMiddleware's redirect).
     re_path(r"^.*/$", not_found),

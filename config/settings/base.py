@@ -237,6 +237,9 @@ SPECTACULAR_SETTINGS = {
         "ContractFundingEnum": "enrollments.models.ContractFunding",
         "CertificateKindEnum": "certificates.models.CertificateKind",
         "AttendanceStatusEnum": "billing.models.AttendanceStatus",
+        "ProviderKindEnum": "catalog.models.Provider.Kind",
+        "ProviderStatusEnum": "catalog.models.Provider.Status",
+        "ProgramStatusEnum": "catalog.models.Program.Status",
     },
 }
 
