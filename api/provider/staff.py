@@ -6,6 +6,7 @@ is a 404."""
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils.cache import add_never_cache_headers
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
@@ -81,8 +82,10 @@ class ProviderStaffDetailView(_StaffView):
         write = StaffWriteSerializer(data=request.data)
         write.is_valid(raise_exception=True)
         data = write.validated_data
-        if "role" in data:
-            provider_staff_role_change(actor=request.user, user_id=pk, role=ROLES[data["role"]])
-        if "active" in data:
-            provider_staff_active_set(actor=request.user, user_id=pk, active=data["active"])
+        # Both changes or neither: a refused second change undoes the first.
+        with transaction.atomic():
+            if "role" in data:
+                provider_staff_role_change(actor=request.user, user_id=pk, role=ROLES[data["role"]])
+            if "active" in data:
+                provider_staff_active_set(actor=request.user, user_id=pk, active=data["active"])
         return Response(StaffSerializer(self.get_object()).data)
