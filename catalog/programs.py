@@ -24,7 +24,7 @@ from accounts.models import Role
 from accounts.roles import PROVIDER_MANAGER, user_has_role
 from catalog.models import Program, RevisionStatus
 from core.audit import acting
-from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.errors import Conflict, DomainError, Forbidden, NotFound, reason_required
 from core.locking import lock_one
 
 # What a manager edits; everything else (status, rating, the trigger-kept columns) is the system's.
@@ -264,9 +264,7 @@ def program_reject(*, actor, program_id: int, reason: str) -> Program:
 def program_archive(*, actor, program_id: int, reason: str) -> Program:
     """Take a program out of the catalog for good (it no longer takes applications; running contracts
     keep their terms). The reason is required and shown to the provider."""
-    reason = reason.strip()
-    if not reason:
-        raise DomainError(_("Укажите причину."), fields={"reason": [_("Укажите причину.")]})
+    reason = reason_required(reason)
     program = _reviewer_locked(actor, program_id)
     if program.status == Program.Status.ARCHIVED:
         raise Conflict(_("Программа уже в архиве."), code="archived")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from catalog.models import Provider
-from core.errors import Conflict, DomainError, Forbidden, NotFound
+from core.errors import Conflict, Forbidden, NotFound, reason_required
 from core.locking import lock_one
 
 # Sent with provider, actor, old_status, reason once the status has changed.
@@ -40,13 +40,6 @@ def _operator_locked(actor, provider_id: int) -> Provider:
         return lock_one(queryset)
     except Provider.DoesNotExist:
         raise ProviderNotFound(_("Организация не найдена.")) from None
-
-
-def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_("Укажите причину."), fields={"reason": [_("Укажите причину.")]})
-    return reason
 
 
 def _decide(actor, provider_id: int, *, to: str, allowed_from: tuple[str, ...], reason: str) -> Provider:
@@ -80,7 +73,7 @@ def provider_approve(*, actor, provider_id: int, reason: str = "") -> Provider:
 @transaction.atomic
 def provider_reject(*, actor, provider_id: int, reason: str) -> Provider:
     """Refuse a provider's admission; the reason is required and told to its staff."""
-    reason = _reason(reason)
+    reason = reason_required(reason)
     return _decide(
         actor,
         provider_id,
@@ -94,7 +87,7 @@ def provider_reject(*, actor, provider_id: int, reason: str) -> Provider:
 def provider_suspend(*, actor, provider_id: int, reason: str) -> Provider:
     """Suspend an admitted provider: its programs stop taking applications (enrollments.eligibility
     asks for an approved provider); running contracts go on. The reason is required."""
-    reason = _reason(reason)
+    reason = reason_required(reason)
     return _decide(
         actor, provider_id, to=Provider.Status.SUSPENDED, allowed_from=(Provider.Status.APPROVED,), reason=reason
     )

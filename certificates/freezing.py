@@ -9,20 +9,13 @@ from django.utils.translation import gettext as _
 
 from certificates.models import Certificate, ParentLink
 from certificates.operators import operator_municipality
-from core.errors import Conflict, DomainError, NotFound
+from core.errors import Conflict, NotFound, reason_required
 from core.locking import lock_one
 from notices.services import Notice, notices_send
 
 
 class CertificateNotFound(NotFound):
     pass
-
-
-def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_("Укажите причину."), fields={"reason": [_("Укажите причину.")]})
-    return reason
 
 
 def _locked(actor, certificate_id: int) -> Certificate:
@@ -47,7 +40,7 @@ def _tell_parents(certificate: Certificate, title: str, reason: str) -> None:
 @transaction.atomic
 def certificate_freeze(*, actor, certificate_id: int, reason: str) -> Certificate:
     """Freeze an active certificate: no new applications or contracts on it; running contracts go on."""
-    reason = _reason(reason)
+    reason = reason_required(reason)
     certificate = _locked(actor, certificate_id)
     if certificate.status != Certificate.Status.ACTIVE:
         raise Conflict(
@@ -63,7 +56,7 @@ def certificate_freeze(*, actor, certificate_id: int, reason: str) -> Certificat
 @transaction.atomic
 def certificate_unfreeze(*, actor, certificate_id: int, reason: str) -> Certificate:
     """Make a frozen certificate active again."""
-    reason = _reason(reason)
+    reason = reason_required(reason)
     certificate = _locked(actor, certificate_id)
     if certificate.status != Certificate.Status.FROZEN:
         raise Conflict(

@@ -6,6 +6,8 @@ They carry no HTTP status: each door (the API, the pages, the admin) decides how
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 
 class DomainError(Exception):
     """An expected business error: a stable `code`, a translated `message`, errors per field."""
@@ -52,3 +54,12 @@ def error_body(code: str, message: str, fields: dict | None = None, *, request_i
     if request_id is not None:
         error["request_id"] = request_id
     return {"error": error}
+
+
+def reason_required(reason: str | None) -> str:
+    """The reason an officer's decision must carry, stripped; a DomainError on the `reason` field when
+    there is none (the admin's confirmation page shows it there)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Укажите причину."), fields={"reason": [_("Укажите причину.")]})
+    return reason
