@@ -23,7 +23,9 @@ Rules (../shared/DOMAIN.md, Billing and Money):
 How (one transaction per batch, each batch set-based SQL over temporary tables; memory does not
 grow with the number of marks):
 1. claim up to `batch_size` due marks (billed_version < version, lesson dated <= the run date)
-   FOR UPDATE SKIP LOCKED, so two runs at once take different marks;
+   FOR UPDATE SKIP LOCKED, so two runs at once take different marks, contract by contract (a backlog's
+   batch then moves each contract's reserve and account once for all its lessons); `streams` batches
+   run at a time, each on its own connection;
 2. take the batch's enrollment rows FOR KEY SHARE in id order, then FOR NO KEY UPDATE (id order) those
    whose reserve the batch may spend (the reserve rows' trigger updates them), then the accounts FOR
    NO KEY UPDATE in id order (core/locking.py, rule 3);
@@ -42,11 +44,13 @@ anything else. Provider totals are never stored: statements add up charges.
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -78,6 +82,15 @@ class DebitTotals:
     lessons_charged: int = 0
     per_kind: dict = field(default_factory=lambda: {"LESSON": 0, "MONTH": 0})
 
+    def add(self, other: DebitTotals) -> None:
+        """Add another stream's totals to these."""
+        for name in ("batches", "marks", "months", "charged", "reversed", "lessons_charged"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("certificate_total", "copayment_total", "refunded_total", "copayment_refunded_total"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for kind, count in other.per_kind.items():
+            self.per_kind[kind] = self.per_kind.get(kind, 0) + count
+
     def as_details(self) -> dict:
         return {
             "batches": self.batches,
@@ -90,11 +103,14 @@ class DebitTotals:
         }
 
 
-def run_debits(*, day: date | None = None, batch_size: int = BATCH_SIZE) -> JobRun:
+def run_debits(*, day: date | None = None, batch_size: int = BATCH_SIZE, streams: int | None = None) -> JobRun:
     """Charge everything due on `day` (today by default); returns the run's record (JobRun, kind
     DEBIT). Must not be called inside a transaction: each batch commits on its own, so a crash loses
     at most one batch, which the next run does again. Raises whatever stopped the run, after
-    recording it on the run (status FAILED, error)."""
+    recording it on the run (status FAILED, error).
+
+    The marks are charged by `streams` batches at a time (settings.DEBIT_JOB_STREAMS), each on its own
+    database connection: a batch is mostly PostgreSQL's work, so one stream keeps one core busy."""
     day = day or timezone.localdate()
     run = JobRun.objects.create(
         key=f"debit:{day:%Y-%m-%d}:{uuid.uuid4().hex[:12]}", kind=JobRun.Kind.DEBIT, for_date=day
@@ -102,8 +118,7 @@ def run_debits(*, day: date | None = None, batch_size: int = BATCH_SIZE) -> JobR
     totals = DebitTotals()
     try:
         _requeue_after_contract_end(day)
-        while _lesson_batch(day, batch_size, totals):
-            pass
+        _lesson_pass(day, batch_size, totals, streams or settings.DEBIT_JOB_STREAMS)
         after = 0 if _monthly_periods_began(day) else None
         while after is not None:
             after = _month_batch(day, batch_size, totals, after)
@@ -276,6 +291,44 @@ def _execute(cursor, sql: str, params: dict | None = None) -> int:
 # --- PER_LESSON: marks ------------------------------------------------------------------------------
 
 
+def _lesson_pass(day: date, batch_size: int, totals: DebitTotals, streams: int) -> None:
+    """Every due mark, in batches, `streams` batches at a time.
+
+    Concurrent batches are exactly two runs at once: each claims other marks (SKIP LOCKED, in contract
+    order, so they mostly take different contracts) and takes its locks in the system's order. The
+    streams write no audited rows (a contract's `reserve_remaining` and an account's totals are not
+    audited), so the job's audit context, kept per thread, is not needed in them."""
+    if streams <= 1 or connection.in_atomic_block:
+        # (Inside a caller's transaction, a test's, other connections would not see its rows.)
+        while _lesson_batch(day, batch_size, totals):
+            pass
+        return
+    stream_totals = [DebitTotals() for _ in range(streams)]
+    errors: list[BaseException] = []
+
+    def stream(own: DebitTotals) -> None:
+        try:
+            while _lesson_batch(day, batch_size, own):
+                pass
+        except BaseException as error:  # re-raised by the caller's thread below
+            errors.append(error)
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [
+        threading.Thread(target=stream, args=(own,), name=f"debit-stream-{number}")
+        for number, own in enumerate(stream_totals)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for own in stream_totals:
+        totals.add(own)
+    if errors:
+        raise errors[0]
+
+
 def _lesson_batch(day: date, batch_size: int, totals: DebitTotals) -> bool:
     """Claim and settle one batch of due marks; False when none was left to claim."""
     params = {"day": day, "limit": batch_size}
@@ -288,7 +341,7 @@ def _lesson_batch(day: date, batch_size: int, totals: DebitTotals) -> bool:
             SELECT m.id, m.enrollment_id, m.version, m.status, m.lesson_id, l.date, l.cancelled
               FROM billing_attendancemark m JOIN billing_lesson l ON l.id = m.lesson_id
              WHERE m.billed_version < m.version AND l.date <= %(day)s
-             ORDER BY m.id
+             ORDER BY m.enrollment_id, m.id
              LIMIT %(limit)s
                FOR UPDATE OF m SKIP LOCKED
             """,
@@ -296,11 +349,8 @@ def _lesson_batch(day: date, batch_size: int, totals: DebitTotals) -> bool:
         )
         if not claimed:
             return False
-        # The temporary table's size for the planner (it has no statistics until analyzed), and the id
-        # range of the claim: the marks it spans are found by a range of the primary key below.
+        # The temporary table's size for the planner (it has no statistics until analyzed).
         cursor.execute("ANALYZE billing_debit_claim")
-        cursor.execute("SELECT min(id), max(id) FROM billing_debit_claim")
-        first, last = cursor.fetchone()
         # The contracts, FOR KEY SHARE in id order (the lock order: enrollments before accounts).
         cursor.execute(
             """
@@ -348,15 +398,15 @@ def _lesson_batch(day: date, batch_size: int, totals: DebitTotals) -> bool:
             """
         )
         _settle(cursor, totals)
-        # Every claimed mark is settled at the version it was claimed at, found by its primary key.
+        # Every claimed mark is settled at the version it was claimed at, found by its primary key (the
+        # claimed ids as an array: an index scan however far apart a batch's contracts put them).
         totals.marks += _execute(
             cursor,
             """
             UPDATE billing_attendancemark m SET billed_version = c.version
               FROM billing_debit_claim c
-             WHERE m.id = c.id AND m.id BETWEEN %(first)s AND %(last)s
+             WHERE m.id = c.id AND m.id = ANY(ARRAY(SELECT id FROM billing_debit_claim))
             """,
-            {"first": first, "last": last},
         )
         totals.batches += 1
     return True

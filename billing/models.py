@@ -93,7 +93,13 @@ class AttendanceMark(models.Model):
             models.CheckConstraint(condition=Q(version__gte=1), name="mark_version_positive"),
         ]
         indexes = [
-            models.Index(fields=["id"], condition=Q(billed_version__lt=F("version")), name="mark_awaiting_billing"),
+            # The debit job claims awaiting marks contract by contract (billing.debits), so that a batch
+            # of a backlog moves each contract's reserve and account once for all its lessons.
+            models.Index(
+                fields=["enrollment", "id"],
+                condition=Q(billed_version__lt=F("version")),
+                name="mark_awaiting_by_contract",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -209,8 +215,14 @@ class Charge(models.Model):
         MONTH = "MONTH", _("За месяц")
 
     kind = models.CharField(_("вид"), max_length=8, choices=Kind.choices)
+    # No single-column indexes where a composite one below leads with the column (enrollment, provider;
+    # a municipality is looked up with its provider): the debit job writes every index of every charge.
     enrollment = models.ForeignKey(
-        "enrollments.Enrollment", verbose_name=_("зачисление"), on_delete=models.PROTECT, related_name="charges"
+        "enrollments.Enrollment",
+        verbose_name=_("зачисление"),
+        on_delete=models.PROTECT,
+        related_name="charges",
+        db_index=False,
     )
     mark = models.ForeignKey(
         AttendanceMark,
@@ -230,13 +242,18 @@ class Charge(models.Model):
     certificate_amount = MoneyField(_("за счёт сертификата"))
     copayment = MoneyField(_("доплата родителей"))
     provider = models.ForeignKey(
-        "catalog.Provider", verbose_name=_("организация"), on_delete=models.PROTECT, related_name="charges"
+        "catalog.Provider",
+        verbose_name=_("организация"),
+        on_delete=models.PROTECT,
+        related_name="charges",
+        db_index=False,
     )
     municipality = models.ForeignKey(
         "catalog.Municipality",
         verbose_name=_("муниципалитет-плательщик"),
         on_delete=models.PROTECT,
         related_name="charges",
+        db_index=False,
     )
     account = models.ForeignKey(
         "certificates.CertificateAccount",

@@ -418,7 +418,14 @@ class DirectionCount(models.Model):
         return f"{self.period_id}/{self.direction_id}: {self.children}"
 
 
-@tracked("CertificateAccountHistory", _("история счёта сертификата"), _("история счетов сертификатов"))
+@tracked(
+    "CertificateAccountHistory",
+    _("история счёта сертификата"),
+    _("история счетов сертификатов"),
+    # The ledger is the totals' history, entry by entry (LedgerEntry); an audit row per movement
+    # would only repeat it, at the cost of one more row written per account in every debit batch.
+    quiet=["nominal", "reserved", "spent"],
+)
 class CertificateAccount(models.Model):
     """A certificate's money in one funding period: available = nominal − reserved − spent.
 
@@ -466,8 +473,9 @@ class LedgerEntry(models.Model):
         DEBIT = "DEBIT", _("Списание за занятие")
         REFUND = "REFUND", _("Возврат (сторно)")
 
+    # Indexed by (account, created_at) below; no second index on the account alone.
     account = models.ForeignKey(
-        CertificateAccount, verbose_name=_("счёт"), on_delete=models.PROTECT, related_name="entries"
+        CertificateAccount, verbose_name=_("счёт"), on_delete=models.PROTECT, related_name="entries", db_index=False
     )
     kind = models.CharField(_("вид"), max_length=8, choices=Kind.choices)
     nominal_delta = MoneyField(_("изменение номинала"))

@@ -27,10 +27,17 @@ def acting(user):
     return pghistory.context(user=user.pk)
 
 
-def tracked(model_name: str, verbose_name, verbose_name_plural, *, exclude=(), deletes: bool = False):
+def tracked(model_name: str, verbose_name, verbose_name_plural, *, exclude=(), quiet=(), deletes: bool = False):
     """Class decorator: keep a history row (`model_name` in the model's app) of every insert and every
-    update that changes a tracked field (all but `exclude`); `deletes` keeps deletions too."""
-    trackers = [pghistory.InsertEvent(), pghistory.UpdateEvent()]
+    update that changes a tracked field (all but `exclude`); `deletes` keeps deletions too.
+
+    `quiet` fields are copied into every history row but an update that changes only them writes
+    none: totals whose every movement already has its own append-only row elsewhere (a certificate
+    account's totals and its ledger), which would otherwise double each batch's writes."""
+    update = (
+        pghistory.UpdateEvent(condition=pghistory.AnyChange(exclude=list(quiet))) if quiet else pghistory.UpdateEvent()
+    )
+    trackers = [pghistory.InsertEvent(), update]
     if deletes:
         trackers.append(pghistory.DeleteEvent())
     return pghistory.track(

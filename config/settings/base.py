@@ -195,6 +195,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Beat writes these into the scheduler's tables by name at start; periodic jobs are declared only there.
 CELERY_BEAT_SCHEDULE = BEAT_SCHEDULE
 
+# The debit job charges this many batches at a time, each on its own database connection (billing.debits):
+# a batch is PostgreSQL's work, so about the database server's cores. 1 charges batch after batch.
+DEBIT_JOB_STREAMS = env.int("DEBIT_JOB_STREAMS", default=2)
+
 # Row locks wait at most this long; then the request answers "busy, try again" (core.locking).
 LOCK_TIMEOUT_MS = env.int("LOCK_TIMEOUT_MS", default=3000)
 # A GET that meets a dead database connection waits this long for the server to come back, then is

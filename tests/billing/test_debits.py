@@ -432,3 +432,50 @@ def test_two_runs_at_once_both_finish_and_each_mark_is_charged_once():
         account = account_of(enrollment)
         paid = sum(c.certificate_amount for c in Charge.objects.filter(account=account))
         assert account.spent == paid <= account.nominal
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_streams_charge_what_one_stream_charges():
+    """The same contracts charged by three streams at once (committed data, so each stream's own
+    connection sees it) and, as a twin, by one: the same charges, co-payments and reserve use, each mark
+    once, and the reconciliation finds nothing."""
+    from billing.reconciliation import reconcile
+
+    def build() -> list:
+        made = [contract(nominal="1500.00", reserve="750.00") for _ in range(5)]
+        # A second contract on a short account: the streams meet on that account.
+        made.append(contract(certificate=made[1].certificate))
+        for enrollment in made:
+            for day in lesson_days(enrollment, 9):
+                mark(enrollment, day)
+        return made
+
+    def outcome(made) -> list[tuple]:
+        return [
+            (
+                sorted(c.service_date for c in Charge.objects.filter(enrollment=e)),
+                sum(c.certificate_amount for c in Charge.objects.filter(enrollment=e)),
+                sum(c.copayment for c in Charge.objects.filter(enrollment=e)),
+                Decimal(e.__class__.objects.get(pk=e.pk).reserve_remaining),
+            )
+            for e in made
+        ]
+
+    parallel = build()
+    last_day = max(lesson_days(e, 9)[-1] for e in parallel)
+    run = run_debits(day=last_day, batch_size=4, streams=3)
+    serial = build()
+    run_debits(day=last_day, batch_size=1000, streams=1)
+
+    assert run.status == "OK" and run.charged == 6 * 9 == Charge.objects.filter(enrollment__in=parallel).count()
+    assert Charge.objects.values("mark").distinct().count() == AttendanceMark.objects.count() == 2 * 6 * 9
+    # A contract's own money does not depend on the streams; of the shared account's two contracts,
+    # which one a short account leaves to co-payment may (the streams charge them at the same time).
+    own = [0, 2, 3, 4]
+    assert [outcome(parallel)[i] for i in own] == [outcome(serial)[i] for i in own]
+    shared = [1, 5]
+    for made in (parallel, serial):
+        assert Charge.objects.filter(enrollment__in=[made[i] for i in shared]).count() == 2 * 9
+    assert account_of(parallel[1]).spent == account_of(serial[1]).spent
+    assert sum(outcome(parallel)[i][2] for i in shared) == sum(outcome(serial)[i][2] for i in shared)
+    assert reconcile().ok

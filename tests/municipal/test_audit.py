@@ -1,6 +1,8 @@
 """The audit trail: admin edits and service status changes are kept with who, when and what, shown on
 the object's history page, and nobody edits or deletes an audit row through the admin."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import IntegrityError, InternalError, ProgrammingError, transaction
 from django.urls import reverse
@@ -148,3 +150,32 @@ def test_audit_rows_are_listed_only_for_the_operators_municipality(client):
     ids = {e.pk for e in listed.context["cl"].result_list}
     assert ids == set(ProgramHistory.objects.filter(pgh_obj=own).values_list("pk", flat=True))
     assert shown.status_code in (302, 404)
+
+
+def test_a_certificate_accounts_money_movements_are_its_ledger_not_audit_rows():
+    """The account's totals move with every ledger entry; its audit trail keeps the account's creation
+    and would keep a move to another certificate or period, not one row per movement (the ledger is
+    that history already, and a debit batch would write every account twice)."""
+    from certificates.models import CertificateAccountHistory
+    from tests.certificates.factories import LedgerEntryFactory, funded_account
+
+    account = funded_account(Decimal("10000.00"))
+    LedgerEntryFactory(
+        account=account, kind="RESERVE", nominal_delta=0, reserved_delta=Decimal("1200.00"), spent_delta=0
+    )
+    LedgerEntryFactory(
+        account=account,
+        kind="DEBIT",
+        nominal_delta=0,
+        reserved_delta=Decimal("-300.00"),
+        spent_delta=Decimal("300.00"),
+    )
+    account.refresh_from_db()
+    assert (account.nominal, account.reserved, account.spent) == (
+        Decimal("10000.00"),
+        Decimal("900.00"),
+        Decimal("300.00"),
+    )
+    assert account.entries.count() == 3
+    history = CertificateAccountHistory.objects.filter(pgh_obj=account)
+    assert [row.pgh_label for row in history] == ["insert"]
