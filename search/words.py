@@ -3,8 +3,8 @@
 - Each word is looked up in the synonym dictionary kept by staff (catalog.SearchSynonym), by its
   stem, so «рисованием» finds what «рисование, ИЗО, живопись, рисунок» do; a run of words can match a
   dictionary expression («изобразительное искусство»). The dictionary's names in two scripts cover
-  brands and tools (LEGO/лего, Scratch/скретч); besides, a word missing from the catalog's vocabulary
-  whose letter-by-letter transliteration is in it is searched in that script too («робот» → «robot»).
+  brands and tools (LEGO/лего, Scratch/скретч); besides, a word whose letter-by-letter
+  transliteration is in the catalog's vocabulary is searched in that script too («робот» → «robot»).
 - A word neither in the dictionary nor in the vocabulary is replaced by its nearest vocabulary word
   (trigram similarity: «робатотехника» → «робототехника») unless the search is exact.
 - Words that describe no program («кружок», «секция», «для детей», «курсы»…) are optional: they only
@@ -43,6 +43,7 @@ MAX_EXPRESSION_WORDS = 3
 WORD = re.compile(r"[0-9a-zа-яё]+")
 LATIN = re.compile(r"^[a-z]+$")
 CYRILLIC = re.compile(r"^[а-яё]+$")
+PREFIX_STEM_LENGTH = 5
 DICTIONARY_SECONDS = 24 * 3600  # dropped on every change anyway (catalog.services.search_synonyms_changed)
 
 # Words that say what kind of activity is wanted, not which: no program is about them. Listed in the
@@ -173,6 +174,7 @@ def transliteration(word: str) -> str:
 @dataclass(frozen=True)
 class Dictionary:
     groups: tuple[tuple[str, ...], ...]  # each group's entries (lower-case words separated by spaces)
+    operands: tuple[tuple[str, ...], ...]  # each group's entries as to_tsquery operands
     index: dict[tuple[str, ...], tuple[int, ...]]  # an entry's stems → the groups it is in
 
     def groups_of(self, stems: tuple[str, ...]) -> tuple[int, ...]:
@@ -199,12 +201,21 @@ def synonym_dictionary() -> Dictionary:
         groups = tuple(tuple(s.entries()) for s in SearchSynonym.objects.order_by("pk"))
         stems = _stems(sorted({token for group in groups for entry in group for token in entry.split()}))
         index: dict[tuple[str, ...], tuple[int, ...]] = {}
+        # A long stem is matched as a prefix: the stemmer cuts forms of one word differently
+        # («живопись» → живоп, «живописи» → живопис); a short one («изо» → из) exactly.
+        operands = tuple(
+            tuple(
+                " <-> ".join(t + (":*" if len(stems[t]) >= PREFIX_STEM_LENGTH else "") for t in entry.split())
+                for entry in group
+            )
+            for group in groups
+        )
         for number, group in enumerate(groups):
             for entry in group:
                 key = tuple(stems[token] for token in entry.split())
                 if number not in index.get(key, ()):
                     index[key] = (*index.get(key, ()), number)
-        dictionary = Dictionary(groups=groups, index=index)
+        dictionary = Dictionary(groups=groups, operands=operands, index=index)
         cache.set(SearchSynonym.CACHE_KEY, dictionary, DICTIONARY_SECONDS)
     return dictionary
 
@@ -273,7 +284,7 @@ def corrected_words(q: str) -> list[str]:
 def _alternatives(words: list[str], groups: tuple[int, ...], dictionary: Dictionary, other: str) -> tuple[str, ...]:
     operands = [" <-> ".join(words)]
     for number in groups:
-        operands.extend(" <-> ".join(entry.split()) for entry in dictionary.groups[number])
+        operands.extend(dictionary.operands[number])
     if other:
         operands.append(other)
     return tuple(dict.fromkeys(operands))
@@ -299,7 +310,7 @@ def words_plan(q: str, *, exact: bool = False) -> WordsPlan | None:
             if groups or size == 1:
                 break
         span = slice(i, i + size)
-        other = looked_up[i].other_script if size == 1 and not groups else ""
+        other = looked_up[i].other_script if size == 1 else ""
         words.append(
             QueryWord(
                 typed=" ".join(tokens[span]),
