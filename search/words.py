@@ -88,7 +88,7 @@ class QueryWord:
 class WordsNotice:
     """What the results page and the API tell when the search differs from what was typed."""
 
-    typed: str  # the query as typed
+    typed: str  # the query's words as typed (lower-case, without punctuation)
     searched: str  # the words searched after corrections
     corrected: bool
     widened: bool  # not every required word matched: programs with some of them are shown
@@ -320,4 +320,5 @@ def words_plan(q: str, *, exact: bool = False) -> WordsPlan | None:
             )
         )
         i += size
-    return WordsPlan(typed=" ".join(q.split()), words=tuple(words), exact=exact)
+    # The query as read (its words), never the raw text: that may hold markup, echoed by the API.
+    return WordsPlan(typed=" ".join(tokens), words=tuple(words), exact=exact)
