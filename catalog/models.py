@@ -1,8 +1,11 @@
 """Municipalities, directions, providers, programs, groups and their weekly schedules."""
 
+import re
+
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -327,6 +330,43 @@ class SearchWord(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+class SearchSynonym(models.Model):
+    """Words parents use for one thing («рисование, ИЗО, живопись, рисунок») or one name in two scripts
+    («LEGO, лего»): a search for any of them also finds programs that use another (search.words).
+    Kept by regional staff in the admin; shared by every municipality."""
+
+    # The search keeps the dictionary in the cache; a save or delete here drops it (catalog.apps).
+    CACHE_KEY = "search:synonyms:v1"
+    ENTRY = re.compile(r"[0-9a-zа-яё]+")
+
+    words = models.CharField(
+        _("слова"),
+        max_length=500,
+        help_text=_("Слова или выражения через запятую, например: рисование, ИЗО, живопись, рисунок."),
+    )
+
+    class Meta:
+        verbose_name = _("группа синонимов поиска")
+        verbose_name_plural = _("синонимы поиска")
+        ordering = ["words"]
+
+    def __str__(self) -> str:
+        return self.words
+
+    def entries(self) -> list[str]:
+        """The group's words and expressions, lower-case, each reduced to its letters and digits
+        («Scratch 3.0» → «scratch 3 0»); empty ones dropped."""
+        found = (" ".join(self.ENTRY.findall(part.lower())) for part in self.words.split(","))
+        return list(dict.fromkeys(entry for entry in found if entry))
+
+    def clean(self):
+        super().clean()
+        entries = [part.strip() for part in self.words.split(",") if part.strip()]
+        if len(self.entries()) < 2:
+            raise ValidationError({"words": _("Нужно хотя бы два разных слова через запятую.")})
+        self.words = ", ".join(entries)
 
 
 class ProgramReview(models.Model):

@@ -1,6 +1,7 @@
 """Catalog writes that are not plain admin edits."""
 
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 
 
 def search_vocabulary_refresh() -> int:
@@ -22,3 +23,13 @@ def program_open_groups_refresh() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT catalog_program_open_groups_refresh()")
         return cursor.fetchone()[0]
+
+
+def search_synonyms_changed(**kwargs) -> None:
+    """Drop the search's cached synonym dictionary (search.words) after a SearchSynonym is saved or
+    deleted: at once, so the same request sees the change, and again after the commit, so that a search
+    that cached the old rows meanwhile is not kept."""
+    from catalog.models import SearchSynonym
+
+    cache.delete(SearchSynonym.CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(SearchSynonym.CACHE_KEY))

@@ -97,6 +97,12 @@ class CatalogFilter(django_filters.FilterSet):
     )
     special_needs = django_filters.BooleanFilter(label=_("Подходит детям с ОВЗ"), method="_keep", widget=_Checkbox)
     free_seats = django_filters.BooleanFilter(label=_("Только со свободными местами"), method="_keep", widget=_Checkbox)
+    exact = django_filters.BooleanFilter(
+        label=_("Искать точно как введено"),
+        help_text=_("Без исправления опечаток и без поиска по части слов."),
+        method="_keep",
+        widget=_Checkbox,
+    )
     sort = django_filters.ChoiceFilter(
         label=_("Сортировка"),
         choices=[
@@ -137,6 +143,7 @@ class CatalogFilter(django_filters.FilterSet):
             special_needs=bool(data.get("special_needs")),
             free_seats=bool(data.get("free_seats")),
             sort=data.get("sort") or "relevance",
+            exact=bool(data.get("exact")),
         )
 
     def filter_queryset(self, queryset):

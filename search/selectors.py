@@ -2,9 +2,9 @@
 the program page count the seats held (enrollments.selectors).
 
 Full-text search with PostgreSQL's `russian` configuration over a trigger-maintained, weighted
-document (title A, activity type B, description C), after each query word missing from the
-catalog's vocabulary is replaced by its nearest vocabulary word by trigram similarity
-(«робатотехника» → «робототехника»). Filters, facet counts that honour the other active filters,
+document (title A, activity type B, description C); how the query's words are read (synonyms, the
+other script, typo correction, optional words, widening when no program has them all) is
+search.words. Filters, facet counts that honour the other active filters,
 sorting and the seats left in each group are all computed here, for the pages and the API alike.
 
 Searches read catalog_program alone: whether a program is listed, its municipality and the weekdays
@@ -14,10 +14,9 @@ without text or schedule filters counts its facets from the trigger-kept FacetCe
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import (
     Count,
@@ -36,11 +35,9 @@ from django.db.models.lookups import GreaterThan
 from catalog.models import FacetCell, Program, Provider, ScheduleSlot
 from catalog.selectors import open_groups, visible_programs
 from enrollments.selectors import groups_with_seats, seats_held_subquery
+from search.words import WordsNotice, WordsPlan, corrected_words, words_plan
 
 MAX_QUERY_LENGTH = 200
-# Below this trigram similarity a query word is left as typed rather than "corrected".
-TYPO_SIMILARITY = 0.3
-_WORD = re.compile(r"[0-9a-zа-яё]+")
 
 # Parts of the day as numbered by catalog_schedule_bit() in migrations/sql/0008_listing.sql (by the lesson's start:
 # before 12:00, before 17:00, later), which sets the bits of Program.schedule_mask.
@@ -62,6 +59,7 @@ class CatalogQuery:
     special_needs: bool = False
     free_seats: bool = False
     sort: str = "relevance"
+    exact: bool = False  # search the words as typed: no typo correction, no widening
 
 
 @dataclass
@@ -70,6 +68,8 @@ class Facets:
     municipalities: dict[int, int] = field(default_factory=dict)
     fundings: dict[str, int] = field(default_factory=dict)
     total: int = 0
+    # Told with the results: the query was corrected or widened (search.words).
+    notice: WordsNotice | None = None
 
 
 def schedule_bit(weekday: int, part: int) -> int:
@@ -102,24 +102,9 @@ def _meets(bit_or_mask, query: CatalogQuery) -> GreaterThan:
 
 
 def search_words_correct(q: str) -> list[str]:
-    """Lower-case query words, each replaced by the nearest vocabulary word when it is not one."""
-    words = _WORD.findall(q.lower())[:12]
-    long_words = [w for w in words if len(w) >= 3]
-    if not long_words:
-        return words
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT t.token,
-                   (SELECT w.word FROM catalog_searchword w
-                     WHERE similarity(w.word, t.token) >= %s AND w.word %% t.token
-                     ORDER BY w.word <-> t.token LIMIT 1)
-              FROM unnest(%s::text[]) AS t(token)
-            """,
-            [TYPO_SIMILARITY, long_words],
-        )
-        corrections = {token: best or token for token, best in cursor.fetchall()}
-    return [corrections.get(w, w) for w in words]
+    """Lower-case query words, each replaced by the nearest vocabulary word when it is not one (and not
+    a dictionary or optional word: search.words)."""
+    return corrected_words(q)
 
 
 def _without_facet_filters(query: CatalogQuery) -> Q:
@@ -154,9 +139,13 @@ def _facet_filters(query: CatalogQuery) -> dict[str, Q]:
     }
 
 
-def _text_query(query: CatalogQuery) -> SearchQuery | None:
-    words = search_words_correct(query.q) if query.q else []
-    return SearchQuery(" ".join(words), config="russian", search_type="plain") if words else None
+def _text_query(query: CatalogQuery) -> WordsPlan | None:
+    """How the query's words are searched (search.words), widened to programs with some of the
+    required words when none has them all (unless the search is exact)."""
+    plan = words_plan(query.q, exact=query.exact) if query.q else None
+    if plan is not None and plan.can_widen and not catalog_base(query, plan.filter).exists():
+        plan = plan.widen()
+    return plan
 
 
 def catalog_base(query: CatalogQuery, text: SearchQuery | None) -> QuerySet[Program]:
@@ -169,9 +158,11 @@ def catalog_base(query: CatalogQuery, text: SearchQuery | None) -> QuerySet[Prog
 
 def catalog_search(query: CatalogQuery) -> tuple[QuerySet[Program], Facets]:
     """The ordered result set (not yet paged) and the facet counts for the same query."""
-    text = _text_query(query)
+    plan = _text_query(query)
+    text = plan.filter if plan is not None else None
     base = catalog_base(query, text)
     facets = _facets(base if text is not None or _filters_schedule(query) or query.free_seats else None, query)
+    facets.notice = plan.notice if plan is not None else None
     results = base
     for condition in _facet_filters(query).values():
         results = results.filter(condition)
@@ -185,8 +176,8 @@ def catalog_search(query: CatalogQuery) -> tuple[QuerySet[Program], Facets]:
     elif query.sort == "start_date":
         # The stored next_start (kept by triggers, refreshed nightly), read from program_catalog_next_start.
         ordering = [F("next_start").asc(nulls_last=True), "title", "pk"]
-    elif text is not None:
-        results = results.annotate(rank=SearchRank(F("search_vector"), text))
+    elif plan is not None:
+        results = results.annotate(rank=plan.rank)
         ordering = ["-rank", "title", "pk"]
     else:
         ordering = ["title", "pk"]

@@ -24,6 +24,7 @@ FACTORIES = [
     catalog_f.GroupFactory,
     catalog_f.ScheduleSlotFactory,
     catalog_f.SearchWordFactory,
+    catalog_f.SearchSynonymFactory,
     certificates_f.ChildFactory,
     certificates_f.FundingPeriodFactory,
     certificates_f.CertificateFactory,

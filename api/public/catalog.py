@@ -30,6 +30,7 @@ from catalog.pricing import program_lesson_price
 from catalog.selectors import visible_programs
 from search.filters import CatalogFilter, no_control_characters
 from search.selectors import MAX_QUERY_LENGTH, Facets, program_detail_queryset, search_suggest
+from search.words import WordsNotice
 
 # --- Output -------------------------------------------------------------------------------------
 
@@ -195,6 +196,17 @@ class CatalogFilterBackend(DjangoFilterBackend):
         return results
 
 
+def _notice(notice: WordsNotice | None) -> dict | None:
+    if notice is None:
+        return None
+    return {
+        "query": notice.typed,
+        "searched": notice.searched,
+        "corrected": notice.corrected,
+        "widened": notice.widened,
+    }
+
+
 def _facet_schema(description: str) -> dict:
     return {"type": "object", "additionalProperties": {"type": "integer"}, "description": description}
 
@@ -219,6 +231,7 @@ class FacetedPagination(PortalPagination):
                     "municipality": facets.municipalities,
                     "funding": facets.fundings,
                 },
+                "notice": _notice(facets.notice),
             }
         )
 
@@ -234,15 +247,31 @@ class FacetedPagination(PortalPagination):
             },
             "required": ["direction", "municipality", "funding"],
         }
-        paginated["required"] = [*paginated.get("required", []), "facets"]
+        paginated["properties"]["notice"] = {
+            "type": "object",
+            "nullable": True,
+            "description": (
+                "Запрос искали не в точности как введён: исправили опечатки (`corrected`) или, когда ни одна "
+                "программа не подходит под все слова, показали программы с частью слов, сначала где их больше "
+                "(`widened`). null — искали как введено. Искать точно как введено: параметр `exact=true`."
+            ),
+            "properties": {
+                "query": {"type": "string", "description": "Запрос как введён."},
+                "searched": {"type": "string", "description": "Слова, которые искали (после исправлений)."},
+                "corrected": {"type": "boolean"},
+                "widened": {"type": "boolean"},
+            },
+            "required": ["query", "searched", "corrected", "widened"],
+        }
+        paginated["required"] = [*paginated.get("required", []), "facets", "notice"]
         return paginated
 
 
 @extend_schema(
     summary="Поиск программ",
     description=(
-        "Сертифицированные программы допущенных организаций: полнотекстовый поиск на русском с исправлением "
-        "опечаток, фильтры, сортировка, страницы по 20 и счётчики фасетов. Страница за последней — пустой "
+        "Сертифицированные программы допущенных организаций: полнотекстовый поиск на русском с синонимами, "
+        "исправлением опечаток и показом программ с частью слов, когда со всеми нет (см. `notice`), фильтры, сортировка, страницы по 20 и счётчики фасетов. Страница за последней — пустой "
         "список с верным `count`."
     ),
     responses={200: ProgramListSerializer(many=True), 400: ErrorSerializer},

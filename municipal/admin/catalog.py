@@ -11,6 +11,7 @@ from catalog.models import (
     ProgramReview,
     Provider,
     ScheduleSlot,
+    SearchSynonym,
     SearchWord,
 )
 from catalog.programs import program_archive, program_certify, program_reject
@@ -207,6 +208,17 @@ class SearchWordAdmin(ReadOnlyAdmin):
 
     regional_only = True
     search_fields = ["word"]
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(MunicipalityScopedAdmin):
+    """The search's synonym dictionary (search.words): regional staff keep it, municipal staff read it.
+    A save or delete drops the search's cached copy (catalog.services.search_synonyms_changed)."""
+
+    municipality_path = None
+    directory = True  # one dictionary for the whole region
+    list_display = ["words"]
+    search_fields = ["words"]
 
 
 @admin.register(FacetCell)

@@ -17,6 +17,7 @@ from catalog.models import (
     ProgramReview,
     Provider,
     ScheduleSlot,
+    SearchSynonym,
     SearchWord,
 )
 from core.validators import inn_with_checksum
@@ -130,6 +131,13 @@ class SearchWordFactory(DjangoModelFactory):
         django_get_or_create = ("word",)
 
     word = factory.Sequence(lambda n: f"слово{n}")
+
+
+class SearchSynonymFactory(DjangoModelFactory):
+    class Meta:
+        model = SearchSynonym
+
+    words = factory.Sequence(lambda n: f"синоним{n}а, синоним{n}б")
 
 
 class FavouriteFactory(DjangoModelFactory):

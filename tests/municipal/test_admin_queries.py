@@ -40,6 +40,7 @@ PINNED = {
     "catalog.ProgramReview": 5,
     "catalog.Provider": 6,
     "catalog.ScheduleSlot": 5,
+    "catalog.SearchSynonym": 5,
     "catalog.SearchWord": 5,
     "certificates.Certificate": 6,
     "certificates.CertificateAccount": 5,

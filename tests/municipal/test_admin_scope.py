@@ -36,6 +36,7 @@ UNSCOPED = {
     "catalog.Direction": "directory: the six fixed directions, read-only to operators",
     "billing.JobRun": "the region-wide debit job's log, read-only; started by a regional operator",
     "catalog.SearchWord": "technical: the search vocabulary",
+    "catalog.SearchSynonym": "directory: the search's synonym dictionary, one for the region",
     "catalog.FacetCell": "technical: the catalog's counters",
     "catalog.Favourite": "a person's bookmarks",
     "billing.MonthRecheck": "technical: the debit job's queue",

@@ -21,6 +21,7 @@ from search.selectors import (
     search_words_correct,
     visible_programs,
 )
+from search.words import synonym_dictionary
 from tests.catalog.factories import (
     GroupFactory,
     MunicipalityFactory,
@@ -501,7 +502,8 @@ def test_several_words_must_all_match():
 
     assert found(q="шахматы начинающих") == {both.pk}
     assert found(q="начинающих шахматы") == {both.pk}
-    assert found(q="шахматы рисование") == set()
+    # No program has both: exactly as typed, nothing; otherwise widened (tests/search/test_words.py).
+    assert found(q="шахматы рисование", exact=True) == set()
     assert len(found(q="шахматы")) == 2
     assert len(found(q="начинающих")) == 2
 
@@ -614,7 +616,8 @@ def test_sql_and_html_in_the_query_are_harmless(typo_catalog, q):
     results, counts = catalog_search(CatalogQuery(q=q))
     found_titles = [p.title for p in results]
     assert counts.total == len(found_titles)
-    assert "Футбол" not in found_titles or not search_words_correct(q)  # only a query without words lists all
+    # Only a query without words lists all (or one naming football: widened to programs with some words).
+    assert "Футбол" not in found_titles or not search_words_correct(q) or "футбол" in search_words_correct(q)
     search_suggest(q)
     search_words_correct(q)
     assert Program.objects.count() == 3
@@ -631,9 +634,11 @@ def test_a_query_without_words_is_the_empty_query(typo_catalog):
 
 
 def test_operators_in_the_query_are_plain_words(typo_catalog):
-    """tsquery syntax typed by a user is not interpreted: «!» is no «not», «|» no «or»; words are ANDed."""
-    assert titles(q="шахматы & !футбол") == []
-    assert titles(q="шахматы | футбол") == []
+    """tsquery syntax typed by a user is not interpreted: «!» is no «not», «|» no «or»; words are ANDed
+    (and, as no program has both, widened to either unless the search is exact)."""
+    assert titles(q="шахматы & !футбол", exact=True) == []
+    assert titles(q="шахматы | футбол", exact=True) == []
+    assert sorted(titles(q="шахматы & !футбол")) == ["Футбол", "Шахматы"]
     assert titles(q="!шахматы") == titles(q="шахматы:*") == ["Шахматы"]
 
 
@@ -708,17 +713,20 @@ def test_results_carry_provider_and_direction_without_more_queries(django_assert
     [
         ({}, 1, 3),  # the facets; 4 results
         ({"q": "шх", "directions": ("sports",), "age": 8}, 1, 1),  # short words need no correction; none found
-        # both words must match: none found, so no providers or directions to fetch
-        ({"q": "шахмоты футбл", "directions": ("sports",), "free_seats": True, "weekdays": (0,)}, 2, 1),
+        # no program has both words (an EXISTS tells), so widened to either: the football programs
+        ({"q": "шахмоты футбл", "directions": ("sports",), "free_seats": True, "weekdays": (0,)}, 3, 3),
+        ({"q": "шахмоты футбл", "directions": ("sports",), "exact": True}, 2, 1),  # exact: none found
         ({"q": "футбл", "directions": ("sports",), "free_seats": True, "weekdays": (0,)}, 2, 3),
     ],
 )
 def test_catalog_search_query_count(django_assert_num_queries, params, eager_queries, result_queries):
     """Typo correction (one query for all words) and the facets (one scan), then the results: the page of
-    programs, and when there are any, their providers with municipalities and their directions."""
+    programs, and when there are any, their providers with municipalities and their directions. The
+    synonym dictionary comes from the cache (loaded once after a change)."""
     for i in range(4):
         slot(open_group(program(f"Футбол {i}", direction=DirectionCode.SPORTS)), weekday=0)
     search_vocabulary_refresh()
+    synonym_dictionary()
     with django_assert_num_queries(eager_queries):
         results, _ = catalog_search(CatalogQuery(**params))
     with django_assert_num_queries(result_queries):
