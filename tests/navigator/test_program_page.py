@@ -78,7 +78,7 @@ def test_anonymous_visitors_see_a_months_general_split(client, robotics):
     assert "Считаем первый полный месяц занятий, если записаться сегодня" in page
     assert "Войдите, чтобы увидеть расчёт по сертификату вашего ребёнка." in page
     # The group's own line says the same month.
-    assert f"занятий — {n}): {rub(300 * n)}; сертификат — {rub(250 * n)}, доплата — {rub(50 * n)}" in page
+    assert f"занятий — {n}: {rub(300 * n)}; сертификат — {rub(250 * n)}, доплата — {rub(50 * n)}" in page
 
 
 def test_a_parent_sees_the_split_for_their_childs_balance(robotics):
