@@ -695,7 +695,8 @@ def test_pages_follow_the_chosen_language(client, settings):
     detail = html(client.get(reverse("program", args=[created.pk])))
 
     assert "Programs found:" in results and "Filters" in results and "All municipalities" in results
-    assert "Groups open for enrollment" in detail and "Free seats: 15 of 15" in detail
+    assert "Free seats: 15 of 15" in detail and "Enrolling" in detail and "Per month" in detail
+    assert "Provider's contacts" in detail
 
 
 def test_header_links_to_the_catalog_and_for_parents_to_favourites(client, parent_client):
