@@ -4,12 +4,16 @@ overlaps for the same teacher or room.
 Seats are the enrollment service's: a group is created with its capacity, but a later change of capacity
 (never below the seats held; a raise promotes the waiting list) and reopening enrollment go through
 enrollments.services under the group lock, which the door calls after `group_update` has checked the rest.
+
+What a parent is told about a group (pure functions, no queries): its state on a day (`group_state`) and
+the lessons its schedule plans in the month a contract would first run whole (`group_month_lessons`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
+from enum import StrEnum
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -19,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.roles import PROVIDER_MANAGER, TEACHER, user_has_role
+from catalog.calendar import group_lesson_dates, month_last_day
 from catalog.models import Group, Program, ScheduleSlot
 from core.errors import DomainError, Forbidden, NotFound
 
@@ -253,3 +258,72 @@ def group_update(*, actor, group_id: int, changes: dict, check_only: bool = Fals
                 ]
             )
     return group
+
+
+# --- What a parent is told about a group -----------------------------------------------------------------
+
+
+class GroupState(StrEnum):
+    ENROLLING = "enrolling"  # enrollment open, lessons not started, seats free
+    JOINABLE = "joinable"  # lessons started, enrollment still open, seats free
+    FULL = "full"  # enrollment open, no seat free: an application joins the waiting list
+    CLOSED = "closed"  # the provider closed enrollment
+    ENDED = "ended"  # the last lesson day has passed
+
+    @property
+    def label(self) -> str:
+        return {
+            GroupState.ENROLLING: _("идёт набор"),
+            GroupState.JOINABLE: _("занятия идут, можно присоединиться"),
+            GroupState.FULL: _("мест нет — можно встать в лист ожидания"),
+            GroupState.CLOSED: _("набор закрыт"),
+            GroupState.ENDED: _("занятия закончились"),
+        }[self]
+
+    @property
+    def accepts_applications(self) -> bool:
+        """An application is taken (a full group's joins the waiting list, enrollments.services)."""
+        return self in (GroupState.ENROLLING, GroupState.JOINABLE, GroupState.FULL)
+
+
+def group_state(group: Group, *, seats_left: int, today: date) -> GroupState:
+    """The group's state on `today`, as enrollments.eligibility decides who may apply: a group is open
+    while its enrollment flag is set and its end date has not passed (the start date does not close it:
+    a child may join a running group); seats held are the enrollment service's (`seats_left`)."""
+    if group.end_date < today:
+        return GroupState.ENDED
+    if not group.enrollment_open:
+        return GroupState.CLOSED
+    if seats_left <= 0:
+        return GroupState.FULL
+    return GroupState.ENROLLING if today < group.start_date else GroupState.JOINABLE
+
+
+@dataclass(frozen=True)
+class MonthLessons:
+    month: date  # the first day of the month
+    lessons: int  # lessons the group's weekly schedule plans in it (within the group's dates)
+    whole: bool  # False: the group ends within this month, so `lessons` are its last ones
+    # Lessons of a contract made today that come before the month (from today or the group's start):
+    # the certificate pays for them first.
+    before: int = 0
+
+
+def group_month_lessons(group: Group, *, today: date) -> MonthLessons | None:
+    """The lessons the group's schedule plans in the first calendar month a contract made today would run
+    whole: the contract runs from the group's start or from today (enrollments.eligibility.contract_start),
+    so it is that day's month when the day is the 1st, otherwise the month after. A group ending before
+    that month is over gives its last (partial) month instead; None once the group has ended. Lessons the
+    provider cancels or moves later are not known here: this is the schedule's plan."""
+    start = max(today, group.start_date)
+    if start > group.end_date:
+        return None
+    month = start if start.day == 1 else month_last_day(start) + timedelta(days=1)
+    if month > group.end_date:
+        month = start.replace(day=1)
+    end = month_last_day(month)
+    lessons = group_lesson_dates(group, start=max(month, start), end=end)
+    before = group_lesson_dates(group, start=start, end=month - timedelta(days=1)) if month > start else []
+    return MonthLessons(
+        month=month, lessons=len(lessons), whole=month >= start and end <= group.end_date, before=len(before)
+    )

@@ -39,6 +39,7 @@ from demo import people
 from demo.billing import make_demo_billing
 from demo.bulk import copy_rows, reserve_ids
 from demo.contracts import make_demo_contracts
+from demo.covers import cover_name, covers_write
 from demo.logins import create_demo_logins
 from demo.places import DEMO_MUNICIPALITY, MOBILE_CODES, MONTHLY_BILLING, MUNICIPALITIES, REGION_CODE, Place
 from demo.programs import (
@@ -242,6 +243,7 @@ class RegionGenerator:
             self.phase("municipalities", self.make_municipalities)
             self.phase("providers", self.make_providers)
             self.phase("programs", self.make_programs)
+            self.phase("program covers (pictures)", covers_write)
             self.phase("groups+schedule", self.make_groups)
             self.phase("parents+children", self.make_families)
             self.phase("funding periods", self.make_periods)
@@ -475,6 +477,7 @@ class RegionGenerator:
             "rating_count",
             "created_at",
             "updated_at",
+            "cover",
         ]
         return copy_rows(Program, fields, rows)
 
@@ -570,6 +573,7 @@ class RegionGenerator:
             0,
             created,
             created,
+            cover_name(t.direction, pk, forced=forced),
         )
 
     @staticmethod

@@ -11,14 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from catalog.groups import GroupState, group_month_lessons, group_state
 from catalog.models import Group
+from catalog.pricing import LessonPrice, MonthCost, month_cost, program_lesson_price
 from certificates.models import BillingPolicy, Child, FundingPeriod
 from certificates.selectors import child_certificate, parent_children
 from core.errors import DomainError
 from enrollments.contracts import acceptance_plan, quote_for
 from enrollments.eligibility import check_can_apply, contract_period, require_confirmed_link
 from enrollments.models import Enrollment
-from enrollments.selectors import direction_cap_reached, funding_queue_place
+from enrollments.selectors import direction_cap_reached, funding_queue_place, groups_with_seats
 from enrollments.terms import ContractQuote
 
 
@@ -117,3 +122,61 @@ def offer_terms(*, enrollment: Enrollment, today: date | None = None) -> OfferTe
         if no_funded_room
         else None,
     )
+
+
+@dataclass(frozen=True)
+class GroupMonthCost:
+    """A month in the group for the program page: the general split, or one child's."""
+
+    cost: MonthCost
+    quote: ContractQuote | None = None  # the child's contract quote the split comes from; None: general
+
+
+def group_month_cost(*, group: Group, child: Child | None = None, today: date | None = None) -> GroupMonthCost | None:
+    """The first whole month of a contract in the group made today (catalog.groups.group_month_lessons)
+    priced per lesson: without a child, the general split (the certificate pays up to the normative price,
+    catalog.pricing); for a child, the split of the quote the application page shows (quote_for: what the
+    child's certificate pays per lesson, within its balance or the nominal of the account acceptance would
+    open). None once the group has ended. Expects `group.program` and `group.schedule` loaded; a child
+    costs the queries of quote_for (its period, certificate and account)."""
+    today = today or timezone.localdate()
+    month = group_month_lessons(group, today=today)
+    if month is None:
+        return None
+    if child is None:
+        per_lesson = program_lesson_price(group.program)
+        return GroupMonthCost(month_cost(per_lesson, month=month.month, lessons=month.lessons, whole=month.whole))
+    quote = quote_for(child=child, group=group, today=today)
+    per_lesson = LessonPrice(quote.lesson_price, quote.certificate_per_lesson, quote.copayment_per_lesson)
+    # The reserve pays the contract's lessons in order: those before the month first.
+    left = quote.reserve - quote.certificate_per_lesson * month.before
+    cost = month_cost(per_lesson, month=month.month, lessons=month.lessons, whole=month.whole, certificate_limit=left)
+    return GroupMonthCost(cost, quote)
+
+
+def program_page_groups_queryset(*, today: date | None = None) -> QuerySet[Group]:
+    """A program's groups for its page: every group not ended yet, open or closed, with `seats_left` and
+    schedules, nearest start first (to prefetch under the program)."""
+    current = Group.objects.filter(end_date__gte=today or timezone.localdate())
+    return groups_with_seats(current).prefetch_related("schedule").order_by("start_date", "name", "pk")
+
+
+@dataclass(frozen=True)
+class PageGroup:
+    group: Group
+    state: GroupState
+    month: GroupMonthCost | None  # None: the group takes no applications (or has ended)
+
+
+def program_page_groups(
+    *, groups: list[Group], child: Child | None = None, today: date | None = None
+) -> list[PageGroup]:
+    """Each group (from program_page_groups_queryset, with `program` set) with its state and, when it
+    takes applications, the cost of a month in it (group_month_cost, for `child` when given)."""
+    today = today or timezone.localdate()
+    page = []
+    for group in groups:
+        state = group_state(group, seats_left=group.seats_left, today=today)
+        month = group_month_cost(group=group, child=child, today=today) if state.accepts_applications else None
+        page.append(PageGroup(group, state, month))
+    return page

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -32,7 +34,9 @@ from catalog.selectors import (
     visible_programs,
     visible_providers,
 )
+from certificates.selectors import parent_children
 from core.cache import cache_anonymous_get
+from enrollments.quotes import program_page_groups, program_page_groups_queryset
 from navigator.views.paging import paginate
 from search.filters import CatalogFilter
 from search.selectors import Facets, program_detail_queryset, search_suggest
@@ -154,12 +158,27 @@ def suggest(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    program = get_object_or_404(program_detail_queryset(), pk=pk)
+    """The program, its provider's contacts, and every group not ended with its state and the cost of a
+    month in it: for a parent, for their child (`?child=` picks one of several), else the general split."""
+    today = timezone.localdate()
+    groups = Prefetch("groups", queryset=program_page_groups_queryset(today=today), to_attr="current_groups")
+    # The detail queryset's own prefetch lists open groups only; the page shows closed ones too.
+    program = get_object_or_404(program_detail_queryset().prefetch_related(None).prefetch_related(groups), pk=pk)
+    children = list(parent_children(parent=request.user)) if is_parent(request.user) else []
+    chosen = request.GET.get("child", "")
+    child = next((c for c in children if str(c.pk) == chosen), children[0] if children else None)
+    page_groups = program_page_groups(groups=program.current_groups, child=child, today=today)
     return render(
         request,
         "navigator/catalog/program.html",
         {
             "program": program,
+            "page_groups": page_groups,
+            # The cost section shows the month of the first group that takes applications.
+            "lead_group": next((g for g in page_groups if g.month is not None), None),
+            "children": children,
+            "child": child,
+            "today": today,
             "is_favourite": favourite_exists(user=request.user, program_id=program.pk),
             "next_url": request.get_full_path(),
             # «Записаться» for parents, and for visitors who are yet to sign in (it leads to the login).

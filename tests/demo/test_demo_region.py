@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from datetime import date, time
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError
 from django.db.models import Count, F
 from django.test import TestCase
@@ -246,6 +248,24 @@ class TestSmallRegion:
         register = client.get(reverse("workplace:register", args=[contract.group_id]))
         assert register.status_code == 200
         assert contract.group.program.title in register.content.decode()
+
+    def test_program_pages_show_covers_contacts_and_a_months_cost(self, client):
+        """The demo provider's showcase programs have their direction's cover (the file is there), every
+        fifth program has none (the placeholder), and providers have their contacts."""
+        provider = User.objects.get(username="provider").provider
+        showcase = Program.objects.filter(provider=provider, title__icontains="Робототехника", listed=True).first()
+        assert showcase is not None and showcase.cover.name
+        assert Path(settings.MEDIA_ROOT, showcase.cover.name).is_file()
+        covered = Program.objects.exclude(cover="").count()
+        assert 0.7 < covered / Program.objects.count() < 0.9
+        assert provider.phone and provider.email and provider.address
+
+        page = client.get(reverse("program", args=[showcase.pk])).content.decode()
+
+        assert 'class="program-cover__img"' in page and f"Обложка программы «{showcase.title}»" in page
+        assert "Контакты организации" in page and provider.phone in page
+        assert 'data-testid="month-cost"' in page
+        assert client.get(showcase.cover.url).status_code == 200
 
     @pytest.mark.parametrize("username", ["municipal", "admin"])
     def test_staff_logins_see_the_program_changelist(self, client, username):

@@ -472,18 +472,28 @@ def test_program_page_shows_everything_a_parent_needs(client):
     assert "Свободных мест: 13 из 15" in page
 
 
-def test_program_page_lists_every_open_group_and_says_when_one_is_full(client):
-    chess = program("Шахматы", DirectionCode.SOCIAL)
+def test_program_page_lists_every_group_not_ended_with_its_state(client):
+    chess = program("Шахматы", DirectionCode.SOCIAL)  # its group starts next week: «идёт набор»
+    first = chess.groups.get()
     full = open_group(chess, name="Группа Б", capacity=1)
     EnrollmentFactory(group=full)
     GroupFactory(program=chess, name="Прошлогодняя", start_date=days(-400), end_date=days(-40))
-    GroupFactory(program=chess, name="Набор закрыт", start_date=days(7), end_date=days(200), enrollment_open=False)
+    GroupFactory(program=chess, name="Группа В", start_date=days(7), end_date=days(200), enrollment_open=False)
+    running = GroupFactory(program=chess, name="Идёт", start_date=days(-60), end_date=days(200))
+    ScheduleSlotFactory(group=running, weekday=2)
 
     page = html(client.get(reverse("program", args=[chess.pk])))
 
-    assert page.count('class="portal-card group-card"') == 2
-    assert "Группа Б" in page and "Мест нет — можно встать в лист ожидания" in page
-    assert "Прошлогодняя" not in page and "Набор закрыт" not in page
+    assert page.count('class="portal-card group-card"') == 4
+    assert "Прошлогодняя" not in page
+    states = dict(re.findall(r'data-group-state="(\w+)">\s*<h3 class="group-card__name">([^<]+)</h3>', page))
+    assert states == {"enrolling": first.name, "full": "Группа Б", "closed": "Группа В", "joinable": "Идёт"}
+    assert "Идёт набор" in page and "Набор закрыт" in page
+    assert "Мест нет — можно встать в лист ожидания" in page
+    assert "Занятия идут, можно присоединиться" in page
+    assert f"Занятия идут с {days(-60).day} " in page
+    # A closed group offers no «Записаться»: three buttons for the three groups that take applications.
+    assert page.count('class="btn btn-primary w-100"') == 3
 
 
 @pytest.mark.parametrize(
@@ -686,7 +696,8 @@ def test_pages_follow_the_chosen_language(client, settings):
     detail = html(client.get(reverse("program", args=[created.pk])))
 
     assert "Programs found:" in results and "Filters" in results and "All municipalities" in results
-    assert "Groups open for enrollment" in detail and "Free seats: 15 of 15" in detail
+    assert "Free seats: 15 of 15" in detail and "Enrolling" in detail and "Per month" in detail
+    assert "Provider's contacts" in detail
 
 
 def test_header_links_to_the_catalog_and_for_parents_to_favourites(client, parent_client):
@@ -758,7 +769,8 @@ def test_program_page_query_count_does_not_grow_with_groups(client, django_asser
 def test_program_page_for_a_parent_adds_session_user_and_favourite(parent_client, django_assert_num_queries):
     created = program("Робототехника")
 
-    with django_assert_num_queries(PROGRAM_QUERIES + 3):
+    # the session, the user, the favourite mark, the parent's children (none here)
+    with django_assert_num_queries(PROGRAM_QUERIES + 4):
         parent_client.get(reverse("program", args=[created.pk]))
 
 
