@@ -137,3 +137,18 @@ def test_the_gosuslugi_stand_in_login_has_no_serious_accessibility_violations(li
     expect(page).to_have_url(re.compile(r"/esia-standin/aas/oauth2/v2/ac\?"))
     expect(page.get_by_role("heading", name="Вход в Навигатор дополнительного образования")).to_be_visible()
     assert_accessible(page)
+
+
+def test_the_check_catches_what_it_should(phone_page):
+    """The helper itself: a nameless button and an image without a text alternative (critical) and grey
+    on grey text (serious) fail it; the page is made in the browser, nothing is served."""
+    page = phone_page
+    page.set_content(
+        '<!DOCTYPE html><html lang="ru"><head><title>Проверка</title></head><body><main><h1>Проверка</h1>'
+        '<button></button><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=">'
+        '<p style="color:#aaa;background:#bbb">Серый текст</p></main></body></html>'
+    )
+    with pytest.raises(AssertionError) as failure:
+        assert_accessible(page)
+    for rule in ("button-name", "image-alt", "color-contrast"):
+        assert rule in str(failure.value)
