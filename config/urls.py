@@ -18,6 +18,7 @@ handler500 = "core.views.server_error"
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("healthz/ready", core_views.ready, name="healthz-ready"),
     path("", include("navigator.urls")),
     path("workplace/", include("workplace.urls")),

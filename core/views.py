@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpResponseRedirect, HttpResponseServerError, JsonResponse
 from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.static import serve
@@ -27,6 +29,15 @@ def ready(request):
         if database_wait(settings.DB_RETRY_WAIT_SECONDS):
             database = check_database()
     return JsonResponse({"ready": database["ok"]}, status=200 if database["ok"] else 503)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico wherever a page names no icon (the API's JSON, Swagger UI, a PDF):
+    send them to the portal's SVG icon rather than a 404. Cached for a day, not for ever, so a new icon
+    (a new hashed static URL) is picked up."""
+    response = HttpResponseRedirect(static("img/favicon.svg"))
+    patch_cache_control(response, public=True, max_age=24 * 60 * 60)
+    return response
 
 
 def server_error(request):

@@ -59,3 +59,37 @@ def desktop_page(monkeypatch):
         finally:
             context.close()
             browser.close()
+
+
+# axe-core, the accessibility engine, from the pinned axe-playwright-python package (its axe.min.js is
+# read from the installed package and injected into the page: nothing is fetched from the network).
+AXE_BLOCKING = ("serious", "critical")
+
+
+def axe_script() -> Path:
+    from importlib.resources import files
+
+    return Path(str(files("axe_playwright_python") / "axe.min.js"))
+
+
+def axe_violations(page, *, impacts=AXE_BLOCKING) -> list[dict]:
+    """axe-core's violations of WCAG 2.x A/AA and best-practice rules on the page as it is now, of the
+    given impacts."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(axe_script()))
+    results = page.evaluate("() => window.axe.run(document, {resultTypes: ['violations']})")
+    return [violation for violation in results["violations"] if violation["impact"] in impacts]
+
+
+def assert_accessible(page) -> None:
+    """No serious or critical axe-core violation on the page; the message names each rule, its help
+    page and the first offending elements."""
+    violations = axe_violations(page)
+    lines = []
+    for violation in violations:
+        lines.append(f"{violation['impact']}: {violation['id']} — {violation['help']} ({violation['helpUrl']})")
+        for node in violation["nodes"][:5]:
+            lines.append(f"    {node['target']}: {node['html'][:200]}")
+            if node.get("failureSummary"):
+                lines.append("      " + node["failureSummary"].replace("\n", "\n      "))
+    assert not violations, f"axe-core on {page.url}:\n" + "\n".join(lines)

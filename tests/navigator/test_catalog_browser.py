@@ -139,7 +139,7 @@ def test_misspelt_search_narrowed_by_direction_and_age_then_the_program(
 
     # Narrowing happens in place (htmx), so nothing reloads the page.
     page.evaluate("() => { window.stillTheSamePage = true; }")
-    page.locator("summary", has_text="Фильтры").click()
+    page.get_by_role("button", name="Фильтры").click()
     page.get_by_label("Техническая").check()
     expect(titles).to_have_count(2)
     expect(titles.filter(has_text="Юный инженер")).to_have_count(0)
@@ -150,6 +150,7 @@ def test_misspelt_search_narrowed_by_direction_and_age_then_the_program(
     page.get_by_label("Полных лет").press("Tab")
     expect(titles).to_have_count(1)
     expect(titles.first).to_have_text("Робототехника")
+    page.get_by_role("button", name="Показать 1 программу").click()
     assert page.evaluate("() => window.stillTheSamePage") is True
     page.wait_for_url("**direction=technical**")
     assert "age=9" in page.url
