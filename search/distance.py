@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from django.db.models import F, FloatField, Value
+from django.db.models import Case, F, FloatField, Value, When
 from django.db.models.expressions import Combinable
 from django.db.models.functions import ASin, Cast, Cos, Least, Power, Radians, Sin, Sqrt
 
@@ -29,5 +29,7 @@ def distance_km(latitude: float, longitude: float) -> Combinable:
     a = Power(Sin((venue_lat - Value(lat)) / half), 2) + Cos(venue_lat) * Value(math.cos(lat)) * Power(
         Sin((venue_lon - Value(lon)) / half), 2
     )
-    # Rounding may take `a` a hair above 1 for antipodal points, where asin() would raise.
-    return Value(2 * EARTH_RADIUS_KM) * ASin(Sqrt(Least(a, Value(1.0))), output_field=FloatField())
+    # Rounding may take `a` a hair above 1 for antipodal points, where asin() would raise. LEAST() skips
+    # NULLs (LEAST(NULL, 1) is 1), so an unplaced venue must be kept NULL explicitly, not a half-circle away.
+    distance = Value(2 * EARTH_RADIUS_KM) * ASin(Sqrt(Least(a, Value(1.0))), output_field=FloatField())
+    return Case(When(venue_latitude__isnull=False, venue_longitude__isnull=False, then=distance), default=None)
