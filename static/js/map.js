@@ -264,6 +264,8 @@
       longitude.value = latlng.lng.toFixed(6);
     }
 
+    // centre: the stored point on opening the form (zoomed in); else the map only follows a point typed
+    // outside the view, so that a small correction is seen as the marker moving.
     function place(latlng, centre) {
       if (!marker) {
         marker = L.marker(latlng, { draggable: true, title: canvas.dataset.title, alt: canvas.dataset.title });
@@ -276,14 +278,16 @@
       }
       if (centre) {
         map.setView(latlng, Math.max(map.getZoom(), 15));
+      } else if (!map.getBounds().contains(latlng)) {
+        map.panTo(latlng);
       }
     }
 
-    function fromFields() {
+    function fromFields(centre) {
       var a = parseFloat(latitude.value.replace(",", "."));
       var b = parseFloat(longitude.value.replace(",", "."));
       if (isFinite(a) && isFinite(b) && Math.abs(a) <= 90 && Math.abs(b) <= 180) {
-        place([a, b], true);
+        place(L.latLng(a, b), centre === true);
       }
     }
 
@@ -293,7 +297,7 @@
     });
     latitude.addEventListener("change", fromFields);
     longitude.addEventListener("change", fromFields);
-    fromFields();
+    fromFields(true);
   }
 
   catalog();

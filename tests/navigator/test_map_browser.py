@@ -90,4 +90,12 @@ def test_the_results_map_shows_the_venues_and_sorts_by_distance_from_a_tapped_po
     expect(page.locator("#program-venue-map .leaflet-marker-icon")).to_have_count(1)
 
     assert page.locator(".leaflet-tile").count() == 0
+
+    # «по расстоянию» chosen with no point yet: the browser's location is asked for and used (Ефремов).
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 53.15, "longitude": 38.12})
+    page.goto(f"{live_server.url}/catalog/")
+    page.get_by_label("Сортировка").select_option("distance")
+    expect(page).to_have_url(re.compile(r"sort=distance.*lat=53\.15.*lon=38\.12"))
+    expect(page.locator(".catalog-card").first.locator(".catalog-card__title")).to_have_text("Хореография")
     assert elsewhere == []
