@@ -1,13 +1,18 @@
 """The results map on a phone (360 px, real Chromium): «Карта» shows the page's venues as Leaflet markers
 (programs sharing a building share one), with popups linking to the programs; a tap on the map sorts the
 results by the distance from that point and the cards show it. No tile is requested (MAP_TILE_URL is
-empty in tests) and nothing is fetched from anywhere but the portal (Leaflet is served locally)."""
+empty in tests) and nothing is fetched from anywhere but the portal (Leaflet is served locally).
 
+A screenshot of the map over the results goes to docs/screenshots/ only with UPDATE_SCREENSHOTS=1."""
+
+import os
 import re
 from decimal import Decimal
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.db import connections
 from playwright.sync_api import expect
 
@@ -45,8 +50,10 @@ def venues():
 
 
 def test_the_results_map_shows_the_venues_and_sorts_by_distance_from_a_tapped_point(
-    phone_page, live_server, venues, db_in_browser_context
+    phone_page, live_server, venues, db_in_browser_context, tmp_path
 ):
+    shots = Path(settings.BASE_DIR, "docs", "screenshots") if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path
+    shots.mkdir(parents=True, exist_ok=True)
     chess = Program.objects.get(title="Шахматы")
     page, portal = phone_page, urlsplit(live_server.url).netloc
     elsewhere = []
@@ -79,6 +86,8 @@ def test_the_results_map_shows_the_venues_and_sorts_by_distance_from_a_tapped_po
     expect(page.locator("#catalog-point-clear")).to_be_visible()
     # The markers follow the new results (the same three venues) and still no tile nor outside request.
     expect(markers).to_have_count(3)
+    page.locator(".catalog-map").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "catalog-map-360.png"))
     assert page.locator("#catalog-map .leaflet-tile").count() == 0
 
     page.locator("#catalog-map .leaflet-marker-icon[title='Робототехника; Шахматы']").click()
