@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -16,6 +17,8 @@ from core.fields import MoneyField
 from core.validators import validate_inn, validate_ogrn
 
 AGE_MIN, AGE_MAX = 5, 18
+LATITUDE_RANGE = [MinValueValidator(-90), MaxValueValidator(90)]
+LONGITUDE_RANGE = [MinValueValidator(-180), MaxValueValidator(180)]
 
 
 class Municipality(models.Model):
@@ -174,6 +177,14 @@ class Program(models.Model):
     form = models.CharField(_("форма обучения"), max_length=16, choices=Form.choices, default=Form.FULL_TIME)
     special_needs = models.BooleanField(_("подходит детям с ОВЗ"), default=False)
     venue_address = models.CharField(_("адрес проведения"), max_length=500, blank=True)
+    # The venue on the map (WGS 84 degrees, about 10 cm at 6 places): the results map and the distance
+    # sort (search.selectors). Both or neither (a CHECK); a distance programme usually has neither.
+    venue_latitude = models.DecimalField(
+        _("широта"), max_digits=8, decimal_places=6, null=True, blank=True, validators=LATITUDE_RANGE
+    )
+    venue_longitude = models.DecimalField(
+        _("долгота"), max_digits=9, decimal_places=6, null=True, blank=True, validators=LONGITUDE_RANGE
+    )
     lesson_price = MoneyField(_("стоимость занятия"))
     normative_lesson_price = MoneyField(_("нормативная стоимость занятия"))
     lessons_per_month = models.PositiveSmallIntegerField(_("занятий в месяц"), default=8)
@@ -234,6 +245,22 @@ class Program(models.Model):
             models.CheckConstraint(condition=~Q(funding="FREE") | Q(lesson_price=0), name="program_free_costs_nothing"),
             models.CheckConstraint(
                 condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="program_rating_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(venue_latitude__isnull=True, venue_longitude__isnull=True)
+                | Q(
+                    # NULL compares as unknown, which a CHECK lets through: one coordinate alone must fail.
+                    venue_latitude__isnull=False,
+                    venue_longitude__isnull=False,
+                    venue_latitude__gte=-90,
+                    venue_latitude__lte=90,
+                    venue_longitude__gte=-180,
+                    venue_longitude__lte=180,
+                ),
+                name="program_venue_coordinates",
+                violation_error_message=_(
+                    "Укажите широту и долготу вместе: широта от −90 до 90, долгота от −180 до 180."
+                ),
             ),
         ]
         indexes = [

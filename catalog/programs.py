@@ -38,12 +38,16 @@ EDITABLE_FIELDS = (
     "form",
     "special_needs",
     "venue_address",
+    "venue_latitude",
+    "venue_longitude",
     "lesson_price",
     "normative_lesson_price",
     "lessons_per_month",
     "funding",
 )
 MONEY_FIELDS = ("lesson_price", "normative_lesson_price")
+# Decimals a new version (Program.revision, JSON) keeps as strings.
+DECIMAL_FIELDS = (*MONEY_FIELDS, "venue_latitude", "venue_longitude")
 COVER_FORMATS = {"JPEG", "PNG", "WEBP"}
 
 
@@ -123,7 +127,7 @@ def program_version(program: Program) -> dict:
     changes over them."""
     current = {name: getattr(program, name) for name in EDITABLE_FIELDS}
     for name, value in (program.revision or {}).items():
-        if name in MONEY_FIELDS:
+        if name in DECIMAL_FIELDS and value is not None:
             value = Decimal(value)
         if name != "cover":
             current[name] = value

@@ -40,6 +40,7 @@ from demo.billing import make_demo_billing
 from demo.bulk import copy_rows, reserve_ids
 from demo.contracts import make_demo_contracts
 from demo.covers import cover_name, covers_write
+from demo.geo import venue_point
 from demo.logins import create_demo_logins
 from demo.places import DEMO_MUNICIPALITY, MOBILE_CODES, MONTHLY_BILLING, MUNICIPALITIES, REGION_CODE, Place
 from demo.programs import (
@@ -469,6 +470,8 @@ class RegionGenerator:
             "form",
             "special_needs",
             "venue_address",
+            "venue_latitude",
+            "venue_longitude",
             "lesson_price",
             "normative_lesson_price",
             "lessons_per_month",
@@ -515,6 +518,7 @@ class RegionGenerator:
             venue = provider.address
         else:
             venue = self.address(rng, place)
+        latitude, longitude = (None, None) if form == Program.Form.DISTANCE else venue_point(place, venue)
 
         weekly = rng.choices((1, 2, 3), weights=(25, 55, 20))[0]
         factor = 1.1 if place.name == "г. Тула" else 1.0 if place.name.startswith(("г. ", "п. ")) else 0.9
@@ -565,6 +569,8 @@ class RegionGenerator:
             form,
             special_needs,
             venue,
+            latitude,
+            longitude,
             f"{price}.00",
             f"{normative}.00",
             4 * weekly,

@@ -46,6 +46,7 @@ class _Checkbox(forms.CheckboxInput):
 class CatalogFilterForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
+        _clean_point(self, cleaned)
         birth_date = cleaned.get("birth_date")
         if birth_date and cleaned.get("age") is None:
             if birth_date > timezone.localdate():
@@ -53,6 +54,18 @@ class CatalogFilterForm(forms.Form):
             else:
                 cleaned["age"] = age_on(birth_date, timezone.localdate())
         return cleaned
+
+
+def _clean_point(form: forms.Form, cleaned: dict) -> None:
+    """`lat` and `lon` come together; sorting by distance needs them."""
+    lat, lon = cleaned.get("lat"), cleaned.get("lon")
+    if (lat is None) != (lon is None) and not form.has_error("lat") and not form.has_error("lon"):
+        form.add_error("lat" if lat is None else "lon", _("Укажите широту и долготу вместе."))
+    elif cleaned.get("sort") == "distance" and (lat is None or lon is None) and not form.errors:
+        form.add_error(
+            "sort",
+            _("Чтобы сортировать по расстоянию, разрешите определить ваше местоположение или отметьте точку на карте."),
+        )
 
 
 class CatalogFilter(django_filters.FilterSet):
@@ -109,9 +122,21 @@ class CatalogFilter(django_filters.FilterSet):
             ("relevance", _("по релевантности")),
             ("rating", _("по рейтингу")),
             ("start_date", _("по дате начала")),
+            ("distance", _("по расстоянию")),
         ],
         method="_keep",
         empty_label=None,
+    )
+    # The point distances are measured from (the parent's location or a point picked on the map).
+    lat = extend_schema_field({"type": "number", "description": "Широта точки для расстояния (−90…90)"})(
+        django_filters.NumberFilter(
+            label=_("Широта"), method="_keep", validators=[MinValueValidator(-90), MaxValueValidator(90)]
+        )
+    )
+    lon = extend_schema_field({"type": "number", "description": "Долгота точки для расстояния (−180…180)"})(
+        django_filters.NumberFilter(
+            label=_("Долгота"), method="_keep", validators=[MinValueValidator(-180), MaxValueValidator(180)]
+        )
     )
 
     class Meta:
@@ -144,6 +169,7 @@ class CatalogFilter(django_filters.FilterSet):
             free_seats=bool(data.get("free_seats")),
             sort=data.get("sort") or "relevance",
             exact=bool(data.get("exact")),
+            point=(float(data["lat"]), float(data["lon"])) if data.get("lat") is not None else None,
         )
 
     def filter_queryset(self, queryset):

@@ -35,6 +35,7 @@ from django.db.models.lookups import GreaterThan
 from catalog.models import FacetCell, Program, Provider, ScheduleSlot
 from catalog.selectors import open_groups, visible_programs
 from enrollments.selectors import groups_with_seats, seats_held_subquery
+from search.distance import distance_km
 from search.words import WordsNotice, WordsPlan, corrected_words, words_plan
 
 MAX_QUERY_LENGTH = 200
@@ -42,7 +43,7 @@ MAX_QUERY_LENGTH = 200
 # Parts of the day as numbered by catalog_schedule_bit() in migrations/sql/0008_listing.sql (by the lesson's start:
 # before 12:00, before 17:00, later), which sets the bits of Program.schedule_mask.
 TIME_OF_DAY = {"morning": 0, "afternoon": 1, "evening": 2}
-SORTS = ("relevance", "rating", "start_date")
+SORTS = ("relevance", "rating", "start_date", "distance")
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ class CatalogQuery:
     free_seats: bool = False
     sort: str = "relevance"
     exact: bool = False  # search the words as typed: no typo correction, no widening
+    # (latitude, longitude) the parent is at or picked on the map: each result gets `distance_km`, and
+    # sort "distance" orders by it (search.filters requires the point for that sort).
+    point: tuple[float, float] | None = None
 
 
 @dataclass
@@ -171,8 +175,12 @@ def catalog_search(query: CatalogQuery) -> tuple[QuerySet[Program], Facets]:
     results = results.prefetch_related(
         Prefetch("provider", queryset=Provider.objects.select_related("municipality")), "direction"
     )
+    if query.point is not None:
+        results = results.annotate(distance_km=distance_km(*query.point))
     if query.sort == "rating":
         ordering = [F("rating").desc(nulls_last=True), "-rating_count", "title", "pk"]
+    elif query.sort == "distance" and query.point is not None:
+        ordering = [F("distance_km").asc(nulls_last=True), "title", "pk"]
     elif query.sort == "start_date":
         # The stored next_start (kept by triggers, refreshed nightly), read from program_catalog_next_start.
         ordering = [F("next_start").asc(nulls_last=True), "title", "pk"]

@@ -51,6 +51,8 @@ class ProgramForm(forms.ModelForm):
                 field.widget.attrs.setdefault("class", "form-control")
             if name in ("age_min", "age_max", "lessons_per_month", "lesson_price", "normative_lesson_price"):
                 field.widget.attrs.setdefault("inputmode", "decimal" if "price" in name else "numeric")
+            if name in ("venue_latitude", "venue_longitude"):
+                field.widget.attrs.update(inputmode="decimal", step="any")
 
     def _post_clean(self):
         # The service validates the program as a whole (a certified one's new version against its

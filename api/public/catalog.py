@@ -57,6 +57,9 @@ class ProgramListSerializer(serializers.ModelSerializer):
         read_only=True, allow_null=True, help_text="Дата начала ближайшей группы с открытым набором."
     )
     url = serializers.HyperlinkedIdentityField(view_name="api:program-detail")
+    distance_km = serializers.SerializerMethodField(
+        help_text="Расстояние до места проведения от точки `lat`, `lon` запроса, км; null без точки или без координат."
+    )
 
     class Meta:
         model = Program
@@ -78,9 +81,17 @@ class ProgramListSerializer(serializers.ModelSerializer):
             "rating",
             "rating_count",
             "next_start",
+            "venue_latitude",
+            "venue_longitude",
+            "distance_km",
             "url",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_distance_km(self, program: Program) -> float | None:
+        distance = getattr(program, "distance_km", None)
+        return None if distance is None else round(distance, 2)
 
     def to_representation(self, program: Program) -> dict:
         """The same dict as the declared fields give (they stay the schema, and the detail uses them),
@@ -111,6 +122,9 @@ class ProgramListSerializer(serializers.ModelSerializer):
             "rating": None if rating is None else _RATING.to_representation(rating),
             "rating_count": program.rating_count,
             "next_start": _DATE.to_representation(program.next_start),
+            "venue_latitude": _coordinate(_LATITUDE, program.venue_latitude),
+            "venue_longitude": _coordinate(_LONGITUDE, program.venue_longitude),
+            "distance_km": self.get_distance_km(program),
             "url": url,
         }
 
@@ -142,6 +156,18 @@ _RATING = serializers.DecimalField(
     read_only=True,
 )
 _DATE = serializers.DateField(read_only=True)
+_LATITUDE, _LONGITUDE = (
+    serializers.DecimalField(
+        max_digits=Program._meta.get_field(name).max_digits,
+        decimal_places=Program._meta.get_field(name).decimal_places,
+        read_only=True,
+    )
+    for name in ("venue_latitude", "venue_longitude")
+)
+
+
+def _coordinate(field: serializers.DecimalField, value):
+    return None if value is None else field.to_representation(value)
 
 
 class ProgramDetailSerializer(ProgramListSerializer):

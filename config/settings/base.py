@@ -36,9 +36,11 @@ INSTALLED_APPS = [
     # XLSX/CSV exports and the registry imports of the admin (municipal/imports.py).
     "import_export",
     # Front-end assets shipped inside pip packages and served as local static files (no CDN):
-    # Bootstrap 5 (js_lib_bootstrap5/static/js-lib-bootstrap5/) and htmx (django_htmx/static/django_htmx/).
+    # Bootstrap 5 (js_lib_bootstrap5/static/js-lib-bootstrap5/), htmx (django_htmx/static/django_htmx/) and
+    # Leaflet for the maps (js_lib_leaflet/static/js_lib_leaflet/).
     "js_lib_bootstrap5",
     "django_htmx",
+    "js_lib_leaflet",
     # Audit trail (core/audit.py): trigger-made history rows of the tracked models.
     "pgtrigger",
     "pghistory",
@@ -320,6 +322,17 @@ SOCIAL_AUTH_PIPELINE = (
 # --- The portal ----------------------------------------------------------------------------------
 PORTAL_REGION_NAME = env.str("PORTAL_REGION_NAME", default="Тульская область")
 PORTAL_REGION_CODE = env.str("PORTAL_REGION_CODE", default="71")
+# Maps (Leaflet, served from the js_lib_leaflet package). The tile server's address template; empty: no
+# tiles are requested at all and maps show their markers on a blank background (the tests; a portal
+# without a tile service of its own). OpenStreetMap's public tiles suit light use only (its tile policy).
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="© OpenStreetMap contributors")
+# Where a map opens when it has no markers: the region's centre and a zoom that shows the region.
+MAP_CENTER = (env.float("MAP_CENTER_LAT", default=54.0), env.float("MAP_CENTER_LON", default=37.6))
+MAP_ZOOM = env.int("MAP_ZOOM", default=8)
+# A Nominatim-compatible search endpoint (`?q=…&format=json&limit=1` → [{"lat", "lon"}]), called from
+# the parent's browser to turn a typed address into a point for the distance sort. Empty: no address box.
+GEOCODER_URL = env.str("GEOCODER_URL", default="")
 # Healthz reports the beat as stale when its last tick is older than this.
 HEALTHZ_BEAT_MAX_AGE_SECONDS = env.int("HEALTHZ_BEAT_MAX_AGE_SECONDS", default=180)
 

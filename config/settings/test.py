@@ -19,3 +19,7 @@ AXES_ENABLED = False
 
 # The outbox sends in the test's own thread, so that on-commit callbacks can be checked at once.
 OUTBOX_DISPATCH_IN_BACKGROUND = False
+
+# Tests load no map tiles whatever the environment says: the maps show markers on a blank background.
+MAP_TILE_URL = ""
+GEOCODER_URL = ""

@@ -513,7 +513,8 @@ def test_schema_lists_the_catalog_with_typed_parameters(client):
     assert set(params["funding"]["items"]["enum"]) == {"FREE", "CERTIFICATE", "PAID"}
     assert params["weekday"]["items"]["enum"] == [0, 1, 2, 3, 4, 5, 6]
     assert set(params["time_of_day"]["enum"]) == {"morning", "afternoon", "evening"}
-    assert set(params["sort"]["enum"]) == {"relevance", "rating", "start_date"}
+    assert set(params["sort"]["enum"]) == {"relevance", "rating", "start_date", "distance"}
+    assert params["lat"]["type"] == params["lon"]["type"] == "number"
     assert params["page"] == {"type": "integer"}
     assert {"special_needs", "free_seats", "birth_date"} <= set(params)
     page_schema = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
