@@ -12,8 +12,7 @@ API under gunicorn, against the ceiling of a bare write under the same server.
    (two staff members, who get a notice of every application), for each of the two runs --groups
    certified programs each with one open group of --seats seats meeting twice a week, and --parents
    parents, each with one child linked as Gosuslugi links them (a confirmed ParentLink) and a signed-in
-   Django session (the portal's session engine, cached_db: the sign-in wrote it to the table and to
-   Redis, so the session rows are bulk-inserted and then read once through the engine). Run «certificates held»: the children
+   Django session (database sessions, as the portal keeps them). Run «certificates held»: the children
    hold certificates already (numbers from the municipality's sequence, as certificate_issue takes them).
    Run «first application»: they hold none, so each application issues one.
 3. gunicorn `config.wsgi` (DJANGO_SETTINGS_MODULE=bench.settings: DEBUG off, the portal's middleware)
@@ -52,7 +51,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from importlib import import_module
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -141,7 +139,6 @@ def _session_headers(session_key: str) -> str:
 
 def populate(*, parents: int, groups: int, seats: int, seed: int) -> tuple[dict[str, RunData], list[str]]:
     """Everything both runs need, in bulk; returns the runs and the session keys for the ceiling."""
-    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.hashers import make_password
     from django.contrib.sessions.backends.db import SessionStore
@@ -285,11 +282,6 @@ def populate(*, parents: int, groups: int, seats: int, seed: int) -> tuple[dict[
                 )
                 for key, user in zip(keys, users, strict=True)
             )
-            # The parents signed in before the opening: their sign-in saved the session through the
-            # session engine, which (cached_db) also put it in Redis. Read once through the engine.
-            engine = import_module(settings.SESSION_ENGINE)
-            for key in keys:
-                engine.SessionStore(key).load()
             applications = []
             for i, (key, child) in enumerate(zip(keys, children, strict=True)):
                 group_id = group_rows[i % groups].pk
@@ -542,8 +534,6 @@ def verdict(ok: bool) -> str:
 def report(
     args, machine_line: str, setup: str, runs: dict[str, RunData], results: dict, checks: dict, ceilings: list
 ) -> str:
-    from django.conf import settings
-
     ceiling_rates = [c.final[201] / c.wall_s for c in ceilings]
     ceiling = statistics.mean(ceiling_rates)
     command = " ".join([".venv/bin/python", "bench/opening_day.py", *sys.argv[1:]])
@@ -552,8 +542,7 @@ def report(
         f"- **Machine**: {machine_line}",
         f"- **Set-up**: {setup}",
         f"- **Server**: gunicorn `config.wsgi`, {args.workers} gthread workers × {args.threads} threads, "
-        f"DJANGO_SETTINGS_MODULE=bench.settings (DEBUG off, the portal's middleware, sessions "
-        f"`{settings.SESSION_ENGINE.rsplit('.', 1)[-1]}`), "
+        "DJANGO_SETTINGS_MODULE=bench.settings (DEBUG off, the portal's middleware, database sessions), "
         "127.0.0.1; PostgreSQL of DATABASE_URL (Unix socket), a private Redis (cache, Celery broker).",
         f"- **Load**: {args.parents} parents per run, {args.concurrency} clients in a closed loop (asyncio, "
         f"keep-alive), each parent once to one of {args.groups} groups of {args.seats} seats "

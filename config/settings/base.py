@@ -168,9 +168,6 @@ CACHES = {
         "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
     }
 }
-# Sessions are read from Redis and written through to PostgreSQL: a signed-in request does not pay a
-# database query for its session, and a session outlives a Redis restart (a miss reads the table).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Anonymous catalog result pages (HTML and API) are shared from the cache for this long.
 CATALOG_PAGE_CACHE_SECONDS = env.int("CATALOG_PAGE_CACHE_SECONDS", default=30)
 CELERY_TASK_SERIALIZER = "json"
