@@ -1,7 +1,7 @@
 """Staff roles as Django auth groups: municipal and regional operators, a provider's manager, a teacher.
 
 The database gets the groups and their permissions from data migrations (accounts/0004_staff_roles
-first, the latest 0011_admin_roles); this module declares what they should be, for the code and the tests. When a declaration
+first, the latest 0013_search_synonym_roles); this module declares what they should be, for the code and the tests. When a declaration
 here changes, a new data migration must bring existing databases along:
 tests/accounts/test_roles.py fails while the migrated groups and this module disagree.
 
@@ -64,6 +64,7 @@ MUNICIPAL_VIEW_ONLY_MODELS = (
     # Shared reference data: not a municipality's to change.
     "municipality",
     "direction",
+    "searchsynonym",
 )
 # The audit trail's event models (core/audit.py `tracked`): view only, whichever models are tracked.
 AUDIT_MODEL_SUFFIX = "history"
@@ -71,6 +72,8 @@ AUDIT_MODEL_SUFFIX = "history"
 TECHNICAL_MODELS = ("searchword", "facetcell", "favourite", "monthrecheck", "billingnoticesent")
 # What a regional operator sees beyond a municipal one: the region-wide debit job's queue and markers.
 REGIONAL_EXTRA_VIEW_MODELS = ("monthrecheck", "billingnoticesent")
+# The region's shared dictionaries, kept by regional operators: the catalog search's synonyms.
+REGIONAL_DICTIONARY_MODELS = ("searchsynonym",)
 # Added only through a form that a service validates (certificates.periods.funding_period_save).
 MUNICIPAL_ADD_MODELS = ("fundingperiod",)
 
@@ -94,6 +97,7 @@ def role_permissions(name: str) -> QuerySet[Permission]:
     granted = view_change | add
     if name == REGIONAL:
         granted |= own & Q(codename__startswith="view_", content_type__model__in=REGIONAL_EXTRA_VIEW_MODELS)
+        granted |= own & Q(codename__regex=r"^(add|change|delete)_", content_type__model__in=REGIONAL_DICTIONARY_MODELS)
     return Permission.objects.filter(granted)
 
 
