@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
@@ -36,6 +37,7 @@ from django.db.models.lookups import GreaterThan
 from catalog.models import FacetCell, Program, Provider, ScheduleSlot
 from catalog.selectors import open_groups, visible_programs
 from enrollments.selectors import groups_with_seats, seats_held_subquery
+from search.child import fits_child
 
 MAX_QUERY_LENGTH = 200
 # Below this trigram similarity a query word is left as typed rather than "corrected".
@@ -57,6 +59,8 @@ class CatalogQuery:
     directions: tuple[str, ...] = ()
     fundings: tuple[str, ...] = ()
     age: int | None = None
+    # The child's birth date: programs with an open group the child is the right age for when it starts.
+    birth_date: date | None = None
     weekdays: tuple[int, ...] = ()
     time_of_day: str = ""
     special_needs: bool = False
@@ -127,6 +131,8 @@ def _without_facet_filters(query: CatalogQuery) -> Q:
     conditions = Q()
     if query.age is not None:
         conditions &= Q(age_min__lte=query.age, age_max__gte=query.age)
+    if query.birth_date is not None:
+        conditions &= Q(fits_child(query.birth_date))
     if query.special_needs:
         conditions &= Q(special_needs=True)
     if _filters_schedule(query):
@@ -171,7 +177,9 @@ def catalog_search(query: CatalogQuery) -> tuple[QuerySet[Program], Facets]:
     """The ordered result set (not yet paged) and the facet counts for the same query."""
     text = _text_query(query)
     base = catalog_base(query, text)
-    facets = _facets(base if text is not None or _filters_schedule(query) or query.free_seats else None, query)
+    # (FacetCell rows know a program's ages, not its groups' start dates: a birth date counts from `base`.)
+    per_program = text is not None or _filters_schedule(query) or query.free_seats or query.birth_date is not None
+    facets = _facets(base if per_program else None, query)
     results = base
     for condition in _facet_filters(query).values():
         results = results.filter(condition)
