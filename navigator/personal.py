@@ -4,7 +4,7 @@ The results page is rendered once for everyone, as an anonymous visitor sees it 
 HTML comments where personal parts go: the header's user menu (`<!--personal:user-menu-->…<!--/…-->`,
 replaced), the «Для кого ищем» child chooser (`<!--personal:child-chooser-->`) and, on each program
 card, the user's marks (`<!--personal:program:<id>-->`: «В избранном», «Подходит: Артём»). This module
-fills them for one user with at most three small queries (the page's favourites, the parent's
+fills them for one user with one statement (search.personal: the page's favourites, the parent's
 children, which of the page's programs fit the chosen child), and nothing it makes is ever stored.
 
 Child-first browsing: a parent picks one of their confirmed children; the choice is kept in the
@@ -20,7 +20,8 @@ from datetime import date
 from urllib.parse import urlencode, urlsplit
 
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.template.loader import render_to_string
+from django.middleware.csrf import get_token
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -28,10 +29,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from accounts.access import is_parent
-from catalog.selectors import favourite_program_ids
 from certificates.selectors import parent_children
 from core.dates import age_on
-from search.child import Fit, child_fits
+from search.child import Fit
+from search.personal import user_overlay
 
 CHILD_SESSION_KEY = "catalog_child"
 USER_MENU = re.compile(r"<!--personal:user-menu-->.*?<!--/personal:user-menu-->", re.S)
@@ -71,13 +72,15 @@ def parent_child_options(user) -> list[ChildOption]:
 
 
 def catalog_overlay(*, user, chosen_child_id: int | None, program_ids: list[int]) -> Overlay:
-    children = parent_child_options(user)
+    """One statement (search.personal): the page's favourites, the parent's children, what fits the choice."""
+    rows = user_overlay(user_id=user.pk, program_ids=program_ids, chosen_child_id=chosen_child_id)
+    children = [ChildOption(c.pk, c.first_name, c.birth_date) for c in rows.children] if is_parent(user) else []
     chosen = next((child for child in children if child.pk == chosen_child_id), None)
     return Overlay(
-        favourites=favourite_program_ids(user=user, program_ids=program_ids),
+        favourites=rows.favourites,
         children=children,
         chosen=chosen,
-        fits=child_fits(birth_date=chosen.birth_date, program_ids=program_ids) if chosen and program_ids else {},
+        fits=rows.fits if chosen is not None else {},
     )
 
 
@@ -111,6 +114,14 @@ def _marks(program_id: int, overlay: Overlay) -> str:
     )
 
 
+def _render(template_name: str, request: HttpRequest, context: dict) -> str:
+    """A personal part with what its template uses (the user, the request, the CSRF token), without
+    running every context processor for each part: this is on every signed-in results page."""
+    return get_template(template_name).render(
+        {"request": request, "user": request.user, "csrf_token": get_token(request), **context}
+    )
+
+
 def personalize_results(request: HttpRequest, shared: HttpResponse) -> HttpResponse:
     """The shared results page (a whole page or the htmx fragment) with this user's parts in it."""
     html = shared.content.decode(shared.charset)
@@ -120,8 +131,9 @@ def personalize_results(request: HttpRequest, shared: HttpResponse) -> HttpRespo
     if CHILD_CHOOSER in html:
         chooser = ""
         if overlay.children:
-            chooser = render_to_string(
+            chooser = _render(
                 "navigator/catalog/_child_chooser.html",
+                request,
                 {
                     "children": overlay.children,
                     "chosen": overlay.chosen,
@@ -130,11 +142,10 @@ def personalize_results(request: HttpRequest, shared: HttpResponse) -> HttpRespo
                     and request.GET.get("birth_date") == overlay.chosen.birth_date.isoformat(),
                     "next_url": request.get_full_path(),
                 },
-                request=request,
             )
         html = html.replace(CHILD_CHOOSER, chooser, 1)
     if USER_MENU.search(html):
-        menu = render_to_string("_user_menu.html", request=request)
+        menu = _render("_user_menu.html", request, {})
         html = USER_MENU.sub(lambda _match: menu, html, count=1)
 
     response = HttpResponse(html, status=shared.status_code, content_type=shared["Content-Type"])
