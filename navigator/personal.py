@@ -25,7 +25,8 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from accounts.access import is_parent
@@ -122,6 +123,42 @@ def _render(template_name: str, request: HttpRequest, context: dict) -> str:
     )
 
 
+# The header's user menu is the same markup for every user of a role on a page but for the name and the
+# CSRF token: rendered once per process for (language, role, path) with markers in their place, then
+# filled per request. The skeleton holds nothing of any user.
+_NAME_MARK, _TOKEN_MARK = "\x00name\x00", "\x00token\x00"
+_MENU_SKELETONS: dict[tuple[str, str, str], str] = {}
+
+
+@dataclass(frozen=True)
+class _MenuUser:
+    """What _user_menu.html reads of a signed-in user, with a marker for the name."""
+
+    role: str
+    is_authenticated: bool = True
+
+    def get_full_name(self) -> str:
+        return _NAME_MARK
+
+    def get_username(self) -> str:
+        return _NAME_MARK
+
+
+def user_menu(request: HttpRequest) -> str:
+    user = request.user
+    key = (get_language() or "", user.role, request.path)
+    skeleton = _MENU_SKELETONS.get(key)
+    if skeleton is None:
+        skeleton = get_template("_user_menu.html").render(
+            {"request": request, "user": _MenuUser(user.role), "csrf_token": _TOKEN_MARK}
+        )
+        if len(_MENU_SKELETONS) < 1000:  # paths are the catalog's own; a bound all the same
+            _MENU_SKELETONS[key] = skeleton
+    name = user.get_full_name() or user.get_username()
+    # The token first: a name is put in after it, escaped, so nothing in a name can become markup.
+    return skeleton.replace(_TOKEN_MARK, get_token(request)).replace(_NAME_MARK, conditional_escape(name))
+
+
 def personalize_results(request: HttpRequest, shared: HttpResponse) -> HttpResponse:
     """The shared results page (a whole page or the htmx fragment) with this user's parts in it."""
     html = shared.content.decode(shared.charset)
@@ -145,7 +182,7 @@ def personalize_results(request: HttpRequest, shared: HttpResponse) -> HttpRespo
             )
         html = html.replace(CHILD_CHOOSER, chooser, 1)
     if USER_MENU.search(html):
-        menu = _render("_user_menu.html", request, {})
+        menu = user_menu(request)
         html = USER_MENU.sub(lambda _match: menu, html, count=1)
 
     response = HttpResponse(html, status=shared.status_code, content_type=shared["Content-Type"])

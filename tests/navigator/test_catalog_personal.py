@@ -173,3 +173,17 @@ def test_one_parents_child_marks_never_show_for_another(chess):
     assert "Подходит: Артём" in card(elena_client.get(url).content.decode(), young)
     olga_page = signed_in(olga).get(url).content.decode()  # the same shared filtered page
     assert "Артём" not in olga_page and "Шахматы для младших" in olga_page
+
+
+def test_the_menus_logout_form_carries_this_requests_working_csrf_token():
+    parent = ParentFactory(last_name="Смирнова", first_name="Елена")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(parent)
+    Client().get(CATALOG)  # the shared copy exists already
+
+    html = client.get(CATALOG).content.decode()
+    token = html.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+
+    assert "Елена Смирнова" in html or "Смирнова Елена" in html
+    assert client.post("/accounts/logout/", {"csrfmiddlewaretoken": token}).status_code == 302
+    assert "_auth_user_id" not in client.session
