@@ -52,13 +52,6 @@ def favourite_programs(*, user) -> QuerySet[Program]:
     )
 
 
-def favourite_program_ids(*, user, program_ids: list[int]) -> set[int]:
-    """Which of these programs are the user's favourites (one query over the user's favourites)."""
-    if not program_ids:
-        return set()
-    return set(Favourite.objects.filter(user=user, program_id__in=program_ids).values_list("program_id", flat=True))
-
-
 def favourite_exists(*, user, program_id: int) -> bool:
     return user.is_authenticated and Favourite.objects.filter(user=user, program_id=program_id).exists()
 

@@ -1,8 +1,9 @@
 """A child's fit to programs: the child's age (full years) on each open group's start date, not today.
 
 A child born in October who is 6 today is 7 when a September group starts: what matters is the age
-on the day the lessons begin. The catalog's `birth_date` parameter filters with `fits_child()`; the
-signed-in parent's marks («Подходит: Артём, 9 лет») come from `child_fits()` for one page's programs.
+on the day the lessons begin. The catalog's `birth_date` parameter filters with `fits_child()`;
+`child_fits()` says which of some programs fit and from when (the signed-in parent's «Подходит» marks
+read the same rule in one statement with the rest of the page's marks: search/personal.py).
 """
 
 from __future__ import annotations
