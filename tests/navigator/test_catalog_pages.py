@@ -753,11 +753,10 @@ def test_program_page_query_count_does_not_grow_with_groups(client, django_asser
     assert html(response).count('class="portal-card group-card"') == n
 
 
-def test_program_page_for_a_parent_adds_user_and_favourite(parent_client, django_assert_num_queries):
+def test_program_page_for_a_parent_adds_session_user_and_favourite(parent_client, django_assert_num_queries):
     created = program("Робототехника")
 
-    # the user and the favourite (the session comes from the cache: cached_db)
-    with django_assert_num_queries(PROGRAM_QUERIES + 2):
+    with django_assert_num_queries(PROGRAM_QUERIES + 3):
         parent_client.get(reverse("program", args=[created.pk]))
 
 
@@ -779,8 +778,8 @@ def test_favourites_page_query_count(parent, parent_client, django_assert_num_qu
     for i in range(n):
         FavouriteFactory(user=parent, program=program(f"Программа {i:02d}"))
 
-    # user (the session from the cache), the count, one page of programs
-    with django_assert_num_queries(3):
+    # session, user, the count, one page of programs
+    with django_assert_num_queries(4):
         response = parent_client.get(reverse("favourites"))
 
     assert len(card_titles(response)) == n
