@@ -166,10 +166,6 @@ CACHES = {
         "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
     }
 }
-# Sessions are read from Redis and written through to the database: a signed-in parent's catalog page
-# (the shared copy plus their marks, core/cache.py) costs no session query; with Redis down they are
-# read from the database (the cache fails open).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Catalog result pages (HTML and API) are shared from the cache for this long (signed-in users get
 # the shared copy with their own parts added).
 CATALOG_PAGE_CACHE_SECONDS = env.int("CATALOG_PAGE_CACHE_SECONDS", default=30)
