@@ -9,13 +9,13 @@ from api.parent import enrollments as parent_enrollments
 from api.provider import attendance, calendar, groups, organisation, programs, staff
 from api.provider import enrollments as provider_enrollments
 from api.public import catalog
-from core.cache import cache_anonymous_get
+from core.cache import cache_shared_get
 
 app_name = "api"
 
 urlpatterns = [
     # Public
-    path("programs/", cache_anonymous_get(catalog.ProgramListView.as_view()), name="program-list"),
+    path("programs/", cache_shared_get(catalog.ProgramListView.as_view()), name="program-list"),
     path("programs/suggest/", catalog.ProgramSuggestView.as_view(), name="program-suggest"),
     path("programs/<int:pk>/", catalog.ProgramDetailView.as_view(), name="program-detail"),
     # The parent's

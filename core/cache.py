@@ -1,36 +1,53 @@
-"""Shared page cache for anonymous visitors.
+"""Shared page cache: a catalog page rendered once for everyone, personal parts added per request.
 
-On enrollment opening day tens of thousands of parents browse the same catalog pages; an anonymous
-GET of a results page is the same for everyone with the same URL and language, so it is rendered
-once and served from Redis for a few seconds. Signed-in users, requests with credentials or pending
-messages, and responses that set cookies are never cached. Live figures that must not be stale
-(seats left on a program page) are on pages that are not cached.
+On enrollment opening day tens of thousands of parents browse the same catalog pages, most of them
+signed in. What a results page shows (the programs, the counts, the facets) is the same for everyone
+with the same URL and language, so that part is rendered once, as an anonymous visitor sees it, and
+served from Redis for a few seconds. Anonymous visitors get it as it is. Signed-in users get it too:
+it is always rendered from an anonymous copy of their request (no cookies, no session, no user, no
+credentials), so nothing of theirs can ever be in it, and the view's `personalize` function then adds
+what is theirs (the header's user menu, favourite marks...) on every request, never stored.
+
+Requests with pending messages (shown on the page) and with an Authorization header are never
+served from the cache, and responses that set cookies are never stored. Live figures that must not be
+stale (seats left on a program page) are on pages that are not cached.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from functools import wraps
+from importlib import import_module
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
+from django.core.handlers.wsgi import WSGIRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 
 SESSION_COOKIE_HINTS = ("messages",)
+# Never copied into the anonymous request a shared page is rendered from: what identifies the user.
+PERSONAL_META = frozenset(
+    {"HTTP_COOKIE", "HTTP_AUTHORIZATION", "HTTP_X_CSRFTOKEN", "CSRF_COOKIE", "CSRF_COOKIE_NEEDS_UPDATE"}
+)
 # A miss renders once: other requests for the same page wait this long for it, polling, before
 # rendering it themselves (the renderer may have failed or be slow).
 STAMPEDE_WAIT_SECONDS = 2.0
 STAMPEDE_POLL_SECONDS = 0.02
 
+Personalize = Callable[[HttpRequest, HttpResponse], HttpResponse]
 
-def _cacheable_request(request) -> bool:
-    return (
-        request.method == "GET"
-        and not request.headers.get("Authorization")
-        and not any(name in request.COOKIES for name in SESSION_COOKIE_HINTS)
-        and not request.user.is_authenticated
-    )
+
+def _has_pending_messages(request) -> bool:
+    """Messages waiting to be shown (cookie or session storage): the page must be rendered for them."""
+    if any(name in request.COOKIES for name in SESSION_COOKIE_HINTS):
+        return True
+    session = getattr(request, "session", None)
+    return session is not None and settings.SESSION_COOKIE_NAME in request.COOKIES and "_messages" in session
 
 
 def page_key(request) -> str:
@@ -44,6 +61,23 @@ def page_key(request) -> str:
     return "page:" + hashlib.sha256(variant.encode()).hexdigest()
 
 
+def anonymous_copy(request) -> HttpRequest:
+    """The same GET as an anonymous visitor would send it: the URL, host, scheme, language and htmx
+    headers, but no cookies, credentials, session or user. A shared page is rendered from this only."""
+    environ = {name: value for name, value in request.META.items() if name not in PERSONAL_META}
+    anonymous = WSGIRequest(environ)
+    anonymous.user = AnonymousUser()
+    anonymous.session = import_module(settings.SESSION_ENGINE).SessionStore()  # empty, never saved
+    anonymous.LANGUAGE_CODE = request.LANGUAGE_CODE
+    if hasattr(request, "request_id"):
+        anonymous.request_id = request.request_id
+    if hasattr(request, "htmx"):
+        from django_htmx.middleware import HtmxDetails
+
+        anonymous.htmx = HtmxDetails(anonymous)
+    return anonymous
+
+
 def _wait_for(key: str):
     deadline = time.monotonic() + STAMPEDE_WAIT_SECONDS
     while time.monotonic() < deadline:
@@ -54,38 +88,66 @@ def _wait_for(key: str):
     return None
 
 
-def cache_anonymous_get(view):
-    """Cache the view's 200 responses to anonymous GETs for CATALOG_PAGE_CACHE_SECONDS.
-
-    When a popular page expires, one request renders it again while the others wait for that copy
-    (a short lock in the cache), so that a crowd does not run the same search a hundred times at once.
-    """
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        seconds = settings.CATALOG_PAGE_CACHE_SECONDS
-        if seconds <= 0 or not _cacheable_request(request):
-            return view(request, *args, **kwargs)
-        key = page_key(request)
-        response = cache.get(key)
+def _shared_response(anonymous, view, args, kwargs):
+    """The page as an anonymous visitor sees it: from the cache, or rendered (once for a crowd) and
+    stored for CATALOG_PAGE_CACHE_SECONDS when it is a 200 that sets no cookie."""
+    seconds = settings.CATALOG_PAGE_CACHE_SECONDS
+    if seconds <= 0:
+        return view(anonymous, *args, **kwargs)
+    key = page_key(anonymous)
+    response = cache.get(key)
+    if response is not None:
+        return response
+    lock = key + ":rendering"
+    if not cache.add(lock, 1, timeout=max(1, int(STAMPEDE_WAIT_SECONDS))):
+        response = _wait_for(key)
         if response is not None:
             return response
-        lock = key + ":rendering"
-        if not cache.add(lock, 1, timeout=max(1, int(STAMPEDE_WAIT_SECONDS))):
-            response = _wait_for(key)
-            if response is not None:
-                return response
-        response = view(request, *args, **kwargs)
+    response = view(anonymous, *args, **kwargs)
 
-        def store(rendered):
-            if rendered.status_code == 200 and not rendered.cookies and not rendered.streaming:
-                cache.set(key, rendered, seconds)
-            cache.delete(lock)
+    def store(rendered):
+        if rendered.status_code == 200 and not rendered.cookies and not rendered.streaming:
+            cache.set(key, rendered, seconds)
+        cache.delete(lock)
 
-        if hasattr(response, "add_post_render_callback") and not response.is_rendered:
-            response.add_post_render_callback(store)
-        else:
-            store(response)
-        return response
+    if hasattr(response, "add_post_render_callback") and not response.is_rendered:
+        response.add_post_render_callback(store)
+    else:
+        store(response)
+    return response
 
-    return wrapped
+
+def cache_shared_get(view=None, *, personalize: Personalize | None = None):
+    """Serve the view's GETs from the shared page cache, to anonymous and signed-in users alike.
+
+    Without `personalize` the page is the same for everyone (the catalog API: nothing in it is
+    personal), and a user signed in by session gets the shared copy as it is. With it, a signed-in
+    user's page is `personalize(request, shared_response)`: the shared copy with the user's parts
+    added, a new response that is never stored. `@cache_shared_get` and
+    `@cache_shared_get(personalize=...)` both work.
+    """
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if (
+                request.method != "GET"
+                or request.headers.get("Authorization")  # token clients: not this cache's business
+                or _has_pending_messages(request)
+            ):
+                return view(request, *args, **kwargs)
+            if not request.user.is_authenticated:
+                response = _shared_response(request, view, args, kwargs)
+            else:
+                response = _shared_response(anonymous_copy(request), view, args, kwargs)
+                if personalize is not None:
+                    if hasattr(response, "render") and not response.is_rendered:
+                        response.render()
+                    response = personalize(request, response)
+            # Browsers and proxies must not give one user's copy to another (the session cookie differs).
+            patch_vary_headers(response, ["Cookie"])
+            return response
+
+        return wrapped
+
+    return decorate(view) if view is not None else decorate

@@ -40,6 +40,7 @@ from demo.billing import make_demo_billing
 from demo.bulk import copy_rows, reserve_ids
 from demo.contracts import make_demo_contracts
 from demo.covers import cover_name, covers_write
+from demo.favourites import make_demo_favourites
 from demo.geo import venue_point
 from demo.logins import create_demo_logins
 from demo.places import DEMO_MUNICIPALITY, MOBILE_CODES, MONTHLY_BILLING, MUNICIPALITIES, REGION_CODE, Place
@@ -255,6 +256,7 @@ class RegionGenerator:
             self.phase("demo logins", self.make_logins)
             self.phase("search vocabulary", search_vocabulary_refresh)
             self.phase("program open groups (start dates, schedules)", program_open_groups_refresh)
+            self.phase("demo parent's favourites", self.make_favourites)
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # back to Django's default for the caller
         if not self.scale.bulk_certificates:
@@ -943,6 +945,9 @@ class RegionGenerator:
             provider_id=self.demo_provider.id,
         )
         return len(self.report.logins)
+
+    def make_favourites(self) -> int:
+        return make_demo_favourites(municipality_id=self.municipality_ids[self.demo_place.name])
 
     def make_contracts(self) -> int:
         assert self.demo_provider is not None

@@ -9,6 +9,7 @@ CERTIFICATE = r"(?P<number>[0-9]{10})"
 
 urlpatterns = [
     path("catalog/", catalog.catalog, name="catalog"),
+    path("catalog/child/", catalog.catalog_child, name="catalog-child"),
     path("catalog/suggest/", catalog.suggest, name="catalog-suggest"),
     path("catalog/programs/<int:pk>/", catalog.program_detail, name="program"),
     path("catalog/programs/<int:pk>/favourite/", catalog.favourite, name="favourite"),

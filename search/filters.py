@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from catalog.models import AGE_MAX, DirectionCode, Municipality, Program, ScheduleSlot
-from core.dates import age_on
 from search.selectors import MAX_QUERY_LENGTH, CatalogQuery, catalog_search
 
 
@@ -48,11 +47,8 @@ class CatalogFilterForm(forms.Form):
         cleaned = super().clean()
         _clean_point(self, cleaned)
         birth_date = cleaned.get("birth_date")
-        if birth_date and cleaned.get("age") is None:
-            if birth_date > timezone.localdate():
-                self.add_error("birth_date", _("Дата рождения не может быть в будущем."))
-            else:
-                cleaned["age"] = age_on(birth_date, timezone.localdate())
+        if birth_date and cleaned.get("age") is None and birth_date > timezone.localdate():
+            self.add_error("birth_date", _("Дата рождения не может быть в будущем."))
         return cleaned
 
 
@@ -92,6 +88,7 @@ class CatalogFilter(django_filters.FilterSet):
             validators=[MinValueValidator(0), MaxValueValidator(AGE_MAX)],
         )
     )
+    # Not today's age: the child's age on the start date of each open group (search.child.fits_child).
     birth_date = django_filters.DateFilter(label=_("Дата рождения ребёнка"), method="_keep")
     funding = django_filters.MultipleChoiceFilter(
         label=_("Финансирование"), choices=Program.Funding.choices, method="_keep"
@@ -163,6 +160,8 @@ class CatalogFilter(django_filters.FilterSet):
             directions=tuple(data.get("direction") or ()),
             fundings=tuple(data.get("funding") or ()),
             age=int(data["age"]) if data.get("age") is not None else None,
+            # The child's age on each group's start date (search.child); an explicit age wins.
+            birth_date=data.get("birth_date") if data.get("age") is None else None,
             weekdays=tuple(int(w) for w in data.get("weekday") or ()),
             time_of_day=data.get("time_of_day") or "",
             special_needs=bool(data.get("special_needs")),

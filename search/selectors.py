@@ -15,6 +15,7 @@ without text or schedule filters counts its facets from the trigger-kept FacetCe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
@@ -35,6 +36,7 @@ from django.db.models.lookups import GreaterThan
 from catalog.models import FacetCell, Program, Provider, ScheduleSlot
 from catalog.selectors import open_groups, visible_programs
 from enrollments.selectors import groups_with_seats, seats_held_subquery
+from search.child import fits_child
 from search.distance import distance_km
 from search.words import WordsNotice, WordsPlan, corrected_words, words_plan
 
@@ -55,6 +57,8 @@ class CatalogQuery:
     directions: tuple[str, ...] = ()
     fundings: tuple[str, ...] = ()
     age: int | None = None
+    # The child's birth date: programs with an open group the child is the right age for when it starts.
+    birth_date: date | None = None
     weekdays: tuple[int, ...] = ()
     time_of_day: str = ""
     special_needs: bool = False
@@ -116,6 +120,8 @@ def _without_facet_filters(query: CatalogQuery) -> Q:
     conditions = Q()
     if query.age is not None:
         conditions &= Q(age_min__lte=query.age, age_max__gte=query.age)
+    if query.birth_date is not None:
+        conditions &= Q(fits_child(query.birth_date))
     if query.special_needs:
         conditions &= Q(special_needs=True)
     if _filters_schedule(query):
@@ -165,7 +171,9 @@ def catalog_search(query: CatalogQuery) -> tuple[QuerySet[Program], Facets]:
     plan = _text_query(query)
     text = plan.filter if plan is not None else None
     base = catalog_base(query, text)
-    facets = _facets(base if text is not None or _filters_schedule(query) or query.free_seats else None, query)
+    # (FacetCell rows know a program's ages, not its groups' start dates: a birth date counts from `base`.)
+    per_program = text is not None or _filters_schedule(query) or query.free_seats or query.birth_date is not None
+    facets = _facets(base if per_program else None, query)
     facets.notice = plan.notice if plan is not None else None
     results = base
     for condition in _facet_filters(query).values():

@@ -168,7 +168,8 @@ CACHES = {
         "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
     }
 }
-# Anonymous catalog result pages (HTML and API) are shared from the cache for this long.
+# Catalog result pages (HTML and API) are shared from the cache for this long (signed-in users get
+# the shared copy with their own parts added).
 CATALOG_PAGE_CACHE_SECONDS = env.int("CATALOG_PAGE_CACHE_SECONDS", default=30)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -35,8 +35,9 @@ from catalog.selectors import (
     visible_providers,
 )
 from certificates.selectors import parent_children
-from core.cache import cache_anonymous_get
+from core.cache import cache_shared_get
 from enrollments.quotes import program_page_groups, program_page_groups_queryset
+from navigator.personal import child_choose, personalize_results
 from navigator.views.paging import paginate
 from search.filters import CatalogFilter
 from search.selectors import Facets, program_detail_queryset, search_suggest
@@ -123,9 +124,12 @@ def _filter_context(filterset: CatalogFilter, facets: Facets | None) -> dict:
 
 
 @require_GET
-@cache_anonymous_get
+@cache_shared_get(personalize=personalize_results)
 def catalog(request: HttpRequest) -> HttpResponse:
-    """Search results. Invalid parameters show the form's errors and no results (never a 500)."""
+    """Search results. Invalid parameters show the form's errors and no results (never a 500).
+
+    Rendered for an anonymous visitor only (core.cache): a signed-in user's marks and menu are added by
+    navigator.personal to the shared copy."""
     filterset = CatalogFilter(request.GET)
     listing = facets = None
     if filterset.is_valid():
@@ -142,6 +146,14 @@ def catalog(request: HttpRequest) -> HttpResponse:
     # The same URL answers a whole page or a fragment: caches and the back button must tell them apart.
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@require_POST
+@login_required
+def catalog_child(request: HttpRequest) -> HttpResponse:
+    """«Для кого ищем»: browse the catalog for one of the parent's children (`child`), or for none."""
+    fallback = reverse("catalog")
+    return redirect(child_choose(request, request.POST.get("child", ""), _safe_next(request, fallback)))
 
 
 @require_GET

@@ -75,3 +75,15 @@
     }
   });
 })();
+
+/* «Для кого ищем» (a signed-in parent's child chooser, navigator/personal.py): the filters may have
+   changed the address since the page came (htmx pushes it), so the choice keeps the current ones. */
+(function () {
+  "use strict";
+  var chooser = document.getElementById("catalog-child");
+  if (chooser) {
+    chooser.addEventListener("submit", function () {
+      chooser.elements.next.value = window.location.pathname + window.location.search;
+    });
+  }
+})();

@@ -104,9 +104,11 @@ def test_age(client):
     assert ids(search(client, age=6)) == {kept.pk}
 
 
-def test_birth_date_means_the_childs_age_today(client):
+def test_birth_date_means_the_childs_age_on_the_groups_start(client):
     kept = program(age_min=5, age_max=7)
-    program(age_min=10, age_max=14)
+    too_old = program(age_min=10, age_max=14)
+    for prog in (kept, too_old):
+        open_group(prog, start_date=today() + datetime.timedelta(days=30))
     six_years_ago = today().replace(year=today().year - 6) if (today().month, today().day) != (2, 29) else None
     six_years_ago = six_years_ago or datetime.date(today().year - 6, 2, 28)
     assert ids(search(client, birth_date=six_years_ago.isoformat())) == {kept.pk}

@@ -1,7 +1,9 @@
-"""Anonymous catalog pages are shared from the cache for a few seconds; nobody else's are."""
+"""Catalog pages are shared from the cache for a few seconds, to anonymous and signed-in users alike;
+what is personal is never in the shared copy."""
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 
 from tests.accounts.factories import ParentFactory
 from tests.catalog.factories import ProgramFactory
@@ -34,13 +36,112 @@ def test_without_the_cache_the_new_program_appears(client, settings, url):
 
 
 @pytest.mark.parametrize("url", URLS)
-def test_signed_in_users_are_never_served_a_shared_page(client, url):
+def test_signed_in_users_are_served_the_shared_page(client, url):
     ProgramFactory(title="Шахматы")
-    client.get(url)  # cached for anonymous visitors
+    anonymous = client.get(url)  # cached for everyone
     ProgramFactory(title="Шахматы для малышей")
     client.force_login(ParentFactory())
 
-    assert "для малышей" in client.get(url).content.decode()
+    signed_in = client.get(url)
+
+    assert signed_in.status_code == 200
+    assert "для малышей" not in signed_in.content.decode()  # the shared copy, not a new search
+    if url.startswith("/api/"):
+        assert signed_in.content == anonymous.content  # nothing in the API's answer is personal
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_a_page_a_signed_in_user_made_keeps_nothing_of_theirs(client, url):
+    """The first visitor of a page is signed in: the copy stored for everyone is an anonymous one."""
+    ProgramFactory(title="Шахматы")
+    parent = ParentFactory(last_name="Смирнова", first_name="Елена")
+    client.force_login(parent)
+    personal = client.get(url).content.decode()
+    client.logout()
+
+    stored = cache.get(_key_of(url))
+    shared = client.get(url).content.decode()
+
+    assert stored is not None
+    if url.startswith("/catalog/"):
+        assert "Смирнова" in personal and "csrfmiddlewaretoken" in personal  # the user's menu, per request
+    for page in (stored.content.decode(), shared):
+        assert "Смирнова" not in page and "Елена" not in page
+        assert "csrfmiddlewaretoken" not in page and "Выйти" not in page
+
+
+def _key_of(url: str) -> str:
+    from django.test import RequestFactory
+
+    from core.cache import page_key
+
+    request = RequestFactory().get(url)
+    request.LANGUAGE_CODE = "ru"
+    return page_key(request)
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_shared_and_personal_copies_tell_caches_apart(client, url):
+    ProgramFactory(title="Шахматы")
+    anonymous = client.get(url)
+    client.force_login(ParentFactory())
+
+    signed_in = client.get(url)
+
+    assert "Cookie" in anonymous["Vary"] and "Cookie" in signed_in["Vary"]
+    if url.startswith("/catalog/"):
+        assert "HX-Request" in signed_in["Vary"]
+        cache_control = signed_in["Cache-Control"]
+        assert "private" in cache_control and "no-cache" in cache_control and "max-age=0" in cache_control
+        assert "Cache-Control" not in anonymous or "private" not in anonymous["Cache-Control"]
+
+
+def test_the_anonymous_copy_of_a_request_has_no_credentials(rf):
+    from django.contrib.auth.models import AnonymousUser
+
+    from core.cache import anonymous_copy
+    from tests.accounts.factories import ParentFactory as Parent
+
+    request = rf.get(
+        "/catalog/?q=шахматы",
+        HTTP_COOKIE="sessionid=secret; csrftoken=token",
+        HTTP_AUTHORIZATION="Token abc",
+        HTTP_X_CSRFTOKEN="token",
+        HTTP_HX_REQUEST="true",
+    )
+    request.user = Parent.build()
+    request.LANGUAGE_CODE = "en"
+
+    copy = anonymous_copy(request)
+
+    assert isinstance(copy.user, AnonymousUser) and not copy.COOKIES and dict(copy.session) == {}
+    assert "HTTP_AUTHORIZATION" not in copy.META and "HTTP_X_CSRFTOKEN" not in copy.META
+    assert copy.get_full_path() == request.get_full_path() and copy.get_host() == request.get_host()
+    assert copy.LANGUAGE_CODE == "en" and copy.headers["HX-Request"] == "true"
+
+
+def test_pending_messages_of_a_signed_in_user_are_shown_not_cached(client):
+    program = ProgramFactory(title="Шахматы")
+    client.force_login(ParentFactory())
+    client.post(f"/catalog/programs/{program.pk}/favourite/", {"action": "add", "next": URLS[0]})
+
+    shown = client.get(URLS[0]).content.decode()
+
+    assert "Программа добавлена в избранное." in shown
+    assert cache.get(_key_of(URLS[0])) is None  # that page was the user's alone
+
+
+def test_token_clients_are_not_served_from_the_cache(client):
+    from rest_framework.authtoken.models import Token
+
+    ProgramFactory(title="Шахматы")
+    client.get(URLS[1])
+    ProgramFactory(title="Шахматы для малышей")
+    token = Token.objects.create(user=ParentFactory())
+
+    answer = client.get(URLS[1], HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    assert "для малышей" in answer.content.decode()
 
 
 def test_cached_page_carries_no_csrf_token_or_cookie(client):
@@ -89,11 +190,11 @@ def test_a_crowd_missing_the_same_page_renders_it_once(rf):
     from django.contrib.auth.models import AnonymousUser
     from django.http import HttpResponse
 
-    from core.cache import cache_anonymous_get
+    from core.cache import cache_shared_get
 
     rendered = []
 
-    @cache_anonymous_get
+    @cache_shared_get
     def slow_view(request):
         rendered.append(1)
         time.sleep(0.3)

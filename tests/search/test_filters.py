@@ -11,7 +11,7 @@ from catalog.models import DirectionCode, Program
 from core.dates import age_on
 from search.filters import CatalogFilter
 from search.selectors import MAX_QUERY_LENGTH, CatalogQuery
-from tests.catalog.factories import MunicipalityFactory, ProgramFactory, direction
+from tests.catalog.factories import GroupFactory, MunicipalityFactory, ProgramFactory, direction
 
 pytestmark = pytest.mark.django_db
 
@@ -112,7 +112,7 @@ def test_age_bounds_are_valid(age):
     assert filterset.catalog_query().age == int(age)
 
 
-# Birth date → age
+# Birth date → the age on each group's start
 
 
 def test_age_on_counts_completed_years():
@@ -122,31 +122,46 @@ def test_age_on_counts_completed_years():
     assert age_on(datetime.date(2016, 2, 29), datetime.date(2025, 3, 1)) == 9
 
 
-@pytest.mark.parametrize(
-    ("years", "days", "age"),
-    [(8, 0, 8), (8, 1, 7), (8, -1, 8), (0, 0, 0)],
-    ids=["birthday-today", "birthday-tomorrow", "birthday-yesterday", "born-today"],
-)
-def test_birth_date_becomes_the_childs_age_today(years, days, age):
-    # Computed when the test runs, not when it is collected: a run crossing midnight stays right.
-    birth_date = years_ago(years, days=days)
+def test_birth_date_is_passed_on_not_turned_into_todays_age():
+    birth_date = years_ago(8, days=1)
     filterset = catalog_filter(birth_date=birth_date.isoformat())
     assert filterset.is_valid(), filterset.errors
-    assert filterset.catalog_query().age == age
+    query = filterset.catalog_query()
+    assert (query.age, query.birth_date) == (None, birth_date)
 
 
 def test_an_explicit_age_wins_over_the_birth_date():
     filterset = catalog_filter(age="12", birth_date=years_ago(8).isoformat())
     assert filterset.is_valid(), filterset.errors
-    assert filterset.catalog_query().age == 12
+    assert (filterset.catalog_query().age, filterset.catalog_query().birth_date) == (12, None)
 
 
 def test_birth_date_fits_the_child_to_programs():
     five_to_seven = ProgramFactory(age_min=5, age_max=7)
-    ProgramFactory(age_min=10, age_max=14)
+    ten_to_fourteen = ProgramFactory(age_min=10, age_max=14)
+    start = timezone.localdate() + datetime.timedelta(days=10)
+    for program in (five_to_seven, ten_to_fourteen):
+        GroupFactory(program=program, start_date=start, end_date=start + datetime.timedelta(days=200))
 
     assert list(catalog_filter(birth_date=years_ago(6).isoformat()).qs) == [five_to_seven]
     assert list(catalog_filter(birth_date=years_ago(8).isoformat()).qs) == []
+
+
+def test_birth_date_means_the_age_on_each_groups_start_not_today():
+    """A child who is 6 today and turns 7 in 20 days: a 7–9 group starting in a month takes the child,
+    one that starts in 10 days does not; a program without an open group is never found."""
+    birth_date = years_ago(7, days=20)
+    later, sooner, closed = (ProgramFactory(age_min=7, age_max=9) for _ in range(3))
+    in_days = lambda n: timezone.localdate() + datetime.timedelta(days=n)  # noqa: E731
+    GroupFactory(program=later, start_date=in_days(30), end_date=in_days(250))
+    GroupFactory(program=sooner, start_date=in_days(10), end_date=in_days(250))
+    GroupFactory(program=closed, start_date=in_days(30), end_date=in_days(250), enrollment_open=False)
+
+    filterset = catalog_filter(birth_date=birth_date.isoformat())
+
+    assert list(filterset.qs) == [later]
+    assert filterset.facets.total == 1
+    assert sum(filterset.facets.directions.values()) == 1
 
 
 # Valid parameters → CatalogQuery

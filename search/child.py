@@ -1,0 +1,71 @@
+"""A child's fit to programs: the child's age (full years) on each open group's start date, not today.
+
+A child born in October who is 6 today is 7 when a September group starts: what matters is the age
+on the day the lessons begin. The catalog's `birth_date` parameter filters with `fits_child()`;
+`child_fits()` says which of some programs fit and from when (the signed-in parent's «Подходит» marks
+read the same rule in one statement with the rest of the page's marks: search/personal.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import DateField, Exists, F, Func, IntegerField, Min, OuterRef, QuerySet, Value
+
+from catalog.models import Group
+from catalog.selectors import open_groups
+from core.dates import age_on
+
+
+class AgeOn(Func):
+    """Full years of a person born on `birth_date` on the date in `day` (PostgreSQL's age(): a 29 February
+    birthday counts from 1 March in other years, as core.dates.age_on)."""
+
+    template = "CAST(EXTRACT(YEAR FROM age(%(expressions)s)) AS integer)"
+    output_field = IntegerField()
+
+    def __init__(self, day, birth_date: date):
+        super().__init__(day, Value(birth_date, output_field=DateField()))
+
+
+def _fitting_groups(birth_date: date) -> QuerySet[Group]:
+    """Open groups whose program's ages include the child's age on the group's start date."""
+    return (
+        open_groups()
+        .annotate(child_age=AgeOn(F("start_date"), birth_date))
+        .filter(child_age__gte=F("program__age_min"), child_age__lte=F("program__age_max"))
+    )
+
+
+def fits_child(birth_date: date) -> Exists:
+    """For a Program queryset: the program has an open group the child is the right age for when it starts."""
+    groups = (
+        open_groups()
+        .filter(program=OuterRef("pk"))
+        .annotate(child_age=AgeOn(F("start_date"), birth_date))
+        .filter(child_age__gte=OuterRef("age_min"), child_age__lte=OuterRef("age_max"))
+    )
+    return Exists(groups)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The first open group of a program that fits the child: its start and the child's age then."""
+
+    start_date: date
+    age: int
+
+
+def child_fits(*, birth_date: date, program_ids: list[int]) -> dict[int, Fit]:
+    """The programs among `program_ids` that fit the child, with the earliest fitting start (one query)."""
+    if not program_ids:
+        return {}
+    rows = (
+        _fitting_groups(birth_date)
+        .filter(program_id__in=program_ids)
+        .values("program_id")
+        .annotate(first_start=Min("start_date"))
+        .values_list("program_id", "first_start")
+    )
+    return {program_id: Fit(start, age_on(birth_date, start)) for program_id, start in rows}
