@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from enrollments.models import Enrollment, EnrollmentEvent, ProgramRating, ReserveEntry, TermsChange
 from enrollments.ratings import rating_publish, rating_reject
@@ -134,11 +134,11 @@ class ProgramRatingAdmin(ReadOnlyAdmin):
         user = request.user
         return sees_all(user) or bool(user.municipality_id)
 
-    @admin.display(description=_lazy("комментарий"))
+    @admin.display(description=gettext_lazy("комментарий"))
     def short_comment(self, rating):
         return rating.comment if len(rating.comment) <= 80 else f"{rating.comment[:79]}…"
 
-    @admin.action(description=_lazy("Опубликовать выбранные оценки"), permissions=["moderate"])
+    @admin.action(description=gettext_lazy("Опубликовать выбранные оценки"), permissions=["moderate"])
     def publish(self, request, queryset):
         return self.reason_action(
             request,
@@ -149,7 +149,7 @@ class ProgramRatingAdmin(ReadOnlyAdmin):
             service=lambda actor, obj, reason: rating_publish(actor=actor, rating_id=obj.pk),
         )
 
-    @admin.action(description=_lazy("Отклонить выбранные оценки"), permissions=["moderate"])
+    @admin.action(description=gettext_lazy("Отклонить выбранные оценки"), permissions=["moderate"])
     def reject(self, request, queryset):
         return self.reason_action(
             request,
