@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from accounts.models import User
+from certificates.models import Child
 from enrollments.models import Enrollment, EnrollmentStatus
 from enrollments.ratings import rating_answer, rating_opens_on, rating_publish, rating_submit
 
@@ -44,12 +45,13 @@ def make_demo_ratings(*, provider_id: int) -> int:
     """Returns how many ratings were made."""
     officer = User.objects.get(username="municipal")
     staff = User.objects.get(username="provider")
-    contracts = (
+    # The demo parent's children by id first: a plain id list keeps the query's plan simple on freshly
+    # loaded tables without statistics.
+    own = list(Child.objects.filter(parents__username="parent").values_list("pk", flat=True))
+    contracts = list(
         Enrollment.objects.filter(group__program__provider_id=provider_id, status=EnrollmentStatus.ACTIVE)
-        .exclude(child__parents__username="parent")
-        .select_related("child")
-        .prefetch_related("child__parents")
-        .order_by("pk")
+        .exclude(child_id__in=own)
+        .order_by("pk")[: len(RATINGS)]
     )
     made = 0
     for contract, (results, teachers, facilities, overall, comment, answer, published) in zip(
@@ -59,7 +61,7 @@ def make_demo_ratings(*, provider_id: int) -> int:
         if opens is None:
             continue
         rating = rating_submit(
-            parent=contract.child.parents.all()[0],
+            parent=contract.accepted_by,
             enrollment_id=contract.pk,
             results=results,
             teachers=teachers,
