@@ -1,8 +1,8 @@
 """Staff roles as Django auth groups: municipal and regional operators, a provider's manager, a teacher.
 
 The database gets the groups and their permissions from data migrations (accounts/0004_staff_roles
-first, the latest 0013_search_synonym_roles); this module declares what they should be, for the code and the tests. When a declaration
-here changes, a new data migration must bring existing databases along:
+first, the latest 0014_municipal_role_ratings); this module declares what they should be, for the code
+and the tests. When a declaration here changes, a new data migration must bring existing databases along:
 tests/accounts/test_roles.py fails while the migrated groups and this module disagree.
 
 Municipal staff work in the Django admin, so their group carries model permissions: view of the
@@ -61,6 +61,8 @@ MUNICIPAL_VIEW_ONLY_MODELS = (
     "dispute",
     "enrollment",
     "fundedcertificaterequest",
+    # Parents' ratings: published or rejected by the moderation actions (enrollments.ratings).
+    "programrating",
     # Shared reference data: not a municipality's to change.
     "municipality",
     "direction",

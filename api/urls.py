@@ -6,7 +6,7 @@ from api import enrollments
 from api.errors import not_found
 from api.parent import account
 from api.parent import enrollments as parent_enrollments
-from api.provider import attendance, calendar, groups, organisation, programs, staff
+from api.provider import attendance, calendar, groups, organisation, programs, ratings, staff
 from api.provider import enrollments as provider_enrollments
 from api.public import catalog
 from core.cache import cache_shared_get
@@ -76,6 +76,10 @@ urlpatterns = [
     ),
     path("provider/groups/<int:pk>/pupils/", calendar.ProviderGroupPupilsView.as_view(), name="provider-group-pupils"),
     path("provider/earnings/", calendar.ProviderEarningsView.as_view(), name="provider-earnings"),
+    path("provider/ratings/", ratings.ProviderRatingListView.as_view(), name="provider-rating-list"),
+    path(
+        "provider/ratings/<int:pk>/answer/", ratings.ProviderRatingAnswerView.as_view(), name="provider-rating-answer"
+    ),
     path("provider/programs/", programs.ProviderProgramListView.as_view(), name="provider-program-list"),
     path("provider/programs/<int:pk>/", programs.ProviderProgramDetailView.as_view(), name="provider-program-detail"),
     path(

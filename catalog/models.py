@@ -396,27 +396,6 @@ class SearchSynonym(models.Model):
         self.words = ", ".join(entries)
 
 
-class ProgramReview(models.Model):
-    """A parent's rating of a program their child attended."""
-
-    program = models.ForeignKey(Program, verbose_name=_("программа"), on_delete=models.CASCADE, related_name="reviews")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("автор"), on_delete=models.CASCADE)
-    score = models.PositiveSmallIntegerField(_("оценка"))
-    text = models.TextField(_("отзыв"), blank=True)
-    created_at = models.DateTimeField(_("создан"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("отзыв")
-        verbose_name_plural = _("отзывы")
-        constraints = [
-            models.UniqueConstraint(fields=["program", "author"], name="review_one_per_author"),
-            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="review_score_range"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.program} — {self.score}"
-
-
 @tracked("GroupHistory", _("история группы"), _("история групп"))
 class Group(models.Model):
     """A class of pupils. Free seats are computed from enrollments, never stored."""

@@ -67,6 +67,7 @@ from demo.providers import (
     TAX_OFFICES,
     ProviderKind,
 )
+from demo.ratings import make_demo_ratings
 
 MSK = ZoneInfo("Europe/Moscow")
 SCHOOL_YEAR_START = date(2026, 9, 1)
@@ -264,6 +265,7 @@ class RegionGenerator:
             self.phase("applications and contracts (services)", self.make_contracts)
             # The debit job must run outside a transaction, as the nightly task does.
             self.phase("registers, debits, disputes, statements (services)", self.make_billing)
+            self.phase("ratings, moderation, answers (services)", self.make_ratings)
         if self.scale.bulk_certificates:
             self.phase("analyze", self.analyze)
         return self.report
@@ -960,6 +962,10 @@ class RegionGenerator:
     def make_billing(self) -> int:
         assert self.demo_provider is not None
         return make_demo_billing(rng=self.rng("billing"), provider_id=self.demo_provider.id)
+
+    def make_ratings(self) -> int:
+        assert self.demo_provider is not None
+        return make_demo_ratings(provider_id=self.demo_provider.id)
 
     def analyze(self) -> int:
         tables = [

@@ -309,3 +309,101 @@ class TermsChange(models.Model):
     @property
     def copayment_per_lesson_after(self) -> Decimal:
         return self.lesson_price_after - self.certificate_per_lesson_after
+
+
+class RatingStatus(models.TextChoices):
+    PENDING = "PENDING", _("На модерации")
+    PUBLISHED = "PUBLISHED", _("Опубликована")
+    REJECTED = "REJECTED", _("Отклонена")
+
+
+# The four scores of the ПФДО rating form, in the order parents see them.
+RATING_SCORES = ("results", "teachers", "facilities", "overall")
+RATING_MIN, RATING_MAX = 1, 5
+
+
+def _score_field(label):
+    return models.PositiveSmallIntegerField(label)
+
+
+@tracked("ProgramRatingHistory", _("история оценки программы"), _("история оценок программ"))
+class ProgramRating(models.Model):
+    """A parent's rating of a program under one contract, after a month of it (enrollments.ratings).
+
+    Public only once municipal staff publish it; the program's mean and count (Program.rating,
+    rating_count) are kept from the published ones by the moderation service, in the same transaction."""
+
+    enrollment = models.ForeignKey(
+        Enrollment, verbose_name=_("договор"), on_delete=models.PROTECT, related_name="ratings"
+    )
+    # The contract's program, copied so that a program's ratings are read without the contracts.
+    program = models.ForeignKey(
+        "catalog.Program", verbose_name=_("программа"), on_delete=models.PROTECT, related_name="ratings"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("автор"), on_delete=models.PROTECT, related_name="+"
+    )
+    results = _score_field(_("результаты"))
+    teachers = _score_field(_("педагоги"))
+    facilities = _score_field(_("материально-техническая база"))
+    overall = _score_field(_("общая оценка"))
+    comment = models.TextField(_("комментарий"), max_length=2000, blank=True)
+    status = models.CharField(_("статус"), max_length=16, choices=RatingStatus.choices, default=RatingStatus.PENDING)
+    created_at = models.DateTimeField(_("оставлена"), auto_now_add=True)
+    moderated_at = models.DateTimeField(_("решение модератора"), null=True, blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("модератор"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Why municipal staff refused it; shown to the parent.
+    reject_reason = models.CharField(_("причина отказа"), max_length=1000, blank=True)
+    answer = models.TextField(_("ответ организации"), max_length=2000, blank=True)
+    answered_at = models.DateTimeField(_("ответ дан"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("кто ответил"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("оценка программы")
+        verbose_name_plural = _("оценки программ")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment"], name="rating_one_per_contract"),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{score}__gte": RATING_MIN, f"{score}__lte": RATING_MAX}),
+                    name=f"rating_{score}_range",
+                )
+                for score in RATING_SCORES
+            ),
+            models.CheckConstraint(condition=Q(status__in=RatingStatus.values), name="rating_status_known"),
+            # A decision says who and when; a refusal says why.
+            models.CheckConstraint(
+                condition=Q(status="PENDING", moderated_at__isnull=True)
+                | Q(status="PUBLISHED", moderated_at__isnull=False, moderated_by__isnull=False)
+                | Q(status="REJECTED", moderated_at__isnull=False, moderated_by__isnull=False) & ~Q(reject_reason=""),
+                name="rating_decision_has_who_and_when",
+            ),
+            models.CheckConstraint(
+                condition=Q(answer="", answered_at__isnull=True) | (~Q(answer="") & Q(answered_at__isnull=False)),
+                name="rating_answer_has_when",
+            ),
+        ]
+        indexes = [
+            # The program page's published ratings, newest first.
+            models.Index(fields=["program", "status", "-created_at"], name="rating_program_status"),
+            # The moderators' queue.
+            models.Index(fields=["status", "created_at"], name="rating_status_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} — {self.overall}"

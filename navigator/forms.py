@@ -130,3 +130,50 @@ class DisputeForm(forms.Form):
                 widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                 error_messages={"required": _("Выберите дату занятия.")},
             )
+
+
+class RatingForm(_PortalFormMixin, forms.Form):
+    """The four ПФДО scores of a program (1–5 each) and an optional comment (enrollments.ratings)."""
+
+    SCORES = [(n, str(n)) for n in range(1, 6)]
+
+    results = forms.TypedChoiceField(
+        label=_("Результаты"),
+        help_text=_("Чему ребёнок научился, чего достиг"),
+        coerce=int,
+        choices=SCORES,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Поставьте оценку от 1 до 5.")},
+    )
+    teachers = forms.TypedChoiceField(
+        label=_("Педагоги"),
+        help_text=_("Как педагог ведёт занятия и общается с детьми"),
+        coerce=int,
+        choices=SCORES,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Поставьте оценку от 1 до 5.")},
+    )
+    facilities = forms.TypedChoiceField(
+        label=_("Материально-техническая база"),
+        help_text=_("Помещение, оборудование, материалы"),
+        coerce=int,
+        choices=SCORES,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Поставьте оценку от 1 до 5.")},
+    )
+    overall = forms.TypedChoiceField(
+        label=_("Общая оценка"),
+        help_text=_("Из неё складывается рейтинг программы в каталоге"),
+        coerce=int,
+        choices=SCORES,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Поставьте оценку от 1 до 5.")},
+    )
+    comment = forms.CharField(
+        label=_("Комментарий (необязательно)"),
+        required=False,
+        max_length=2000,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Его увидят другие родители после проверки муниципальным оператором."),
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from navigator.views import cabinet, catalog, enroll
+from navigator.views import cabinet, catalog, enroll, ratings
 
 # A certificate number is ten digits; anything else is simply not found.
 CERTIFICATE = r"(?P<number>[0-9]{10})"
@@ -37,6 +37,7 @@ urlpatterns = [
     path("cabinet/enrollments/", cabinet.enrollments, name="cabinet-enrollments"),
     path("cabinet/enrollments/<int:pk>/", cabinet.enrollment_detail, name="cabinet-enrollment"),
     path("cabinet/enrollments/<int:pk>/cancel/", cabinet.enrollment_cancel_view, name="cabinet-enrollment-cancel"),
+    path("cabinet/enrollments/<int:pk>/rate/", ratings.enrollment_rate_view, name="cabinet-enrollment-rate"),
     path("cabinet/enrollments/<int:pk>/accept/", enroll.enrollment_accept_view, name="cabinet-enrollment-accept"),
     path("cabinet/enrollments/<int:pk>/decline/", enroll.enrollment_decline_view, name="cabinet-enrollment-decline"),
     path(

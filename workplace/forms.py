@@ -33,3 +33,14 @@ class DisputeResolveForm(forms.Form):
         help_text=_("Её увидят родители в уведомлении."),
         error_messages={"required": _("Укажите причину решения.")},
     )
+
+
+class RatingAnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Ответ организации"),
+        max_length=2000,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        help_text=_("Ответ увидят все на странице программы."),
+        error_messages={"required": _("Напишите ответ.")},
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from workplace import calendar, earnings, groups, organisation, programs, pupils, staff, views
+from workplace import calendar, earnings, groups, organisation, programs, pupils, ratings, staff, views
 
 app_name = "workplace"
 
@@ -39,4 +39,7 @@ urlpatterns = [
     path("groups/<int:pk>/pupils/", pupils.pupils, name="pupils"),
     path("groups/<int:pk>/pupils.xlsx", pupils.pupils_xlsx, name="pupils-xlsx"),
     path("earnings/", earnings.earnings, name="earnings"),
+    # Parents' ratings and the organisation's answers (issue 14)
+    path("ratings/", ratings.ratings, name="ratings"),
+    path("ratings/<int:pk>/answer/", ratings.rating_answer_view, name="rating-answer"),
 ]

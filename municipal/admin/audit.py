@@ -18,7 +18,7 @@ from certificates.models import (
     ParentLinkHistory,
 )
 from core.audit import ACTIONS
-from enrollments.models import EnrollmentHistory
+from enrollments.models import EnrollmentHistory, ProgramRatingHistory
 from municipal.admin.base import ReadOnlyAdmin
 
 
@@ -65,6 +65,7 @@ SCOPES = {
     CertificateAccountHistory: "certificate__municipality",
     ParentLinkHistory: "child__municipality",
     EnrollmentHistory: "group__program__provider__municipality",
+    ProgramRatingHistory: "program__provider__municipality",
     StatementHistory: "municipality",
 }
 

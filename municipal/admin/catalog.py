@@ -8,7 +8,6 @@ from catalog.models import (
     Group,
     Municipality,
     Program,
-    ProgramReview,
     Provider,
     ScheduleSlot,
     SearchSynonym,
@@ -184,14 +183,6 @@ class GroupAdmin(MunicipalityScopedAdmin):
     list_select_related = ["program"]
     locked_fields = ("program", "teacher_user", "capacity", "start_date", "end_date", "enrollment_open")
     inlines = [ScheduleSlotInline]
-
-
-@admin.register(ProgramReview)
-class ProgramReviewAdmin(MunicipalityScopedAdmin):
-    municipality_path = "program__provider__municipality"
-    list_display = ["program", "author", "score", "created_at"]
-    list_select_related = ["program", "author"]
-    locked_fields = ("program", "author", "score")
 
 
 @admin.register(ScheduleSlot)

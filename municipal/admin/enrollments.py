@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from enrollments.models import Enrollment, EnrollmentEvent, ReserveEntry, TermsChange
+from enrollments.models import Enrollment, EnrollmentEvent, ProgramRating, ReserveEntry, TermsChange
+from enrollments.ratings import rating_publish, rating_reject
 from enrollments.services import enrollments_expire_due
 from municipal.admin.base import ReadOnlyAdmin, ScopedInline, sees_all
 from municipal.imports import ScopedExportMixin
@@ -95,3 +97,64 @@ class TermsChangeAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["status"]
     list_select_related = ["enrollment__child", "enrollment__group__program"]
+
+
+@admin.register(ProgramRating)
+class ProgramRatingAdmin(ReadOnlyAdmin):
+    """Parents' ratings wait here for moderation (the filter «На модерации»). Read-only: an operator
+    publishes or rejects them with the actions, which keep the program's mean and count and tell the
+    parent (enrollments.ratings)."""
+
+    municipality_path = "program__provider__municipality"
+    list_display = ["program", "overall", "results", "teachers", "facilities", "short_comment", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["program__title", "comment"]
+    list_select_related = ["program"]
+    fields = [
+        "program",
+        "enrollment",
+        "author",
+        "results",
+        "teachers",
+        "facilities",
+        "overall",
+        "comment",
+        "status",
+        "created_at",
+        "moderated_by",
+        "moderated_at",
+        "reject_reason",
+        "answer",
+        "answered_by",
+        "answered_at",
+    ]
+    actions = ["publish", "reject"]
+
+    def has_moderate_permission(self, request):
+        user = request.user
+        return sees_all(user) or bool(user.municipality_id)
+
+    @admin.display(description=gettext_lazy("комментарий"))
+    def short_comment(self, rating):
+        return rating.comment if len(rating.comment) <= 80 else f"{rating.comment[:79]}…"
+
+    @admin.action(description=gettext_lazy("Опубликовать выбранные оценки"), permissions=["moderate"])
+    def publish(self, request, queryset):
+        return self.reason_action(
+            request,
+            queryset,
+            action="publish",
+            title=_("Опубликовать оценки"),
+            reason_required=False,
+            service=lambda actor, obj, reason: rating_publish(actor=actor, rating_id=obj.pk),
+        )
+
+    @admin.action(description=gettext_lazy("Отклонить выбранные оценки"), permissions=["moderate"])
+    def reject(self, request, queryset):
+        return self.reason_action(
+            request,
+            queryset,
+            action="reject",
+            title=_("Отклонить оценки"),
+            service=lambda actor, obj, reason: rating_reject(actor=actor, rating_id=obj.pk, reason=reason),
+        )

@@ -31,7 +31,6 @@ NAMES = {
     "catalog.Provider": (_("организацию"), _("организации")),
     "catalog.Program": (_("программу"), _("программы")),
     "catalog.Group": (_("группу"), _("группы")),
-    "catalog.ProgramReview": (_("отзыв"), _("отзыва")),
     "catalog.ScheduleSlot": (_("занятие в расписании"), _("занятия в расписании")),
     "catalog.SearchWord": (_("слово поиска"), _("слова поиска")),
     "catalog.SearchSynonym": (_("группу синонимов поиска"), _("группы синонимов поиска")),
@@ -56,6 +55,7 @@ NAMES = {
     "enrollments.EnrollmentEvent": (_("событие зачисления"), _("события зачисления")),
     "enrollments.ReserveEntry": (_("резерв по договору"), _("резерва по договору")),
     "enrollments.TermsChange": (_("изменение условий договора"), _("изменения условий договора")),
+    "enrollments.ProgramRating": (_("оценку программы"), _("оценки программы")),
     "notices.Notification": (_("уведомление"), _("уведомления")),
     "certificates.ChildClaim": (_("заявку на добавление ребёнка"), _("заявки на добавление ребёнка")),
     # The audit trail (core/audit.py): one event of an object's history.
@@ -77,6 +77,7 @@ NAMES = {
         _("события истории связи родителя с ребёнком"),
     ),
     "enrollments.EnrollmentHistory": (_("событие истории зачисления"), _("события истории зачисления")),
+    "enrollments.ProgramRatingHistory": (_("событие истории оценки"), _("события истории оценки")),
 }
 
 

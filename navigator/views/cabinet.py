@@ -40,6 +40,7 @@ from core.pages import door_pages, post_once
 from core.validators import format_snils, mask_snils
 from enrollments.models import ACCEPTED_STATUSES, EnrollmentStatus
 from enrollments.quotes import link_problem, offer_terms
+from enrollments.ratings import contract_rating_state
 from enrollments.selectors import (
     contract_terms,
     enrollment_history,
@@ -285,6 +286,7 @@ def enrollment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["offer"] = offer_terms(enrollment=enrollment)
     elif enrollment.status in ACCEPTED_STATUSES:
         context["terms"] = contract_terms(enrollment)
+        context["rating_state"] = contract_rating_state(enrollment=enrollment)
     if enrollment.parent_actions:
         context["link_problem"] = link_problem(parent=request.user, child=enrollment.child)
     return render_cabinet(request, "enrollment.html", "enrollments", context)

@@ -14,8 +14,8 @@ from accounts.models import User
 BEFORE_ROLES = ("accounts", "0003_user_session_generation")
 # The latest roles migration (0004 made the groups; 0006 to 0009 brought the municipal rule to the models added
 # since; 0011 let municipal staff view the audit trail; 0012 narrowed the rule for the scoped admin and added the
-# regional operators' group; 0013 the search synonyms).
-ROLES_MIGRATION = ("accounts", "0013_search_synonym_roles")
+# regional operators' group; 0013 the search synonyms; 0014 let them view parents' ratings of programs).
+ROLES_MIGRATION = ("accounts", "0014_municipal_role_ratings")
 
 
 def permission_names(permissions) -> set[str]:

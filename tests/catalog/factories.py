@@ -14,7 +14,6 @@ from catalog.models import (
     Group,
     Municipality,
     Program,
-    ProgramReview,
     Provider,
     ScheduleSlot,
     SearchSynonym,
@@ -82,16 +81,6 @@ class ProgramFactory(DjangoModelFactory):
     lessons_per_month = 8
     funding = Program.Funding.CERTIFICATE
     status = Program.Status.CERTIFIED
-
-
-class ProgramReviewFactory(DjangoModelFactory):
-    class Meta:
-        model = ProgramReview
-
-    program = factory.SubFactory(ProgramFactory)
-    author = factory.SubFactory("tests.accounts.factories.UserFactory")
-    score = 5
-    text = "Ребёнку очень нравится."
 
 
 def _school_year() -> int:

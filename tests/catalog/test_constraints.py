@@ -10,14 +10,12 @@ import pytest
 from django.db import connection
 from psycopg2 import errorcodes
 
-from catalog.models import Direction, Group, Program, ProgramReview, Provider, ScheduleSlot
+from catalog.models import Direction, Group, Program, Provider, ScheduleSlot
 from core.validators import inn_with_checksum
-from tests.accounts.factories import UserFactory
 from tests.catalog.factories import (
     GroupFactory,
     MunicipalityFactory,
     ProgramFactory,
-    ProgramReviewFactory,
     ProviderFactory,
     ScheduleSlotFactory,
 )
@@ -85,15 +83,6 @@ def test_program_rating_range(rating):
     program = ProgramFactory()
     with refused("program_rating_range"):
         Program.objects.filter(pk=program.pk).update(rating=rating)
-
-
-def test_review_score_range_and_one_per_author():
-    review = ProgramReviewFactory()
-    with refused("review_score_range"):
-        ProgramReview.objects.filter(pk=review.pk).update(score=6)
-    with refused("review_one_per_author", errorcodes.UNIQUE_VIOLATION):
-        ProgramReview.objects.bulk_create([ProgramReview(program=review.program, author=review.author, score=4)])
-    ProgramReview.objects.create(program=review.program, author=UserFactory(), score=4)
 
 
 # Group and schedule

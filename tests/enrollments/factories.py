@@ -16,6 +16,8 @@ from enrollments.models import (
     Enrollment,
     EnrollmentEvent,
     EnrollmentStatus,
+    ProgramRating,
+    RatingStatus,
     ReserveEntry,
     TermsChange,
 )
@@ -148,3 +150,27 @@ class TermsChangeFactory(DjangoModelFactory):
     lessons = 10
     copayment_before = ZERO
     copayment_after = Decimal("1000.00")
+
+
+class ProgramRatingFactory(DjangoModelFactory):
+    """A parent's rating of the program of an active contract, awaiting moderation. Trait: `published`
+    (by a staff user; the program's mean is not refreshed: enrollments.ratings does that)."""
+
+    class Meta:
+        model = ProgramRating
+
+    class Params:
+        published = factory.Trait(
+            status=RatingStatus.PUBLISHED,
+            moderated_at=factory.LazyFunction(timezone.now),
+            moderated_by=factory.SubFactory("tests.accounts.factories.UserFactory", is_staff=True),
+        )
+
+    enrollment = factory.SubFactory(EnrollmentFactory, active=True)
+    program = factory.SelfAttribute("enrollment.group.program")
+    author = factory.SelfAttribute("enrollment.applicant")
+    results = 5
+    teachers = 5
+    facilities = 4
+    overall = 5
+    comment = "Ребёнку очень нравится, педагог внимательный."
