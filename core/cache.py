@@ -139,7 +139,13 @@ def cache_shared_get(view=None, *, personalize: Personalize | None = None):
             if not request.user.is_authenticated:
                 response = _shared_response(request, view, args, kwargs)
             else:
-                response = _shared_response(anonymous_copy(request), view, args, kwargs)
+                anonymous = anonymous_copy(request)
+                if request.user.is_staff:
+                    # Officers check what their own decisions did (a program certified a moment ago):
+                    # the same page, rendered now and not stored.
+                    response = view(anonymous, *args, **kwargs)
+                else:
+                    response = _shared_response(anonymous, view, args, kwargs)
                 if personalize is not None:
                     if hasattr(response, "render") and not response.is_rendered:
                         response.render()

@@ -237,3 +237,23 @@ def test_each_host_and_scheme_has_its_own_cached_page(client, settings, url):
         assert "http://mirror.example/" in other_host.content.decode()
         assert "https://portal.example/" in other_scheme.content.decode()
         assert "mirror.example" not in first.content.decode()
+
+
+@pytest.mark.django_db
+def test_staff_get_the_page_rendered_now_not_the_shared_copy(settings):
+    """An officer who has just certified a program sees it at once; parents may get a copy up to
+    CATALOG_PAGE_CACHE_SECONDS old."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    settings.CATALOG_PAGE_CACHE_SECONDS = 30
+    cache.clear()
+    officer = get_user_model().objects.create_user("officer-fresh", password="x", is_staff=True)
+    client = Client()
+    client.force_login(officer)
+    url = "/catalog/?q=астрономия"
+    assert "Юные астрономы" not in Client().get(url).content.decode()  # the shared copy is stored now
+    ProgramFactory(title="Юные астрономы", description="астрономия")
+
+    assert "Юные астрономы" in client.get(url).content.decode()
+    assert "Юные астрономы" not in Client().get(url).content.decode()  # still the stored copy

@@ -39,7 +39,7 @@ def signed_in(user) -> Client:
 
 def card(html: str, program) -> str:
     """The HTML of one program's card on a results page."""
-    cards = [chunk.split("</article>")[0] for chunk in html.split('<li class="catalog-card')[1:]]
+    cards = [chunk.split("</article>")[0] for chunk in html.split('<li class="catalog-card portal-direction')[1:]]
     found = [c for c in cards if f'aria-labelledby="program-{program.pk}-title"' in c]
     assert len(found) == 1, f"no card of program {program.pk}"
     return found[0]

@@ -90,7 +90,7 @@ def test_a_manager_creates_a_program_with_a_group_on_a_phone(phone_page, live_se
 
     page.goto(f"{url}{reverse('program', args=[program.pk])}")
     expect(page.get_by_role("heading", level=1)).to_have_text("Шахматная школа")
-    expect(page.get_by_text("Младшая группа")).to_be_visible()
+    expect(page.get_by_role("heading", name="Младшая группа")).to_be_visible()
     expect(page.get_by_text("16:00–17:30")).to_be_visible()
     expect(page.get_by_text("Свободных мест: 12 из 12")).to_be_visible()
     _fits_the_phone(page)

@@ -21,17 +21,6 @@ class Migration(migrations.Migration):
             model_name="certificateaccount",
             name="update_update",
         ),
-        migrations.AlterField(
-            model_name="ledgerentry",
-            name="account",
-            field=models.ForeignKey(
-                db_index=False,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="entries",
-                to="certificates.certificateaccount",
-                verbose_name="счёт",
-            ),
-        ),
         pgtrigger.migrations.AddTrigger(
             model_name="certificateaccount",
             trigger=pgtrigger.compiler.Trigger(
@@ -47,8 +36,27 @@ class Migration(migrations.Migration):
                 ),
             ),
         ),
-        migrations.RunSQL(
-            sql=(SQL_DIR / "0014_debit_job_writes.sql").read_text(encoding="utf-8"),
-            reverse_sql=(SQL_DIR / "0014_debit_job_writes_reverse.sql").read_text(encoding="utf-8"),
+        # The account's single-column index goes with plain SQL (0014_debit_job_indexes.sql): an AlterField
+        # of a foreign key would drop and re-create its constraint.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="ledgerentry",
+                    name="account",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entries",
+                        to="certificates.certificateaccount",
+                        verbose_name="счёт",
+                    ),
+                ),
+            ],
+            database_operations=[
+                migrations.RunSQL(
+                    sql=(SQL_DIR / "0014_debit_job_indexes.sql").read_text(encoding="utf-8"),
+                    reverse_sql=(SQL_DIR / "0014_debit_job_indexes_reverse.sql").read_text(encoding="utf-8"),
+                ),
+            ],
         ),
     ]
