@@ -68,7 +68,7 @@ def test_an_operator_certifies_a_program_and_sees_the_dashboard(
     page.goto(f"{url}{reverse('catalog')}?q=астрономы")
     page.get_by_role("link", name=TITLE).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
-    expect(page.get_by_text("Старшая группа")).to_be_visible()
+    expect(page.get_by_role("heading", name="Старшая группа")).to_be_visible()
     expect(page.get_by_text("Свободных мест: 15 из 15")).to_be_visible()
 
     # The admin index: the dashboard of the operator's municipality with its charts.
