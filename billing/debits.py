@@ -46,7 +46,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -83,11 +83,10 @@ class DebitTotals:
     per_kind: dict = field(default_factory=lambda: {"LESSON": 0, "MONTH": 0})
 
     def add(self, other: DebitTotals) -> None:
-        """Add another stream's totals to these."""
-        for name in ("batches", "marks", "months", "charged", "reversed", "lessons_charged"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in ("certificate_total", "copayment_total", "refunded_total", "copayment_refunded_total"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        """Add another stream's totals to these (every count and sum; the per-kind counts by kind)."""
+        for item in fields(self):
+            if item.name != "per_kind":
+                setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
         for kind, count in other.per_kind.items():
             self.per_kind[kind] = self.per_kind.get(kind, 0) + count
 

@@ -118,7 +118,6 @@ def _filter_context(filterset: CatalogFilter, facets: Facets | None) -> dict:
         "time_of_day_options": _options(form, "time_of_day", fields["time_of_day"].choices, None),
         "sort_options": _options(form, "sort", fields["sort"].choices, None),
         "field_errors": [(name, form.errors.get(name, [])) for name in [*fields, "__all__"]],
-        "panel_open": any(name in form.errors for name in PANEL_FILTERS),
         "active_filters": sum(1 for name in PANEL_FILTERS if _selected(form, name) - {"", "False", "false"}),
     }
 
