@@ -40,6 +40,9 @@ STAMPEDE_WAIT_SECONDS = 2.0
 STAMPEDE_POLL_SECONDS = 0.02
 
 Personalize = Callable[[HttpRequest, HttpResponse], HttpResponse]
+# Called on a shared page once, when it is stored, to keep what every personalisation of it needs (where
+# its personal parts go): the work is then done once per stored copy rather than once per request.
+Prepare = Callable[[HttpResponse], None]
 
 
 def _has_pending_messages(request) -> bool:
@@ -88,7 +91,7 @@ def _wait_for(key: str):
     return None
 
 
-def _shared_response(anonymous, view, args, kwargs):
+def _shared_response(anonymous, view, args, kwargs, prepare: Prepare | None = None):
     """The page as an anonymous visitor sees it: from the cache, or rendered (once for a crowd) and
     stored for CATALOG_PAGE_CACHE_SECONDS when it is a 200 that sets no cookie."""
     seconds = settings.CATALOG_PAGE_CACHE_SECONDS
@@ -107,6 +110,8 @@ def _shared_response(anonymous, view, args, kwargs):
 
     def store(rendered):
         if rendered.status_code == 200 and not rendered.cookies and not rendered.streaming:
+            if prepare is not None:
+                prepare(rendered)
             cache.set(key, rendered, seconds)
         cache.delete(lock)
 
@@ -117,14 +122,16 @@ def _shared_response(anonymous, view, args, kwargs):
     return response
 
 
-def cache_shared_get(view=None, *, personalize: Personalize | None = None):
+def cache_shared_get(view=None, *, personalize: Personalize | None = None, prepare: Prepare | None = None):
     """Serve the view's GETs from the shared page cache, to anonymous and signed-in users alike.
 
     Without `personalize` the page is the same for everyone (the catalog API: nothing in it is
     personal), and a user signed in by session gets the shared copy as it is. With it, a signed-in
     user's page is `personalize(request, shared_response)`: the shared copy with the user's parts
-    added, a new response that is never stored. `@cache_shared_get` and
-    `@cache_shared_get(personalize=...)` both work.
+    added, a new response that is never stored; `prepare(shared_response)` runs on each copy before it is
+    stored, for what `personalize` can read off it instead of working it out on every request (a copy
+    that is not stored, rendered for staff or with the cache off, is personalised without it).
+    `@cache_shared_get` and `@cache_shared_get(personalize=..., prepare=...)` both work.
     """
 
     def decorate(view):
@@ -137,7 +144,7 @@ def cache_shared_get(view=None, *, personalize: Personalize | None = None):
             ):
                 return view(request, *args, **kwargs)
             if not request.user.is_authenticated:
-                response = _shared_response(request, view, args, kwargs)
+                response = _shared_response(request, view, args, kwargs, prepare)
             else:
                 anonymous = anonymous_copy(request)
                 if request.user.is_staff:
@@ -145,7 +152,7 @@ def cache_shared_get(view=None, *, personalize: Personalize | None = None):
                     # the same page, rendered now and not stored.
                     response = view(anonymous, *args, **kwargs)
                 else:
-                    response = _shared_response(anonymous, view, args, kwargs)
+                    response = _shared_response(anonymous, view, args, kwargs, prepare)
                 if personalize is not None:
                     if hasattr(response, "render") and not response.is_rendered:
                         response.render()

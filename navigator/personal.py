@@ -25,7 +25,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import conditional_escape, format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -36,9 +36,6 @@ from search.child import Fit
 from search.personal import user_overlay
 
 CHILD_SESSION_KEY = "catalog_child"
-USER_MENU = re.compile(r"<!--personal:user-menu-->.*?<!--/personal:user-menu-->", re.S)
-CHILD_CHOOSER = "<!--personal:child-chooser-->"
-PROGRAM_SLOT = re.compile(r"<!--personal:program:(\d+)-->")
 # The catalog parameters a chosen child replaces (the age is the child's; a new filter starts on page 1).
 REPLACED_BY_CHILD = ("birth_date", "age", "page")
 
@@ -90,44 +87,85 @@ def chosen_child_id(request: HttpRequest) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def _marks(program_id: int, overlay: Overlay) -> str:
-    marks = []
-    if program_id in overlay.favourites:
-        marks.append(
-            format_html(
-                '<li class="catalog-mark catalog-mark--favourite"><span aria-hidden="true">★</span> {}</li>',
-                _("В избранном"),
+# Where a shared page's personal parts go, found once per stored copy (`mark_personal_slots`, the page
+# cache's `prepare`) as byte offsets: a signed-in request then splices its parts in between slices of the
+# shared bytes, with no decoding, searching or encoding of the whole page.
+PERSONAL_SLOT = re.compile(
+    rb"<!--personal:user-menu-->.*?<!--/personal:user-menu-->"
+    rb"|<!--personal:child-chooser-->"
+    rb"|<!--personal:program:(\d+)-->",
+    re.S,
+)
+SLOTS_ATTRIBUTE = "personal_slots"
+_MENU, _CHOOSER, _PROGRAM = "menu", "chooser", "program"
+Slot = tuple[int, int, str, int]  # start, end, kind, program id (0 for the others)
+
+
+def personal_slots(content: bytes) -> tuple[Slot, ...]:
+    slots = []
+    for match in PERSONAL_SLOT.finditer(content):
+        if match.group(1) is not None:
+            slots.append((match.start(), match.end(), _PROGRAM, int(match.group(1))))
+        else:
+            kind = _MENU if match.group(0).startswith(b"<!--personal:user-menu-->") else _CHOOSER
+            slots.append((match.start(), match.end(), kind, 0))
+    return tuple(slots)
+
+
+def mark_personal_slots(shared: HttpResponse) -> None:
+    """The page cache's `prepare`: kept with the stored copy (a tuple of a few dozen ints, no one's data)."""
+    setattr(shared, SLOTS_ATTRIBUTE, personal_slots(shared.content))
+
+
+class _Marks:
+    """The «В избранном» / «Подходит» marks of one request's overlay: the strings made once per request."""
+
+    def __init__(self, overlay: Overlay):
+        self.favourites = overlay.favourites
+        self.fits = overlay.fits if overlay.chosen is not None else {}
+        self.chosen = overlay.chosen
+        self.favourite = format_html(
+            '<li class="catalog-mark catalog-mark--favourite"><span aria-hidden="true">★</span> {}</li>',
+            _("В избранном"),
+        )
+
+    def __call__(self, program_id: int) -> str:
+        favourite = program_id in self.favourites
+        fit = self.fits.get(program_id)
+        if not favourite and fit is None:
+            return ""
+        marks = self.favourite if favourite else ""
+        if fit is not None:
+            text = _("Подходит: %(name)s, к началу занятий полных лет: %(age)s") % {
+                "name": self.chosen.first_name,
+                "age": fit.age,
+            }
+            marks += format_html(
+                '<li class="catalog-mark catalog-mark--fits"><span aria-hidden="true">✓</span> {}</li>', text
             )
-        )
-    fit = overlay.fits.get(program_id)
-    if fit is not None and overlay.chosen is not None:
-        text = _("Подходит: %(name)s, к началу занятий полных лет: %(age)s") % {
-            "name": overlay.chosen.first_name,
-            "age": fit.age,
-        }
-        marks.append(
-            format_html('<li class="catalog-mark catalog-mark--fits"><span aria-hidden="true">✓</span> {}</li>', text)
-        )
-    if not marks:
-        return ""
-    return format_html(
-        '<ul class="catalog-card__marks" role="list">{}</ul>', format_html_join("", "{}", ((m,) for m in marks))
-    )
+        return f'<ul class="catalog-card__marks" role="list">{marks}</ul>'
 
 
-def _render(template_name: str, request: HttpRequest, context: dict) -> str:
-    """A personal part with what its template uses (the user, the request, the CSRF token), without
-    running every context processor for each part: this is on every signed-in results page."""
-    return get_template(template_name).render(
-        {"request": request, "user": request.user, "csrf_token": get_token(request), **context}
-    )
-
-
-# The header's user menu is the same markup for every user of a role on a page but for the name and the
-# CSRF token: rendered once per process for (language, role, path) with markers in their place, then
-# filled per request. The skeleton holds nothing of any user.
+# The header's user menu and the child chooser are the same markup for every user but for a few values
+# (the name, the CSRF token, the children's names and ages): each is rendered from its template once per
+# process for what shapes it (language, role, path; how many children, which is chosen), with markers in
+# place of those values, then filled per request in one pass, every value escaped. A skeleton holds
+# nothing of any user; the template stays the one description of the markup.
+_FIELD = re.compile("\x00(\\w+)\x00")
 _NAME_MARK, _TOKEN_MARK = "\x00name\x00", "\x00token\x00"
+_SKELETONS_MAX = 1000  # paths are the catalog's own, children a handful; a bound all the same
 _MENU_SKELETONS: dict[tuple[str, str, str], str] = {}
+_CHOOSER_SKELETONS: dict[tuple[str, int, int | None, bool], str] = {}
+
+
+def _fill(skeleton: str, values: dict[str, str]) -> str:
+    """The skeleton's markers replaced in one pass: nothing put in is searched for markers again."""
+    return _FIELD.sub(lambda match: values[match.group(1)], skeleton)
+
+
+def _remember(skeletons: dict, key, skeleton: str) -> None:
+    if len(skeletons) < _SKELETONS_MAX:
+        skeletons[key] = skeleton
 
 
 @dataclass(frozen=True)
@@ -144,7 +182,7 @@ class _MenuUser:
         return _NAME_MARK
 
 
-def user_menu(request: HttpRequest) -> str:
+def user_menu(request: HttpRequest, token: str | None = None) -> str:
     user = request.user
     key = (get_language() or "", user.role, request.path)
     skeleton = _MENU_SKELETONS.get(key)
@@ -152,40 +190,79 @@ def user_menu(request: HttpRequest) -> str:
         skeleton = get_template("_user_menu.html").render(
             {"request": request, "user": _MenuUser(user.role), "csrf_token": _TOKEN_MARK}
         )
-        if len(_MENU_SKELETONS) < 1000:  # paths are the catalog's own; a bound all the same
-            _MENU_SKELETONS[key] = skeleton
+        _remember(_MENU_SKELETONS, key, skeleton)
     name = user.get_full_name() or user.get_username()
-    # The token first: a name is put in after it, escaped, so nothing in a name can become markup.
-    return skeleton.replace(_TOKEN_MARK, get_token(request)).replace(_NAME_MARK, conditional_escape(name))
+    return _fill(skeleton, {"token": token or get_token(request), "name": conditional_escape(name)})
+
+
+@dataclass(frozen=True)
+class _MarkedChild:
+    """What _child_chooser.html reads of a child, as markers (the chosen one is the same object)."""
+
+    pk: str
+    first_name: str
+    age: str
+
+
+def child_chooser(request: HttpRequest, overlay: Overlay, token: str | None = None) -> str:
+    """«Для кого ищем»: the parent's children to browse for (nothing for users without children)."""
+    children = overlay.children
+    if not children:
+        return ""
+    chosen = overlay.chosen
+    chosen_index = next((i for i, child in enumerate(children) if child is chosen), None)
+    # The page is the chosen child's filter (not only marked for the child).
+    filtered = chosen is not None and request.GET.get("birth_date") == chosen.birth_date.isoformat()
+    key = (get_language() or "", len(children), chosen_index, filtered)
+    skeleton = _CHOOSER_SKELETONS.get(key)
+    if skeleton is None:
+        marked = [_MarkedChild(f"\x00pk{i}\x00", f"\x00name{i}\x00", f"\x00age{i}\x00") for i in range(len(children))]
+        skeleton = get_template("navigator/catalog/_child_chooser.html").render(
+            {
+                "children": marked,
+                "chosen": None if chosen_index is None else marked[chosen_index],
+                "filtered": filtered,
+                "next_url": "\x00next\x00",
+                "csrf_token": _TOKEN_MARK,
+            }
+        )
+        _remember(_CHOOSER_SKELETONS, key, skeleton)
+    values = {"token": token or get_token(request), "next": conditional_escape(request.get_full_path())}
+    for i, child in enumerate(children):
+        values[f"pk{i}"] = str(child.pk)
+        values[f"name{i}"] = conditional_escape(child.first_name)
+        values[f"age{i}"] = str(child.age)
+    return _fill(skeleton, values)
 
 
 def personalize_results(request: HttpRequest, shared: HttpResponse) -> HttpResponse:
     """The shared results page (a whole page or the htmx fragment) with this user's parts in it."""
-    html = shared.content.decode(shared.charset)
-    program_ids = [int(pk) for pk in PROGRAM_SLOT.findall(html)]
+    content = shared.content
+    slots = getattr(shared, SLOTS_ATTRIBUTE, None)
+    if slots is None:  # a copy that was not stored (staff, the cache off)
+        slots = personal_slots(content)
+    program_ids = [pk for _start, _end, kind, pk in slots if kind == _PROGRAM]
     overlay = catalog_overlay(user=request.user, chosen_child_id=chosen_child_id(request), program_ids=program_ids)
-    html = PROGRAM_SLOT.sub(lambda match: _marks(int(match.group(1)), overlay), html)
-    if CHILD_CHOOSER in html:
-        chooser = ""
-        if overlay.children:
-            chooser = _render(
-                "navigator/catalog/_child_chooser.html",
-                request,
-                {
-                    "children": overlay.children,
-                    "chosen": overlay.chosen,
-                    # The page is the chosen child's filter (not only marked for the child).
-                    "filtered": overlay.chosen is not None
-                    and request.GET.get("birth_date") == overlay.chosen.birth_date.isoformat(),
-                    "next_url": request.get_full_path(),
-                },
-            )
-        html = html.replace(CHILD_CHOOSER, chooser, 1)
-    if USER_MENU.search(html):
-        menu = user_menu(request)
-        html = USER_MENU.sub(lambda _match: menu, html, count=1)
+    marks = _Marks(overlay)
+    token = get_token(request)  # one per request, for the menu's sign-out form and the chooser
+    charset = shared.charset
+    shared_bytes = memoryview(content)
+    parts: list = []
+    position = 0
+    for start, end, kind, program_id in slots:
+        parts.append(shared_bytes[position:start])
+        if kind == _PROGRAM:
+            part = marks(program_id)
+        elif kind == _CHOOSER:
+            part = child_chooser(request, overlay, token)
+        else:
+            part = user_menu(request, token)
+        if part:
+            parts.append(part.encode(charset))
+        position = end
+    parts.append(shared_bytes[position:])
 
-    response = HttpResponse(html, status=shared.status_code, content_type=shared["Content-Type"])
+    response = HttpResponse(b"".join(parts), status=shared.status_code, content_type=shared["Content-Type"])
     if shared.has_header("Vary"):
         response["Vary"] = shared["Vary"]
     patch_vary_headers(response, ["Cookie"])
