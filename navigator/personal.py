@@ -118,7 +118,8 @@ def mark_personal_slots(shared: HttpResponse) -> None:
 
 
 class _Marks:
-    """The «В избранном» / «Подходит» marks of one request's overlay: the strings made once per request."""
+    """The «В избранном» / «Подходит» marks of one request's overlay: each string made once per request
+    (the «Подходит» one once per age), not once per card."""
 
     def __init__(self, overlay: Overlay):
         self.favourites = overlay.favourites
@@ -128,21 +129,27 @@ class _Marks:
             '<li class="catalog-mark catalog-mark--favourite"><span aria-hidden="true">★</span> {}</li>',
             _("В избранном"),
         )
+        self._fit_by_age: dict[int, str] = {}
+
+    def _fit(self, age: int) -> str:
+        mark = self._fit_by_age.get(age)
+        if mark is None:
+            text = _("Подходит: %(name)s, к началу занятий полных лет: %(age)s") % {
+                "name": self.chosen.first_name,
+                "age": age,
+            }
+            mark = format_html(
+                '<li class="catalog-mark catalog-mark--fits"><span aria-hidden="true">✓</span> {}</li>', text
+            )
+            self._fit_by_age[age] = mark
+        return mark
 
     def __call__(self, program_id: int) -> str:
         favourite = program_id in self.favourites
         fit = self.fits.get(program_id)
         if not favourite and fit is None:
             return ""
-        marks = self.favourite if favourite else ""
-        if fit is not None:
-            text = _("Подходит: %(name)s, к началу занятий полных лет: %(age)s") % {
-                "name": self.chosen.first_name,
-                "age": fit.age,
-            }
-            marks += format_html(
-                '<li class="catalog-mark catalog-mark--fits"><span aria-hidden="true">✓</span> {}</li>', text
-            )
+        marks = (self.favourite if favourite else "") + ("" if fit is None else self._fit(fit.age))
         return f'<ul class="catalog-card__marks" role="list">{marks}</ul>'
 
 
