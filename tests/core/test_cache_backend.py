@@ -52,3 +52,12 @@ def test_with_redis_down_nothing_raises_and_the_outage_is_logged_once(redis_serv
     time.sleep(0.35)  # the back-off ends; the next call tries Redis again
     cache.set("page", "again", 30)
     assert cache.get("page") == "again"
+
+
+def test_one_redis_client_serves_every_call(redis_server):
+    """Not a new redis.Redis per call (its construction cost about as much as a small GET)."""
+    cache = _cache(redis_server)
+    cache.set("page", "rendered", 30)
+
+    assert cache._cache.get_client("page") is cache._cache.get_client("page", write=True)
+    assert cache.get("page") == "rendered"
