@@ -187,3 +187,53 @@ def test_the_menus_logout_form_carries_this_requests_working_csrf_token():
     assert "Елена Смирнова" in html or "Смирнова Елена" in html
     assert client.post("/accounts/logout/", {"csrfmiddlewaretoken": token}).status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+def test_names_in_the_personal_parts_are_escaped_and_the_next_url_kept(chess):
+    """The menu and the chooser are filled into per-process skeletons: every value escaped, the next URL
+    the request's own (its query string included), the chosen child pressed."""
+    parent = ParentFactory(first_name="<b>Елена</b>", last_name="Смирнова")
+    first = ChildFactory(parents=[parent], first_name="<i>Артём</i>", birth_date=born_years_ago(8))
+    ChildFactory(parents=[parent], first_name="Маша & Co", birth_date=born_years_ago(10))
+    client = signed_in(parent)
+    client.post("/catalog/child/", {"child": first.pk, "next": CATALOG})
+    attack = '"><script>alert(1)</script>'
+
+    html = client.get(CATALOG, {"q": attack}).content.decode()
+    chooser = html[html.index('id="catalog-child"') :].split("</form>")[0]
+
+    assert "<b>" not in html and "&lt;b&gt;Елена&lt;/b&gt;" in html
+    assert "<i>" not in html and "&lt;i&gt;Артём&lt;/i&gt;, полных лет: 8" in chooser
+    assert "Маша &amp; Co, полных лет: 10" in chooser
+    assert "<script>alert(1)</script>" not in html
+    assert 'name="next" value="/catalog/?q=%22%3E%3Cscript%3Ealert%281%29%3C%2Fscript%3E"' in chooser
+    pressed = [part.split("</button>")[0] for part in chooser.split('aria-pressed="true">')[1:]]
+    assert len(pressed) == 1 and "Артём" in pressed[0]
+    assert "\x00" not in html
+
+
+def test_the_stored_copy_knows_where_the_personal_parts_go_and_holds_none_of_them(chess, settings):
+    from django.core.cache import cache
+
+    from core.cache import page_key
+    from navigator.personal import SLOTS_ATTRIBUTE
+
+    young, old = chess
+    parent = ParentFactory(first_name="Елена")
+    FavouriteFactory(user=parent, program=young)
+    client = signed_in(parent)
+
+    response = client.get(f"{CATALOG}?q=шахматы")  # a miss: the shared copy is rendered and stored
+    stored = cache.get(page_key(response.wsgi_request))
+
+    slots = getattr(stored, SLOTS_ATTRIBUTE)
+    assert sorted(pk for _start, _end, kind, pk in slots if kind == "program") == sorted([young.pk, old.pk])
+    assert [kind for _start, _end, kind, _pk in slots].count("menu") == 1
+    assert [kind for _start, _end, kind, _pk in slots].count("chooser") == 1
+    shared = stored.content.decode()
+    assert "Елена" not in shared and "В избранном" not in shared and "csrfmiddlewaretoken" not in shared
+    assert "В избранном" in card(response.content.decode(), young)
+    # Served from the stored copy again, and not stale: a favourite added now shows at once.
+    FavouriteFactory(user=parent, program=old)
+    again = client.get(f"{CATALOG}?q=шахматы").content.decode()
+    assert "В избранном" in card(again, old)

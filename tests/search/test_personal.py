@@ -56,3 +56,48 @@ def test_only_the_users_own_favourites_and_children():
     assert overlay.favourites == {mine.pk}
     assert [c.first_name for c in overlay.children] == ["Артём"] and overlay.children[0].pk == own.pk
     assert overlay.fits == {}  # someone else's child is never a choice
+
+
+def test_the_statement_is_prepared_once_per_connection():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    parent = ParentFactory()
+    program = ProgramFactory()
+    FavouriteFactory(user=parent, program=program)
+
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            overlay = user_overlay(user_id=parent.pk, program_ids=[program.pk], chosen_child_id=None)
+
+    assert overlay.favourites == {program.pk}
+    assert len(queries) == 3
+    assert sum("PREPARE" in query["sql"] for query in queries) <= 1  # none when an earlier test prepared it
+    assert all("EXECUTE search_user_overlay" in query["sql"] for query in queries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_gone_from_the_session_is_prepared_again():
+    """DISCARD ALL (a pooler's reset, say) drops prepared statements: the next request prepares it again."""
+    from django.db import connection
+
+    from search import personal
+
+    parent = ParentFactory()
+    program = ProgramFactory()
+    FavouriteFactory(user=parent, program=program)
+    user_overlay(user_id=parent.pk, program_ids=[program.pk], chosen_child_id=None)
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+
+    overlay = user_overlay(user_id=parent.pk, program_ids=[program.pk], chosen_child_id=None)
+
+    assert overlay.favourites == {program.pk}
+    # Prepared already but not known as such (a PREPARE that outlived its failed EXECUTE): used as it is.
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+        cursor.execute(personal._PREPARE)
+    personal._prepared_on.discard(connection.connection)
+
+    assert user_overlay(user_id=parent.pk, program_ids=[program.pk], chosen_child_id=None).favourites == {program.pk}
+    assert connection.connection in personal._prepared_on
