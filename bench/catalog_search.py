@@ -303,6 +303,15 @@ class CountingCache:
             self.hits += 1
         return value
 
+    def get_many(self, keys, *args, **kwargs):
+        """A signed-in page reads the shared copy (the first key) with the user's own parts."""
+        values = self.inner.get_many(keys, *args, **kwargs)
+        if values.get(keys[0]) is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return values
+
     def __getattr__(self, name):
         return getattr(self.inner, name)
 

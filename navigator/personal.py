@@ -18,7 +18,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode, urlsplit
+from uuid import uuid4
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
@@ -217,7 +220,7 @@ def child_chooser(request: HttpRequest, overlay: Overlay, token: str | None = No
     if not children:
         return ""
     chosen = overlay.chosen
-    chosen_index = next((i for i, child in enumerate(children) if child is chosen), None)
+    chosen_index = next((i for i, child in enumerate(children) if chosen is not None and child.pk == chosen.pk), None)
     # The page is the chosen child's filter (not only marked for the child).
     filtered = chosen is not None and request.GET.get("birth_date") == chosen.birth_date.isoformat()
     key = (get_language() or "", len(children), chosen_index, filtered)
@@ -242,14 +245,58 @@ def child_chooser(request: HttpRequest, overlay: Overlay, token: str | None = No
     return _fill(skeleton, values)
 
 
-def personalize_results(request: HttpRequest, shared: HttpResponse) -> HttpResponse:
+# A user's overlay of a page is kept in the cache (under their own key, never the shared copy's) for as
+# long as the shared copy, and read with it in one round trip (core.cache's `personal_keys`): a signed-in
+# page served from the cache then needs no statement of its own. It is valid only for the generation it
+# was read under: a favourite or a parent link saved or deleted gives the user a new generation (signals
+# below), so the change shows on the next page. A child's name or birth date edited shows within
+# CATALOG_PAGE_CACHE_SECONDS (as a program's own changes do on the shared copy).
+_OVERLAY_KEY = "personal:overlay:{user}:{page}"
+_GENERATION_KEY = "personal:generation:{user}"
+GENERATION_SECONDS = 24 * 3600
+
+
+def personal_cache_keys(request: HttpRequest, page_key: str) -> list[str]:
+    """core.cache's `personal_keys`: the user's overlay of this page and the user's generation."""
+    user = request.user.pk
+    return [_OVERLAY_KEY.format(user=user, page=page_key), _GENERATION_KEY.format(user=user)]
+
+
+def new_generation(user_ids) -> None:
+    """The users' cached overlays are out of date (their favourites or children changed)."""
+    cache.set_many({_GENERATION_KEY.format(user=pk): uuid4().hex for pk in user_ids}, GENERATION_SECONDS)
+
+
+def _page_overlay(request: HttpRequest, found: dict, program_ids: tuple[int, ...]) -> Overlay:
+    """The overlay from the cache when it was made for this generation, these programs, this chosen child
+    and today; otherwise from the database (one statement), then kept for the next request."""
+    child_id = chosen_child_id(request)
+    today = timezone.localdate()
+    overlay_key = next((key for key in found if key.startswith("personal:overlay:")), None)
+    generation_key = next((key for key in found if key.startswith("personal:generation:")), None)
+    generation = found.get(generation_key)
+    cached = found.get(overlay_key)
+    if generation is not None and cached is not None and cached[0] == (generation, program_ids, child_id, today):
+        return cached[1]
+    overlay = catalog_overlay(user=request.user, chosen_child_id=child_id, program_ids=list(program_ids))
+    if overlay_key is None or generation_key is None:  # not through the cache (staff, the cache off)
+        return overlay
+    if generation is None:
+        generation = uuid4().hex
+        if not cache.add(generation_key, generation, GENERATION_SECONDS):
+            return overlay  # another request made one at the same moment: keep nothing under a guess
+    cache.set(overlay_key, ((generation, program_ids, child_id, today), overlay), settings.CATALOG_PAGE_CACHE_SECONDS)
+    return overlay
+
+
+def personalize_results(request: HttpRequest, shared: HttpResponse, found: dict | None = None) -> HttpResponse:
     """The shared results page (a whole page or the htmx fragment) with this user's parts in it."""
     content = shared.content
     slots = getattr(shared, SLOTS_ATTRIBUTE, None)
     if slots is None:  # a copy that was not stored (staff, the cache off)
         slots = personal_slots(content)
-    program_ids = [pk for _start, _end, kind, pk in slots if kind == _PROGRAM]
-    overlay = catalog_overlay(user=request.user, chosen_child_id=chosen_child_id(request), program_ids=program_ids)
+    program_ids = tuple(pk for _start, _end, kind, pk in slots if kind == _PROGRAM)
+    overlay = _page_overlay(request, found or {}, program_ids)
     marks = _Marks(overlay)
     token = get_token(request)  # one per request, for the menu's sign-out form and the chooser
     charset = shared.charset

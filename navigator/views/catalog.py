@@ -37,7 +37,7 @@ from catalog.selectors import (
 from certificates.selectors import parent_children
 from core.cache import cache_shared_get
 from enrollments.quotes import program_page_groups, program_page_groups_queryset
-from navigator.personal import child_choose, mark_personal_slots, personalize_results
+from navigator.personal import child_choose, mark_personal_slots, personal_cache_keys, personalize_results
 from navigator.views.paging import paginate
 from search.filters import CatalogFilter
 from search.selectors import Facets, program_detail_queryset, search_suggest
@@ -123,7 +123,7 @@ def _filter_context(filterset: CatalogFilter, facets: Facets | None) -> dict:
 
 
 @require_GET
-@cache_shared_get(personalize=personalize_results, prepare=mark_personal_slots)
+@cache_shared_get(personalize=personalize_results, prepare=mark_personal_slots, personal_keys=personal_cache_keys)
 def catalog(request: HttpRequest) -> HttpResponse:
     """Search results. Invalid parameters show the form's errors and no results (never a 500).
 

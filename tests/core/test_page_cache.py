@@ -257,3 +257,34 @@ def test_staff_get_the_page_rendered_now_not_the_shared_copy(settings):
 
     assert "Юные астрономы" in client.get(url).content.decode()
     assert "Юные астрономы" not in Client().get(url).content.decode()  # still the stored copy
+
+
+def test_personal_keys_are_read_with_the_shared_copy_in_one_call(client, monkeypatch):
+    from django.http import HttpResponse
+
+    import core.cache
+    from core.cache import cache_shared_get
+
+    seen = []
+
+    def personalize(request, shared, found):
+        seen.append(found)
+        return shared
+
+    @cache_shared_get(personalize=personalize, personal_keys=lambda request, key: [f"mine:{request.user.pk}"])
+    def view(request):
+        return HttpResponse("shared")
+
+    parent = ParentFactory()
+    cache.set(f"mine:{parent.pk}", "my part", 30)
+    request = client.get("/").wsgi_request
+    request.user = parent
+    calls = []
+    real_get_many = core.cache.cache.get_many
+    monkeypatch.setattr(core.cache.cache, "get_many", lambda keys: calls.append(keys) or real_get_many(keys))
+
+    view(request)  # a miss: rendered and stored
+    view(request)  # a hit
+
+    assert seen == [{f"mine:{parent.pk}": "my part"}] * 2
+    assert len(calls) == 2 and all(len(keys) == 2 for keys in calls)

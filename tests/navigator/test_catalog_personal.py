@@ -237,3 +237,47 @@ def test_the_stored_copy_knows_where_the_personal_parts_go_and_holds_none_of_the
     FavouriteFactory(user=parent, program=old)
     again = client.get(f"{CATALOG}?q=шахматы").content.decode()
     assert "В избранном" in card(again, old)
+
+
+def test_the_users_overlay_is_kept_with_the_shared_copy_and_renewed_when_favourites_change(
+    chess, django_assert_num_queries
+):
+    young, old = chess
+    parent = ParentFactory()
+    ChildFactory(parents=[parent], first_name="Артём", birth_date=born_years_ago(8))
+    FavouriteFactory(user=parent, program=young)
+    client = signed_in(parent)
+    url = f"{CATALOG}?q=шахматы"
+    first = client.get(url).content.decode()  # the shared copy and the overlay are stored
+
+    # The session and the user (Django's); the page and the parent's marks come from the cache.
+    with django_assert_num_queries(2):
+        again = client.get(url).content.decode()
+
+    assert again == first or card(again, young) == card(first, young)
+    assert "В избранном" in card(again, young) and "В избранном" not in card(again, old)
+    assert "Артём, полных лет: 8" in again
+
+    FavouriteFactory(user=parent, program=old)  # shows at once: the parent has a new generation
+    added = client.get(url).content.decode()
+    assert "В избранном" in card(added, old)
+
+    parent.favourites.filter(program=young).delete()
+    removed = client.get(url).content.decode()
+    assert "В избранном" not in card(removed, young) and "В избранном" in card(removed, old)
+
+
+def test_a_cached_overlay_is_never_another_users(chess):
+    young, _ = chess
+    elena, olga = ParentFactory(first_name="Елена"), ParentFactory(first_name="Ольга")
+    ChildFactory(parents=[elena], first_name="Артём", birth_date=born_years_ago(8))
+    FavouriteFactory(user=elena, program=young)
+    url = f"{CATALOG}?q=шахматы"
+    elena_client, olga_client = signed_in(elena), signed_in(olga)
+
+    for _ in range(2):  # the second round from the cache
+        elena_page = elena_client.get(url).content.decode()
+        olga_page = olga_client.get(url).content.decode()
+
+        assert "В избранном" in card(elena_page, young) and "Артём" in elena_page
+        assert "В избранном" not in olga_page and "Артём" not in olga_page and "Для кого ищем" not in olga_page
