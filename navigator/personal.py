@@ -5,7 +5,9 @@ HTML comments where personal parts go: the header's user menu (`<!--personal:use
 replaced), the «Для кого ищем» child chooser (`<!--personal:child-chooser-->`) and, on each program
 card, the user's marks (`<!--personal:program:<id>-->`: «В избранном», «Подходит: Артём»). This module
 fills them for one user with one statement (search.personal: the page's favourites, the parent's
-children, which of the page's programs fit the chosen child), and nothing it makes is ever stored.
+children, which of the page's programs fit the chosen child), and nothing it makes is ever put into the
+shared copy. What that statement read is kept for the user alone, under their own cache key, for as long
+as the shared copy (see `_page_overlay`).
 
 Child-first browsing: a parent picks one of their confirmed children; the choice is kept in the
 session (personal) and the catalog's URL gets the child's birth date, so that the filtered page is a
@@ -251,9 +253,33 @@ def child_chooser(request: HttpRequest, overlay: Overlay, token: str | None = No
 # was read under: a favourite or a parent link saved or deleted gives the user a new generation (signals
 # below), so the change shows on the next page. A child's name or birth date edited shows within
 # CATALOG_PAGE_CACHE_SECONDS (as a program's own changes do on the shared copy).
-_OVERLAY_KEY = "personal:overlay:{user}:{page}"
-_GENERATION_KEY = "personal:generation:{user}"
+# Kept as plain values (ints, strings, dates), never this module's classes, so that a copy written by
+# an older release still reads; the "v1" changes with their layout.
+_OVERLAY_PREFIX = "personal:overlay:v1:"
+_GENERATION_PREFIX = "personal:generation:"
+_OVERLAY_KEY = _OVERLAY_PREFIX + "{user}:{page}"
+_GENERATION_KEY = _GENERATION_PREFIX + "{user}"
 GENERATION_SECONDS = 24 * 3600
+
+
+def _plain(overlay: Overlay) -> tuple:
+    return (
+        tuple(sorted(overlay.favourites)),
+        tuple((child.pk, child.first_name, child.birth_date) for child in overlay.children),
+        None if overlay.chosen is None else overlay.chosen.pk,
+        tuple((pk, fit.start_date, fit.age) for pk, fit in overlay.fits.items()),
+    )
+
+
+def _from_plain(plain: tuple) -> Overlay:
+    favourites, children, chosen_pk, fits = plain
+    options = [ChildOption(pk, first_name, birth_date) for pk, first_name, birth_date in children]
+    return Overlay(
+        favourites=set(favourites),
+        children=options,
+        chosen=next((child for child in options if child.pk == chosen_pk), None),
+        fits={pk: Fit(start, age) for pk, start, age in fits},
+    )
 
 
 def personal_cache_keys(request: HttpRequest, page_key: str) -> list[str]:
@@ -272,12 +298,12 @@ def _page_overlay(request: HttpRequest, found: dict, program_ids: tuple[int, ...
     and today; otherwise from the database (one statement), then kept for the next request."""
     child_id = chosen_child_id(request)
     today = timezone.localdate()
-    overlay_key = next((key for key in found if key.startswith("personal:overlay:")), None)
-    generation_key = next((key for key in found if key.startswith("personal:generation:")), None)
+    overlay_key = next((key for key in found if key.startswith(_OVERLAY_PREFIX)), None)
+    generation_key = next((key for key in found if key.startswith(_GENERATION_PREFIX)), None)
     generation = found.get(generation_key)
     cached = found.get(overlay_key)
     if generation is not None and cached is not None and cached[0] == (generation, program_ids, child_id, today):
-        return cached[1]
+        return _from_plain(cached[1])
     overlay = catalog_overlay(user=request.user, chosen_child_id=child_id, program_ids=list(program_ids))
     if overlay_key is None or generation_key is None:  # not through the cache (staff, the cache off)
         return overlay
@@ -285,7 +311,8 @@ def _page_overlay(request: HttpRequest, found: dict, program_ids: tuple[int, ...
         generation = uuid4().hex
         if not cache.add(generation_key, generation, GENERATION_SECONDS):
             return overlay  # another request made one at the same moment: keep nothing under a guess
-    cache.set(overlay_key, ((generation, program_ids, child_id, today), overlay), settings.CATALOG_PAGE_CACHE_SECONDS)
+    made_for = (generation, program_ids, child_id, today)
+    cache.set(overlay_key, (made_for, _plain(overlay)), settings.CATALOG_PAGE_CACHE_SECONDS)
     return overlay
 
 
