@@ -12,9 +12,10 @@ API under gunicorn, against the ceiling of a bare write under the same server.
    (two staff members, who get a notice of every application), for each of the two runs --groups
    certified programs each with one open group of --seats seats meeting twice a week, and --parents
    parents, each with one child linked as Gosuslugi links them (a confirmed ParentLink) and a signed-in
-   Django session (database sessions, as the portal keeps them). Run «certificates held»: the children
-   hold certificates already (numbers from the municipality's sequence, as certificate_issue takes them).
-   Run «first application»: they hold none, so each application issues one.
+   Django session (kept as a sign-in leaves it: in the database and, with cached_db, in the cache).
+   Run «certificates held»: the children hold certificates already (numbers from the municipality's
+   sequence, as certificate_issue takes them). Run «first application»: they hold none, so each
+   application issues one.
 3. gunicorn `config.wsgi` (DJANGO_SETTINGS_MODULE=bench.settings: DEBUG off, the portal's middleware)
    on 127.0.0.1, --workers gthread workers × --threads threads.
 4. Load, a closed loop of --concurrency clients (asyncio, keep-alive HTTP/1.1, on the same 2 cores):
@@ -139,10 +140,13 @@ def _session_headers(session_key: str) -> str:
 
 def populate(*, parents: int, groups: int, seats: int, seed: int) -> tuple[dict[str, RunData], list[str]]:
     """Everything both runs need, in bulk; returns the runs and the session keys for the ceiling."""
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends import cached_db
     from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
+    from django.core.cache import caches
     from django.db import connection, transaction
     from django.utils import timezone
     from django.utils.crypto import get_random_string
@@ -268,20 +272,23 @@ def populate(*, parents: int, groups: int, seats: int, seed: int) -> tuple[dict[
                 )
             store = SessionStore()
             keys = [get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789") for _ in users]
-            Session.objects.bulk_create(
-                Session(
-                    session_key=key,
-                    session_data=store.encode(
-                        {
-                            SESSION_KEY: str(user.pk),
-                            BACKEND_SESSION_KEY: backend,
-                            HASH_SESSION_KEY: user.get_session_auth_hash(),
-                        }
-                    ),
-                    expire_date=now + timedelta(days=1),
-                )
+            session_data = {
+                key: {
+                    SESSION_KEY: str(user.pk),
+                    BACKEND_SESSION_KEY: backend,
+                    HASH_SESSION_KEY: user.get_session_auth_hash(),
+                }
                 for key, user in zip(keys, users, strict=True)
+            }
+            Session.objects.bulk_create(
+                Session(session_key=key, session_data=store.encode(data), expire_date=now + timedelta(days=1))
+                for key, data in session_data.items()
             )
+            if settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db":
+                # As a sign-in leaves a session with cached_db: in the database and in the cache.
+                caches[settings.SESSION_CACHE_ALIAS].set_many(
+                    {cached_db.KEY_PREFIX + key: data for key, data in session_data.items()}, timeout=86400
+                )
             applications = []
             for i, (key, child) in enumerate(zip(keys, children, strict=True)):
                 group_id = group_rows[i % groups].pk
@@ -542,7 +549,7 @@ def report(
         f"- **Machine**: {machine_line}",
         f"- **Set-up**: {setup}",
         f"- **Server**: gunicorn `config.wsgi`, {args.workers} gthread workers × {args.threads} threads, "
-        "DJANGO_SETTINGS_MODULE=bench.settings (DEBUG off, the portal's middleware, database sessions), "
+        "DJANGO_SETTINGS_MODULE=bench.settings (DEBUG off, the portal's middleware, sessions in Redis backed by the database), "
         "127.0.0.1; PostgreSQL of DATABASE_URL (Unix socket), a private Redis (cache, Celery broker).",
         f"- **Load**: {args.parents} parents per run, {args.concurrency} clients in a closed loop (asyncio, "
         f"keep-alive), each parent once to one of {args.groups} groups of {args.seats} seats "

@@ -95,6 +95,36 @@ def _log_outage(error: Exception) -> None:
         logger.warning("broker unavailable (%s: %s); tasks wait in the outbox", type(error).__name__, error)
 
 
+_merged_tasks: set[str] = set()
+MERGED_MAX_IDS = 1000
+
+
+def outbox_merge_id_lists(task: str) -> None:
+    """Declare `task` as taking one list of ids and doing the same per id, whatever the grouping (an
+    e-mail per notice): pending messages of it are sent as one task with their lists joined. On opening
+    day that is one broker message per dispatcher batch instead of one per application (the broker's
+    client costs about a sixth of an application's CPU)."""
+    _merged_tasks.add(task)
+
+
+def _sends(batch: list[OutboxMessage]) -> list[tuple[str, list, list[int]]]:
+    """(task, args, message ids) per broker message: merged tasks' id lists joined, others one by one."""
+    sends: list[tuple[str, list, list[int]]] = []
+    joined: dict[str, tuple[list, list[int]]] = {}
+    for message in batch:
+        if message.task in _merged_tasks and len(message.args) == 1 and isinstance(message.args[0], list):
+            ids, pks = joined.setdefault(message.task, ([], []))
+            if len(ids) + len(message.args[0]) > MERGED_MAX_IDS and pks:
+                sends.append((message.task, [ids], pks))
+                ids, pks = joined[message.task] = ([], [])
+            ids.extend(message.args[0])
+            pks.append(message.pk)
+        else:
+            sends.append((message.task, message.args, [message.pk]))
+    sends.extend((task, [ids], pks) for task, (ids, pks) in joined.items())
+    return sends
+
+
 def outbox_dispatch(*, ids: list[int] | None = None, limit: int = BATCH) -> int:
     """Send pending messages (those of `ids`, or the oldest `limit`) to the broker; how many were sent.
     A broker failure stops the batch and leaves the rest pending, with the attempt counted."""
@@ -104,17 +134,17 @@ def outbox_dispatch(*, ids: list[int] | None = None, limit: int = BATCH) -> int:
             pending = pending.filter(pk__in=ids)
         batch = list(pending.select_for_update(skip_locked=True)[:limit])
         sent: list[int] = []
-        for message in batch:
+        for task, args, pks in _sends(batch):
             try:
                 # No retry loop here: a request must not wait on a dead broker; the sweep retries.
-                current_app.send_task(message.task, args=message.args, retry=False)
+                current_app.send_task(task, args=args, retry=False)
             except Exception as error:  # kombu raises its OperationalError, redis and socket errors vary
                 _log_outage(error)
                 OutboxMessage.objects.filter(pk__in=[m.pk for m in batch if m.pk not in sent]).update(
                     attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:300]
                 )
                 break
-            sent.append(message.pk)
+            sent.extend(pks)
         OutboxMessage.objects.filter(pk__in=sent).update(dispatched_at=timezone.now())
     return len(sent)
 

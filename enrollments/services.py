@@ -8,6 +8,7 @@ waiting list at once, so no seat is ever handed out twice and none stays free wh
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -196,7 +197,13 @@ def _sql_format(text: str, names: tuple[str, ...]) -> str:
 
 def _apply_texts() -> dict[str, str]:
     """The notice's texts for the function, in the portal's source language (as _parent_notices stores them)."""
-    with translation.override(settings.LANGUAGE_CODE):
+    return _texts_in(settings.LANGUAGE_CODE)
+
+
+@functools.lru_cache(maxsize=4)
+def _texts_in(language: str) -> dict[str, str]:
+    # Catalogues are loaded once per process: the texts are translated once, not on every application.
+    with translation.override(language):
         return {
             "title_submitted": _("Заявка подана"),
             "title_waiting": _("Заявка в листе ожидания"),

@@ -16,10 +16,12 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from core.outbox import outbox_enqueue
+from core.outbox import outbox_enqueue, outbox_merge_id_lists
 from notices.models import Notification
 
 EMAIL_TASK = "notices.send_emails"
+# Its notices are e-mailed one by one whatever the grouping: pending messages go to the broker as one.
+outbox_merge_id_lists(EMAIL_TASK)
 
 
 @dataclass(frozen=True)

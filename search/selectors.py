@@ -29,9 +29,10 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
 )
-from django.db.models.lookups import GreaterThan
+from django.db.models.lookups import GreaterThan, IsNull
 
 from catalog.models import FacetCell, Program, Provider, ScheduleSlot
 from catalog.selectors import open_groups, visible_programs
@@ -128,13 +129,25 @@ def _without_facet_filters(query: CatalogQuery) -> Q:
         # An open group meets in one of the wanted (weekday, part of day) cells.
         conditions &= Q(_meets(F("schedule_mask"), query))
     if query.free_seats:
-        groups = open_groups().filter(program=OuterRef("pk"))
-        if _filters_schedule(query):
-            # The group with free seats must itself meet when asked (the mask is per program).
-            slots = ScheduleSlot.objects.filter(group=OuterRef("pk"))
-            groups = groups.filter(Exists(slots.filter(_meets(ScheduleBit("weekday", "start_time"), query))))
-        conditions &= Exists(groups.annotate(held=seats_held_subquery()).filter(capacity__gt=F("held")))
+        conditions &= Q(IsNull(Subquery(_group_with_free_seats(query)), False))
     return conditions
+
+
+def _group_with_free_seats(query: CatalogQuery) -> QuerySet:
+    """The first open group of the program (OuterRef) with a seat left, meeting when asked.
+
+    Used as a scalar subquery (`IS NOT NULL`), not an EXISTS: PostgreSQL turns a top-level EXISTS into a
+    semi-join and may then hash every open group of the region, counting each one's seats (a seq scan
+    of all groups), even for a text search matching a few thousand programs. A scalar subquery stays a
+    per-row SubPlan, costed high, so it runs last: only for the programs that passed the text and the
+    cheaper filters, and it stops at the first group with a seat (docs/benchmarks.md, «Catalog search»).
+    """
+    groups = open_groups().filter(program=OuterRef("pk"), capacity__gt=seats_held_subquery())
+    if _filters_schedule(query):
+        # The group with free seats must itself meet when asked (the mask is per program).
+        slots = ScheduleSlot.objects.filter(group=OuterRef("pk"))
+        groups = groups.filter(Exists(slots.filter(_meets(ScheduleBit("weekday", "start_time"), query))))
+    return groups.order_by().values("pk")[:1]
 
 
 def _filters_schedule(query: CatalogQuery) -> bool:

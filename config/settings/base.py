@@ -168,6 +168,9 @@ CACHES = {
         "OPTIONS": {"socket_timeout": 0.5, "socket_connect_timeout": 0.5},
     }
 }
+# Sessions are read from Redis and written to both (a signed-in request spares a database round trip;
+# with Redis down the fail-open cache misses and the database answers, so nobody is signed out).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Catalog result pages (HTML and API) are shared from the cache for this long (signed-in users get
 # the shared copy with their own parts added).
 CATALOG_PAGE_CACHE_SECONDS = env.int("CATALOG_PAGE_CACHE_SECONDS", default=30)

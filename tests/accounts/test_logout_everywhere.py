@@ -1,6 +1,7 @@
 """«Выйти на всех устройствах»: every session of the person ends, other people's sessions stay."""
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -45,3 +46,11 @@ def test_the_profile_page_offers_it(client):
     client.force_login(ParentFactory())
     page = client.get(reverse("cabinet-profile")).content.decode()
     assert f'action="{reverse("logout-everywhere")}"' in page
+
+
+def test_a_session_lost_from_the_cache_is_read_from_the_database():
+    """Sessions live in Redis and the database (cached_db): a Redis flushed or restarted (the fail-open
+    cache then misses) signs nobody out."""
+    phone = signed_in(ParentFactory())
+    cache.clear()
+    assert phone.get(reverse("favourites")).status_code == 200

@@ -71,9 +71,9 @@ def test_only_provider_staff_come_in(client, group):
 
 
 def test_get_opens_on_todays_lesson_with_the_pupils(api, group, pupils, django_assert_num_queries):
-    # session, user, the group, its schedule, the extra (moved) lesson dates, the lesson, the statements,
+    # user, the group, its schedule, the extra (moved) lesson dates, the lesson, the statements,
     # the contracts
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = api.get(url(group))
 
     assert response.status_code == 200
@@ -229,8 +229,8 @@ def test_the_group_list_says_where_each_register_opens(api, group, django_assert
     later = GroupFactory(program=group.program, start_date=TODAY + datetime.timedelta(days=5))
     ScheduleSlotFactory(group=later)
 
-    # session, user, count, page of groups with seats, their schedules: the register dates cost nothing
-    with django_assert_num_queries(5):
+    # user, count, page of groups with seats, their schedules: the register dates cost nothing
+    with django_assert_num_queries(4):
         body = api.get(reverse("api:provider-group-list")).json()
 
     rows = {row["id"]: row for row in body["results"]}

@@ -489,20 +489,21 @@ def test_a_key_older_than_a_day_is_new_again(family, parent, child, group):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_application_is_four_statements(parent, child, group):
-    """Opening day's request (bench/opening_day.py): the session, the user, the application as one
-    function call (the key's claim, the locked read, the rules, the writes: enrollments_apply) and the
-    answer stored with its key. The ceiling view takes three. (The outbox's dispatch after the commit
+def test_an_application_is_three_statements(parent, child, group):
+    """Opening day's request (bench/opening_day.py): the user (the session comes from the cache), the
+    application as one function call (the key's claim, the locked read, the rules, the writes:
+    enrollments_apply) and the answer stored with its key. The ceiling view takes two. (The outbox's dispatch after the commit
     is left out: on a server it runs in a background thread, on its own connection.)"""
     family = signed_in(parent)
     with CaptureQueriesContext(connection) as queries:
         body = applied(family, child, group, key="once")
     statements = [q["sql"] for q in queries.captured_queries if "core_outboxmessage" not in q["sql"]]
     statements = [sql for sql in statements if sql not in ("BEGIN", "COMMIT")]  # the dispatch's transaction
-    assert len(statements) == 4, statements
+    assert len(statements) == 3, statements
     # The audit's request context (pghistory) rides on each writing statement as a set_config() prefix,
     # not as a statement of its own.
-    assert "enrollments_apply(" in statements[2] and "UPDATE core_idempotencyrecord" in statements[3]
+    assert "accounts_user" in statements[0]
+    assert "enrollments_apply(" in statements[1] and "UPDATE core_idempotencyrecord" in statements[2]
     notice = Notification.objects.get(user=parent, subject=f"enrollment:{body['id']}")
     assert OutboxMessage.objects.filter(task="notices.send_emails", args=[[notice.pk]]).exists()
 
@@ -557,8 +558,8 @@ def test_the_parents_list_takes_the_same_queries_for_1_and_10(
         status = EnrollmentStatus.WAITING if i % 2 else EnrollmentStatus.OFFERED
         EnrollmentFactory(child=kid, group=GroupFactory(program=group.program), status=status)
 
-    # session, user, COUNT, the page (child, group, program, provider and the waiting place joined in)
-    with django_assert_num_queries(4):
+    # user, COUNT, the page (child, group, program, provider and the waiting place joined in)
+    with django_assert_num_queries(3):
         body = family.get(LIST).json()
 
     assert body["count"] == n
@@ -571,8 +572,8 @@ def test_the_providers_list_takes_the_same_queries_for_1_and_10(provider, group,
         EnrollmentFactory(group=GroupFactory(program=group.program), status=status)
     EnrollmentFactory()  # another provider's
 
-    # session, user, COUNT, the page, the certificates' accounts (their kind in the current period)
-    with django_assert_num_queries(5):
+    # user, COUNT, the page, the certificates' accounts (their kind in the current period)
+    with django_assert_num_queries(4):
         body = provider.get(LIST).json()
 
     assert body["count"] == n

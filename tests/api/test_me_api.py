@@ -95,8 +95,8 @@ def test_no_answer_carries_a_full_snils(api, parent, certificate):
 def test_children_queries_do_not_grow(api, parent, django_assert_num_queries, n):
     for _ in range(n):
         certificate_with_money(parent)
-    # session, user, COUNT, the page with municipality and certificate
-    with django_assert_num_queries(4):
+    # user, COUNT, the page with municipality and certificate
+    with django_assert_num_queries(3):
         assert len(ok(api.get(CHILDREN))["results"]) == n
 
 
@@ -154,8 +154,8 @@ def test_certificates_of_other_families_are_not_listed(api, certificate):
 def test_certificates_queries_do_not_grow(api, parent, django_assert_num_queries, n):
     for _ in range(n):
         certificate_with_money(parent)
-    # session, user, COUNT, the page with child and municipality, the accounts with periods
-    with django_assert_num_queries(5):
+    # user, COUNT, the page with child and municipality, the accounts with periods
+    with django_assert_num_queries(4):
         assert len(ok(api.get(CERTIFICATES))["results"]) == n
 
 
@@ -216,8 +216,8 @@ def test_a_page_that_is_not_a_number_is_a_400_in_the_error_format(api, certifica
 @pytest.mark.parametrize("n", [2, 12])
 def test_statement_queries_do_not_grow(api, certificate, django_assert_num_queries, n):
     lessons_paid(certificate, n)
-    # session, user, the certificate, its accounts, COUNT, the page
-    with django_assert_num_queries(6):
+    # user, the certificate, its accounts, COUNT, the page
+    with django_assert_num_queries(5):
         assert len(ok(api.get(statement_url(certificate.number)))["results"]) == n + 1
 
 

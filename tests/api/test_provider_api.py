@@ -29,8 +29,8 @@ def test_staff_see_their_own_groups_with_seats_and_schedule(django_assert_num_qu
     GroupFactory()  # another provider's
     client = signed_in(staff)
 
-    # session, user, count, page of groups with seats, their schedules
-    with django_assert_num_queries(5):
+    # user, count, page of groups with seats, their schedules
+    with django_assert_num_queries(4):
         body = client.get(URL).json()
 
     assert body["count"] == 3

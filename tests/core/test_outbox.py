@@ -107,3 +107,43 @@ def test_a_notice_asks_for_its_email_which_goes_out_once(broker, django_capture_
     assert notice_emails_send(notification_ids=ids) == 1
     assert notice_emails_send(notification_ids=ids) == 0  # a repeated delivery sends nothing
     assert [(m.subject, m.to) for m in mail.outbox] == [("Заявка отменена", ["mother@example.ru"])]
+
+
+@pytest.mark.django_db
+def test_pending_email_messages_go_to_the_broker_as_one_task(broker):
+    """The e-mail task takes a list of notices: a batch of its messages is one broker message (opening
+    day: one per dispatcher batch rather than one per application); other tasks go one by one."""
+    first = OutboxMessage.objects.create(task=EMAIL_TASK, args=[[11, 12]])
+    other = OutboxMessage.objects.create(task="core.beat_heartbeat", args=["x"])
+    second = OutboxMessage.objects.create(task=EMAIL_TASK, args=[[13]])
+
+    assert outbox_dispatch(ids=[first.pk, other.pk, second.pk]) == 3
+
+    assert broker.sent == [("core.beat_heartbeat", ["x"]), (EMAIL_TASK, [[11, 12, 13]])]
+    assert OutboxMessage.objects.filter(dispatched_at__isnull=True).count() == 0
+
+
+@pytest.mark.django_db
+def test_a_merged_send_refused_leaves_every_message_in_it_pending(broker):
+    broker.down = True
+    messages = [OutboxMessage.objects.create(task=EMAIL_TASK, args=[[n]]) for n in (1, 2)]
+
+    assert outbox_dispatch() == 0
+
+    for message in messages:
+        message.refresh_from_db()
+        assert (message.dispatched_at, message.attempts) == (None, 1)
+    broker.down = False
+    assert outbox_sweep() == 2
+    assert broker.sent == [(EMAIL_TASK, [[1, 2]])]
+
+
+@pytest.mark.django_db
+def test_a_merged_send_holds_at_most_so_many_ids(broker, monkeypatch):
+    monkeypatch.setattr(outbox, "MERGED_MAX_IDS", 3)
+    for ids in ([1, 2], [3], [4, 5], [6]):
+        OutboxMessage.objects.create(task=EMAIL_TASK, args=[ids])
+
+    assert outbox_dispatch() == 4
+
+    assert broker.sent == [(EMAIL_TASK, [[1, 2, 3]]), (EMAIL_TASK, [[4, 5, 6]])]

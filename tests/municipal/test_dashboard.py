@@ -115,8 +115,8 @@ def test_the_dashboard_takes_a_fixed_number_of_queries(region, django_assert_num
 def test_the_index_page_takes_a_fixed_number_of_queries(region, client, django_assert_num_queries):
     client.force_login(operator_of(region.own))
     client.get(reverse("admin:index"))  # warm the session and the content types
-    # session, user, permissions, the app list's, the 7 of the dashboard, the alert's job run, recent actions
-    with django_assert_num_queries(13) as captured:
+    # user, permissions, the app list's, the 7 of the dashboard, the alert's job run, recent actions
+    with django_assert_num_queries(12) as captured:
         response = client.get(reverse("admin:index"))
     assert response.status_code == 200, [q["sql"][:120] for q in captured.captured_queries]
 

@@ -215,8 +215,8 @@ def test_the_child_page_lists_the_childs_enrollments_only(client_, parent, certi
 def test_children_list_queries_do_not_grow(client_, parent, django_assert_num_queries, n):
     for i in range(n):
         certificate_with_money(parent, last_name=f"Иванов{i}")
-    # session, user, unread notices, children with certificates, their accounts, claims waiting for review
-    with django_assert_num_queries(6):
+    # user, unread notices, children with certificates, their accounts, claims waiting for review
+    with django_assert_num_queries(5):
         response = client_.get("/cabinet/children/")
     assert html(response).count('class="portal-card cabinet-child"') == n
 
@@ -226,8 +226,8 @@ def test_overview_queries_do_not_grow(client_, parent, django_assert_num_queries
     for i in range(n):
         certificate = certificate_with_money(parent, last_name=f"Иванов{i}")
         EnrollmentFactory(child=certificate.child, certificate=certificate)
-    # session, user, unread notices, children with certificates, their accounts, live enrollments
-    with django_assert_num_queries(6):
+    # user, unread notices, children with certificates, their accounts, live enrollments
+    with django_assert_num_queries(5):
         response = client_.get("/cabinet/")
     assert html(response).count('class="portal-card cabinet-child"') == n
 
@@ -235,8 +235,8 @@ def test_overview_queries_do_not_grow(client_, parent, django_assert_num_queries
 def test_child_page_queries_do_not_grow_with_enrollments(client_, certificate, django_assert_num_queries):
     for _ in range(4):
         EnrollmentFactory(child=certificate.child, certificate=certificate)
-    # session, user, unread notices, the child with certificate, its accounts, its enrollments
-    with django_assert_num_queries(6):
+    # user, unread notices, the child with certificate, its accounts, its enrollments
+    with django_assert_num_queries(5):
         client_.get(f"/cabinet/children/{certificate.child.pk}/")
 
 
@@ -421,8 +421,8 @@ def test_the_certificate_page_lists_every_period(client_, certificate):
 def test_certificates_queries_do_not_grow(client_, parent, django_assert_num_queries, n):
     for i in range(n):
         certificate_with_money(parent, last_name=f"Иванов{i}")
-    # session, user, unread notices, certificates with children, their accounts with periods
-    with django_assert_num_queries(5):
+    # user, unread notices, certificates with children, their accounts with periods
+    with django_assert_num_queries(4):
         response = client_.get("/cabinet/certificates/")
     assert html(response).count('class="cabinet-certificate"') == n
 
@@ -432,8 +432,8 @@ def test_certificate_page_queries_do_not_grow(client_, certificate, django_asser
     lessons_paid(certificate, n)
     for years in range(1, 3):
         account_for(certificate, timezone.localdate() - datetime.timedelta(days=366 * years))
-    # session, user, unread notices, the certificate, its accounts, the latest entries
-    with django_assert_num_queries(6):
+    # user, unread notices, the certificate, its accounts, the latest entries
+    with django_assert_num_queries(5):
         response = client_.get(f"/cabinet/certificates/{certificate.number}/")
     assert len(statement_lines(response)) == min(n + 3, 5)  # the lessons and three nominals
 
@@ -512,9 +512,9 @@ def test_a_statement_page_that_is_not_a_number_is_the_first(client_, certificate
 @pytest.mark.parametrize("n", [2, 12])
 def test_statement_queries_do_not_grow(client_, certificate, django_assert_num_queries, n):
     lessons_paid(certificate, n)
-    # session, user, unread notices, the certificate, its accounts, COUNT, the page, the page's charges
+    # user, unread notices, the certificate, its accounts, COUNT, the page, the page's charges
     # and their disputes (for «Оспорить»)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client_.get(f"/cabinet/certificates/{certificate.number}/statement/")
     assert len(statement_lines(response)) == n + 1
 
@@ -558,8 +558,8 @@ def test_enrollments_are_paged(client_, certificate):
 def test_enrollments_queries_do_not_grow(client_, certificate, django_assert_num_queries, n):
     for _ in range(n):
         EnrollmentFactory(child=certificate.child, certificate=certificate)
-    # session, user, unread notices, COUNT, the page with child, group, program, provider
-    with django_assert_num_queries(5):
+    # user, unread notices, COUNT, the page with child, group, program, provider
+    with django_assert_num_queries(4):
         response = client_.get("/cabinet/enrollments/")
     assert html(response).count('class="portal-card cabinet-enrollment"') == n
 
@@ -699,8 +699,8 @@ def test_marking_read_returns_to_the_same_page(client_, parent):
 @pytest.mark.parametrize("n", [1, 8])
 def test_notifications_queries_do_not_grow(client_, parent, django_assert_num_queries, n):
     NotificationFactory.create_batch(n, user=parent)
-    # session, user, unread notices, COUNT, the page
-    with django_assert_num_queries(5):
+    # user, unread notices, COUNT, the page
+    with django_assert_num_queries(4):
         response = client_.get("/cabinet/notifications/")
     assert html(response).count("cabinet-notice--unread") == n
 

@@ -769,8 +769,8 @@ def test_program_page_query_count_does_not_grow_with_groups(client, django_asser
 def test_program_page_for_a_parent_adds_session_user_and_favourite(parent_client, django_assert_num_queries):
     created = program("Робототехника")
 
-    # the session, the user, the favourite mark, the parent's children (none here)
-    with django_assert_num_queries(PROGRAM_QUERIES + 4):
+    # the user, the favourite mark, the parent's children (none here)
+    with django_assert_num_queries(PROGRAM_QUERIES + 3):
         parent_client.get(reverse("program", args=[created.pk]))
 
 
@@ -792,8 +792,8 @@ def test_favourites_page_query_count(parent, parent_client, django_assert_num_qu
     for i in range(n):
         FavouriteFactory(user=parent, program=program(f"Программа {i:02d}"))
 
-    # session, user, the count, one page of programs
-    with django_assert_num_queries(4):
+    # user, the count, one page of programs
+    with django_assert_num_queries(3):
         response = parent_client.get(reverse("favourites"))
 
     assert len(card_titles(response)) == n

@@ -194,10 +194,10 @@ def test_without_children_the_page_says_how_to_add_one(client_, group):
 
 
 def test_apply_page_queries(client_, certificate, group, django_assert_num_queries):
-    # session, user, group with seats and waiting list, its schedule, children with certificates;
+    # user, group with seats and waiting list, its schedule, children with certificates;
     # per child: link, already enrolled, period (eligibility), period, certificate, account (quote),
     # period (the direction's cap)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = client_.get(apply_url(group))
 
     assert response.status_code == 200

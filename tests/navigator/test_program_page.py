@@ -204,9 +204,9 @@ def test_the_program_page_query_count_for_a_parent_with_a_child(robotics, django
     client = Client()
     client.force_login(parent)
 
-    # the program, its groups, their schedules; the session, the user, the favourite mark, the children;
+    # the program, its groups, their schedules; the user, the favourite mark, the children;
     # the child's quote for the one group (its period, certificate, account)
-    with django_assert_num_queries(3 + 4 + 3):
+    with django_assert_num_queries(3 + 3 + 3):
         client.get(reverse("program", args=[robotics.pk]))
 
 

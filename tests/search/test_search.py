@@ -237,6 +237,19 @@ def test_free_seats_ignores_enrollments_that_hold_no_seat(status):
     assert found(free_seats=True) == {group_program.pk}
 
 
+@pytest.mark.parametrize(("ends_in_days", "holds"), [(0, True), (30, True), (-1, False)])
+def test_free_seats_counts_a_terminated_contract_until_its_effective_date(ends_in_days, holds):
+    """Issue 10: a terminated contract holds its seat until (and on) the day the termination takes effect."""
+    leaving = program("Футбол")
+    group = open_group(leaving, capacity=1)
+    slot(group, weekday=0)
+    EnrollmentFactory(group=group, active=True, status=EnrollmentStatus.TERMINATED, ends_on=days(ends_in_days))
+
+    for params in ({}, {"q": "футбол"}, {"weekdays": (0,)}):
+        assert found(free_seats=True, **params) == (set() if holds else {leaving.pk}), params
+        assert facets(free_seats=True, **params).total == (0 if holds else 1), params
+
+
 def test_free_seats_needs_an_open_group_with_seats():
     closed = program("Набор закрыт")
     closed_group(closed, capacity=20)

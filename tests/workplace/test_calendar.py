@@ -45,8 +45,8 @@ def test_the_calendar_lists_coming_lessons_with_move_and_cancel_and_past_ones(cl
 def test_the_calendar_takes_a_fixed_number_of_queries(client_, group, django_assert_num_queries):
     Lesson.objects.create(group=group, date=NEXT, cancelled=True, cancel_reason="Праздник")
 
-    # session, user, group with provider, schedule, lesson rows
-    with django_assert_num_queries(5):
+    # user, group with provider, schedule, lesson rows
+    with django_assert_num_queries(4):
         response = client_.get(url("lessons", group))
 
     assert "Праздник" in response.content.decode()

@@ -64,8 +64,8 @@ def test_the_page_links_the_statements_in_a_fixed_number_of_queries(staff, setup
     client = signed_in(staff)
     statement = setup[2]
 
-    # session, user, the manager role, provider, charges, lessons held, open disputes, statements
-    with django_assert_num_queries(8):
+    # user, the manager role, provider, charges, lessons held, open disputes, statements
+    with django_assert_num_queries(7):
         response = client.get(URL)
 
     page = response.content.decode()

@@ -159,9 +159,9 @@ def test_home_of_a_provider_with_200_groups_takes_a_fixed_number_of_queries(djan
     LessonFactory(group=groups[0], date=TODAY, cancelled=True, cancel_reason="Ремонт")
     client = signed_in(staff)
 
-    # session, user, provider, inbox counts, today's groups, their schedules, today's lesson rows,
+    # user, provider, inbox counts, today's groups, their schedules, today's lesson rows,
     # open disputes, role
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(URL)
 
     assert response.status_code == 200

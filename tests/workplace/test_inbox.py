@@ -95,8 +95,8 @@ def test_inbox_queries_do_not_grow(client_, group, django_assert_num_queries, n)
         certificate = certificate_with_money()
         EnrollmentFactory(child=certificate.child, certificate=certificate, group=group)
 
-    # session, user, role, provider, COUNT, the applications (children, certificates, groups, programs joined)
-    with django_assert_num_queries(6):
+    # user, role, provider, COUNT, the applications (children, certificates, groups, programs joined)
+    with django_assert_num_queries(5):
         response = client_.get(URL)
 
     assert len(re.findall(r'id="application-\d+"', html(response))) == n

@@ -45,8 +45,8 @@ def test_the_roster_lists_contracts_first_with_status_and_copayment(group, roste
     TermsChangeFactory(enrollment=roster["active"])
     client = signed_in(staff_of(group))
 
-    # session, user, provider, the group, the teacher scope, its pupils (with the terms awaiting the parents)
-    with django_assert_num_queries(6):
+    # user, provider, the group, the teacher scope, its pupils (with the terms awaiting the parents)
+    with django_assert_num_queries(5):
         response = client.get(url(group))
 
     page = response.content.decode()

@@ -100,8 +100,8 @@ def test_the_list_shows_todays_lessons_first(client_, group, django_assert_num_q
     ScheduleSlotFactory(group=other, weekday=(TODAY.weekday() + 1) % 7)
     GroupFactory(program=ProgramFactory(title="Чужая программа"))
 
-    # session, user, provider, groups, their schedules
-    with django_assert_num_queries(5):
+    # user, provider, groups, their schedules
+    with django_assert_num_queries(4):
         response = client_.get(LIST_URL)
 
     ids = [int(pk) for pk in re.findall(r'id="register-group-(\d+)"', html(response))]
@@ -243,9 +243,9 @@ def test_the_register_page_queries_do_not_grow_with_the_pupils(client_, group, d
     post(client_, group, TODAY, {p: "PRESENT" for p in pupils}, key="k1")
     post(client_, group, TODAY, {p: "ABSENT" for p in pupils}, key="k2")
 
-    # session, user, the group (with its program and provider), its schedule, the extra (moved) lesson
+    # user, the group (with its program and provider), its schedule, the extra (moved) lesson
     # dates, the lesson, its marks, their corrections, the statements, the contracts
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client_.get(register_url(group, TODAY))
 
     assert len(re.findall(r'id="pupil-\d+"', html(response))) == n

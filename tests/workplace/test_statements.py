@@ -75,8 +75,8 @@ def test_only_provider_staff_come_in_and_another_providers_statement_is_not_foun
 
 
 def test_the_list_shows_each_statement_with_its_totals(client_, statement, django_assert_num_queries):
-    # session, user, role, the page's statements, their count, the badge-free base
-    with django_assert_num_queries(6):
+    # user, role, the page's statements, their count, the badge-free base
+    with django_assert_num_queries(5):
         response = client_.get(reverse("workplace:statements"))
     page = text(response)
     assert f"Акт № {statement.pk} за" in page
