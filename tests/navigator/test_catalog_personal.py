@@ -250,8 +250,8 @@ def test_the_users_overlay_is_kept_with_the_shared_copy_and_renewed_when_favouri
     url = f"{CATALOG}?q=шахматы"
     first = client.get(url).content.decode()  # the shared copy and the overlay are stored
 
-    # The session and the user (Django's); the page and the parent's marks come from the cache.
-    with django_assert_num_queries(2):
+    # The user (Django's; the session is in Redis); the page and the parent's marks come from the cache.
+    with django_assert_num_queries(1):
         again = client.get(url).content.decode()
 
     assert again == first or card(again, young) == card(first, young)
