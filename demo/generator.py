@@ -261,6 +261,10 @@ class RegionGenerator:
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # back to Django's default for the caller
         if not self.scale.bulk_certificates:
+            # Statistics first: the services below plan their statements over tables just filled, and without
+            # them (autovacuum analyses a minute later, or not yet) a join may be planned as over empty
+            # tables; the demo tests' set-up then took 30 s or 90 s depending on autovacuum's timing.
+            self.phase("analyze", self.analyze)
             # Through the services, each in a transaction of its own, as the portal makes them.
             self.phase("applications and contracts (services)", self.make_contracts)
             # The debit job must run outside a transaction, as the nightly task does.
