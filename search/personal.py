@@ -11,78 +11,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from threading import Lock
-from weakref import WeakSet
 
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.utils import timezone
 
 from core.dates import age_on
 from search.child import Fit
 
-# Open groups as catalog.selectors.open_groups(): enrollment open and not yet over. $1 the user, $2 the
-# page's program ids, $3 the chosen child (or NULL), $4 today.
+# Open groups as catalog.selectors.open_groups(): enrollment open and not yet over.
 _OVERLAY_SQL = """
 SELECT 'favourite', f.program_id, NULL, NULL
   FROM catalog_favourite f
- WHERE f.user_id = $1 AND f.program_id = ANY($2)
+ WHERE f.user_id = %(user)s AND f.program_id = ANY(%(programs)s)
 UNION ALL
 SELECT 'child', c.id, c.first_name, c.birth_date
   FROM certificates_parentlink l JOIN certificates_child c ON c.id = l.child_id
- WHERE l.user_id = $1
+ WHERE l.user_id = %(user)s
 UNION ALL
 SELECT 'fit', g.program_id, NULL, min(g.start_date)
   FROM certificates_parentlink l
   JOIN certificates_child c ON c.id = l.child_id
-  JOIN catalog_group g ON g.program_id = ANY($2)
+  JOIN catalog_group g ON g.program_id = ANY(%(programs)s)
   JOIN catalog_program p ON p.id = g.program_id
- WHERE l.user_id = $1 AND l.child_id = $3
-   AND g.enrollment_open AND g.end_date >= $4
+ WHERE l.user_id = %(user)s AND l.child_id = %(child)s
+   AND g.enrollment_open AND g.end_date >= %(today)s
    AND CAST(EXTRACT(YEAR FROM age(g.start_date, c.birth_date)) AS integer) BETWEEN p.age_min AND p.age_max
  GROUP BY g.program_id
 """
-
-
-# The statement is on every signed-in results page, and planning its three branches costs PostgreSQL about
-# three times what running it does (0.7 ms against 0.2 ms at full scale): it is prepared once on each
-# database connection and then only executed. The first use on a connection sends both in one round trip.
-_STATEMENT = "search_user_overlay"
-_PREPARE = f"PREPARE {_STATEMENT} (bigint, bigint[], bigint, date) AS {_OVERLAY_SQL};"
-_EXECUTE = f"EXECUTE {_STATEMENT} (%s, %s, %s, %s)"
-# The driver's connections the statement is prepared on (a new connection, after a close or a failure,
-# is not in it and prepares again).
-_prepared_on: WeakSet = WeakSet()
-_prepared_lock = Lock()
-# PostgreSQL's error codes: duplicate_prepared_statement, invalid_sql_statement_name.
-_ALREADY_PREPARED, _NOT_PREPARED = "42P05", "26000"
-
-
-def _run_overlay(cursor, parameters: tuple) -> list[tuple]:
-    raw = connection.connection
-    with _prepared_lock:
-        prepared = raw in _prepared_on
-    try:
-        cursor.execute(_EXECUTE if prepared else _PREPARE + _EXECUTE, parameters)
-    except DatabaseError as error:
-        code = getattr(error.__cause__, "pgcode", None)
-        # Never stuck: a statement gone from the session (DISCARD ALL, say) is prepared again, and one
-        # that outlived a failed EXECUTE is known from now on. Outside a transaction the request retries
-        # at once; inside one the transaction is spoilt and the next request gets it right.
-        if code not in (_ALREADY_PREPARED, _NOT_PREPARED):
-            raise
-        with _prepared_lock:
-            if code == _ALREADY_PREPARED:
-                _prepared_on.add(raw)
-            else:
-                _prepared_on.discard(raw)
-        if connection.in_atomic_block:
-            raise
-        cursor.execute(_EXECUTE if code == _ALREADY_PREPARED else _PREPARE + _EXECUTE, parameters)
-        prepared = False
-    if not prepared:
-        with _prepared_lock:
-            _prepared_on.add(raw)
-    return cursor.fetchall()
 
 
 @dataclass(frozen=True)
@@ -104,7 +59,11 @@ def user_overlay(*, user_id: int, program_ids: list[int], chosen_child_id: int |
     """The user's favourites among `program_ids`, their confirmed children (by first name), and which of
     `program_ids` fit the chosen child, if that child is one of theirs. One statement."""
     with connection.cursor() as cursor:
-        rows = _run_overlay(cursor, (user_id, list(program_ids), chosen_child_id, timezone.localdate()))
+        cursor.execute(
+            _OVERLAY_SQL,
+            {"user": user_id, "programs": list(program_ids), "child": chosen_child_id, "today": timezone.localdate()},
+        )
+        rows = cursor.fetchall()
     overlay = OverlayRows()
     fits: list[tuple[int, date]] = []
     for kind, pk, name, day in rows:
