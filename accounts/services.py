@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.roles import PROVIDER_MANAGER, PROVIDER_ROLES, role_set, user_has_role
+from accounts.session_user import forget_cached_user
 from catalog.models import Provider
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 from core.locking import lock_one
@@ -17,6 +18,7 @@ def sign_out_everywhere(user: User) -> None:
     """End every session of this person, on every device: each session's authentication hash stops
     matching (see User._get_session_auth_hash), so Django signs it out on its next request."""
     User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    forget_cached_user(user.pk)
 
 
 def contacts_update(*, user: User, email: str, phone: str, language: str) -> list[str]:
@@ -170,5 +172,6 @@ def provider_staff_active_set(*, actor: User, user_id: int, active: bool) -> Use
         _refuse_losing_last_manager(member)
         sign_out_everywhere(member)
     User.objects.filter(pk=member.pk).update(is_active=active)
+    forget_cached_user(member.pk)
     member.refresh_from_db(fields=["is_active", "session_generation"])
     return member

@@ -67,7 +67,8 @@ MIDDLEWARE = [
     "core.middleware.PortalLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the signed-in user read from the cache when the session's hash matches it.
+    "accounts.session_user.CachedUserAuthenticationMiddleware",
     # Writes made while answering a request carry the signed-in user in the audit trail (core/audit.py).
     "core.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -171,6 +172,9 @@ CACHES = {
 # Sessions are read from Redis and written to both (a signed-in request spares a database round trip;
 # with Redis down the fail-open cache misses and the database answers, so nobody is signed out).
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# The signed-in user's row is kept in the cache this long (accounts/session_user.py); every change
+# through the ORM or the account services drops it at once.
+SESSION_USER_CACHE_SECONDS = env.int("SESSION_USER_CACHE_SECONDS", default=300)
 # Catalog result pages (HTML and API) are shared from the cache for this long (signed-in users get
 # the shared copy with their own parts added).
 CATALOG_PAGE_CACHE_SECONDS = env.int("CATALOG_PAGE_CACHE_SECONDS", default=30)

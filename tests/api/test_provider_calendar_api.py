@@ -57,8 +57,8 @@ def test_the_lessons_of_a_range_with_what_changed(manager, group, django_assert_
     client = signed_in(manager)
     client.get(lessons_url(group))  # warm the session
 
-    # user, the group with its program and provider, its schedule, the lesson rows
-    with django_assert_num_queries(4):
+    # the group with its program and provider, its schedule, the lesson rows (the user is cached)
+    with django_assert_num_queries(3):
         body = client.get(lessons_url(group, **{"from": NEXT.isoformat(), "to": AFTER.isoformat()})).json()
 
     assert (body["group"], body["date_from"], body["date_to"]) == (group.pk, NEXT.isoformat(), AFTER.isoformat())
@@ -135,8 +135,9 @@ def test_the_pupils_with_contract_status_and_copayment(manager, group, contract,
     url = reverse("api:provider-group-pupils", args=[group.pk])
     client.get(url)
 
-    # user, the group (with its schedule), the roster (with children, certificates, pending terms)
-    with django_assert_num_queries(4):
+    # the group (with its schedule), the roster (with children, certificates, pending terms); the user
+    # is cached
+    with django_assert_num_queries(3):
         rows = client.get(url).json()
 
     assert len(rows) == 1
@@ -152,8 +153,8 @@ def test_the_earnings_for_the_manager_only(manager, group, django_assert_num_que
     client = signed_in(manager)
     client.get(url)
 
-    # user, the manager role, charges, lessons held, open disputes, statements
-    with django_assert_num_queries(6):
+    # the manager role, charges, lessons held, open disputes, statements (the user is cached)
+    with django_assert_num_queries(5):
         response = client.get(url)
 
     assert response.status_code == 200 and response.json() == []

@@ -250,8 +250,9 @@ def test_the_users_overlay_is_kept_with_the_shared_copy_and_renewed_when_favouri
     url = f"{CATALOG}?q=шахматы"
     first = client.get(url).content.decode()  # the shared copy and the overlay are stored
 
-    # The user (Django's; the session is in Redis); the page and the parent's marks come from the cache.
-    with django_assert_num_queries(1):
+    # Not one statement: the session, the user (accounts/session_user.py), the page and the parent's
+    # marks all come from the cache.
+    with django_assert_num_queries(0):
         again = client.get(url).content.decode()
 
     assert again == first or card(again, young) == card(first, young)

@@ -130,8 +130,8 @@ def test_the_group_list_has_a_pinned_number_of_queries(manager, program, django_
     client = signed_in(manager)
     client.get(reverse("workplace:groups"))
 
-    # user, role check, provider, groups with seats, their schedules
-    with django_assert_num_queries(5):
+    # role check, provider, groups with seats, their schedules (the user is cached)
+    with django_assert_num_queries(4):
         response = client.get(reverse("workplace:groups"))
     page = response.content.decode()
     assert "Группа 4" in page and "Чужая группа" not in page

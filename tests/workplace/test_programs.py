@@ -196,8 +196,8 @@ def test_the_program_list_has_a_pinned_number_of_queries(manager, django_assert_
     client = signed_in(manager)
     client.get(reverse("workplace:programs"))
 
-    # user, role check, provider, programs with their directions
-    with django_assert_num_queries(4):
+    # role check, provider, programs with their directions (the user is cached)
+    with django_assert_num_queries(3):
         response = client.get(reverse("workplace:programs"))
     page = response.content.decode()
     assert "Программа 4" in page and "Чужая" not in page

@@ -243,9 +243,9 @@ def test_the_register_page_queries_do_not_grow_with_the_pupils(client_, group, d
     post(client_, group, TODAY, {p: "PRESENT" for p in pupils}, key="k1")
     post(client_, group, TODAY, {p: "ABSENT" for p in pupils}, key="k2")
 
-    # user, the group (with its program and provider), its schedule, the extra (moved) lesson
-    # dates, the lesson, its marks, their corrections, the statements, the contracts
-    with django_assert_num_queries(9):
+    # the group (with its program and provider), its schedule, the extra (moved) lesson dates, the
+    # lesson, its marks, their corrections, the statements, the contracts (the user is cached)
+    with django_assert_num_queries(8):
         response = client_.get(register_url(group, TODAY))
 
     assert len(re.findall(r'id="pupil-\d+"', html(response))) == n

@@ -76,8 +76,8 @@ def test_the_manager_lists_the_organisations_staff_only(manager, teacher, django
     client = signed_in(manager)
     client.get(reverse("workplace:staff"))  # warm the session
 
-    # user, role check, provider, staff, their roles
-    with django_assert_num_queries(5):
+    # role check, provider, staff, their roles (the user is cached)
+    with django_assert_num_queries(4):
         response = client.get(reverse("workplace:staff"))
     page = response.content.decode()
     assert "Ковалёва" in page and "Учителева" in page and "Посторонний" not in page
