@@ -12,7 +12,8 @@ API under gunicorn, against the ceiling of a bare write under the same server.
    (two staff members, who get a notice of every application), for each of the two runs --groups
    certified programs each with one open group of --seats seats meeting twice a week, and --parents
    parents, each with one child linked as Gosuslugi links them (a confirmed ParentLink) and a signed-in
-   Django session (kept as a sign-in leaves it: in the database and, with cached_db, in the cache).
+   Django session (kept as a sign-in leaves it: in the database and, with cached_db, in the cache; the
+   person's row cached as the page the sign-in lands on leaves it, accounts/session_user.py).
    Run «certificates held»: the children hold certificates already (numbers from the municipality's
    sequence, as certificate_issue takes them). Run «first application»: they hold none, so each
    application issues one.
@@ -152,6 +153,7 @@ def populate(*, parents: int, groups: int, seats: int, seed: int) -> tuple[dict[
     from django.utils.crypto import get_random_string
 
     from accounts.models import Role, User
+    from accounts.session_user import remember_session_user
     from catalog.models import Direction, Group, Municipality, Program, Provider, ScheduleSlot
     from certificates.models import BillingPolicy, Certificate, Child, FundingPeriod, ParentLink
     from certificates.services import certificate_number, certificate_valid_until
@@ -289,6 +291,10 @@ def populate(*, parents: int, groups: int, seats: int, seed: int) -> tuple[dict[
                 caches[settings.SESSION_CACHE_ALIAS].set_many(
                     {cached_db.KEY_PREFIX + key: data for key, data in session_data.items()}, timeout=86400
                 )
+            # The page a sign-in lands on caches the person's row (accounts/session_user.py); a parent applies
+            # after that page and the program's.
+            for user in User.objects.filter(pk__in=[user.pk for user in users]):
+                remember_session_user(user)
             applications = []
             for i, (key, child) in enumerate(zip(keys, children, strict=True)):
                 group_id = group_rows[i % groups].pk
