@@ -18,6 +18,7 @@ urlpatterns = [
     path("programs/", cache_shared_get(catalog.ProgramListView.as_view()), name="program-list"),
     path("programs/suggest/", catalog.ProgramSuggestView.as_view(), name="program-suggest"),
     path("programs/<int:pk>/", catalog.ProgramDetailView.as_view(), name="program-detail"),
+    path("programs/<int:pk>/ratings/", catalog.ProgramRatingsView.as_view(), name="program-ratings"),
     # The parent's
     path("me/children/", account.MyChildrenView.as_view(), name="me-children"),
     path("me/certificates/", account.MyCertificatesView.as_view(), name="me-certificates"),

@@ -1,4 +1,5 @@
-"""Catalog API: the search with filters and facets, one program with its open groups, title suggestions.
+"""Catalog API: the search with filters and facets, one program with its open groups, its published
+ratings, title suggestions.
 
 Thin doors over search.selectors: CatalogFilter parses and validates the parameters (through
 DjangoFilterBackend) and runs the search; these views only page and serialize.
@@ -6,6 +7,9 @@ DjangoFilterBackend) and runs the search; these views only page and serialize.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP
+
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -28,6 +32,8 @@ from api.pagination import PortalPagination
 from catalog.models import Program
 from catalog.pricing import program_lesson_price
 from catalog.selectors import visible_programs
+from enrollments.models import RATING_SCORES, ProgramRating
+from enrollments.ratings import program_published_ratings, program_score_means
 from search.filters import CatalogFilter, no_control_characters
 from search.selectors import MAX_QUERY_LENGTH, Facets, program_detail_queryset, search_suggest
 from search.words import WordsNotice
@@ -365,3 +371,85 @@ class ProgramSuggestView(APIView):
         params = SuggestQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         return Response({"suggestions": search_suggest(params.validated_data.get("q", ""))})
+
+
+# --- A program's ratings ---------------------------------------------------------------------------
+
+
+class PublishedRatingSerializer(serializers.ModelSerializer):
+    """A published rating as the program's page shows it: the four scores, the comment, the provider's
+    answer; never who wrote it."""
+
+    class Meta:
+        model = ProgramRating
+        fields = ["id", *RATING_SCORES, "comment", "created_at", "answer", "answered_at"]
+        read_only_fields = fields
+
+
+def _mean_field(label: str) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=3, decimal_places=2, rounding=ROUND_HALF_UP, allow_null=True, read_only=True, help_text=label
+    )
+
+
+class ScoreMeansSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Сколько опубликованных оценок.")
+    results = _mean_field("Средняя оценка результатов; null без оценок.")
+    teachers = _mean_field("Средняя оценка педагогов.")
+    facilities = _mean_field("Средняя оценка материально-технической базы.")
+    overall = _mean_field("Средняя общая оценка.")
+
+
+class RatingsPagination(PortalPagination):
+    """Pages of a program's ratings with the means of all of them (whose count spares the COUNT query)."""
+
+    def paginate_queryset(self, queryset, request, view=None, *, means: dict):
+        self.means = means
+        return super().paginate_queryset(queryset, request, view, count=means["count"])
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["means"] = ScoreMeansSerializer(self.means).data
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["means"] = {
+            "type": "object",
+            "description": "Средние по каждой из четырёх оценок среди всех опубликованных оценок программы.",
+            "properties": {
+                "count": {"type": "integer"},
+                **{name: {"type": "string", "format": "decimal", "nullable": True} for name in RATING_SCORES},
+            },
+            "required": ["count", *RATING_SCORES],
+        }
+        paginated["required"] = [*paginated.get("required", []), "means"]
+        return paginated
+
+
+@extend_schema(
+    summary="Оценки программы",
+    description=(
+        "Опубликованные оценки родителей (после модерации муниципалитетом) с ответами организации, новые "
+        "первыми, по 20 на странице, и средние по каждой оценке. Программа не в каталоге — 404."
+    ),
+    responses={200: PublishedRatingSerializer(many=True), 404: ErrorSerializer},
+)
+class ProgramRatingsView(generics.ListAPIView):
+    serializer_class = PublishedRatingSerializer
+    pagination_class = RatingsPagination
+    filter_backends = []
+    permission_classes = [AllowAny]
+
+    def get_queryset(self):
+        return program_published_ratings(program_id=self.kwargs["pk"])
+
+    def list(self, request, *args, **kwargs):
+        program = get_object_or_404(visible_programs().only("pk", "rating_count"), pk=self.kwargs["pk"])
+        # The kept count of published ratings (enrollments.ratings) spares both queries when it is 0.
+        if program.rating_count:
+            means = program_score_means(program_id=program.pk)
+        else:
+            means = {"count": 0, **dict.fromkeys(RATING_SCORES)}
+        page = self.paginator.paginate_queryset(self.get_queryset(), request, view=self, means=means)
+        return self.paginator.get_paginated_response(self.get_serializer(page, many=True).data)
