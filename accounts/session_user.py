@@ -39,10 +39,12 @@ def _cache_key(user_id) -> str:
 
 
 def forget_cached_user(user_id) -> None:
-    """Drop the cached copy of a user now and again once the current transaction commits: a request
-    that reads the row before the commit must not keep the old row cached after it."""
+    """Drop the cached copy of a user. Inside a transaction: now, and again once it commits (a request
+    that reads the row before the commit must not keep the old row cached after it); outside one,
+    `on_commit` runs at once, so once is enough."""
     key = _cache_key(user_id)
-    cache.delete(key)
+    if transaction.get_connection().in_atomic_block:
+        cache.delete(key)
     transaction.on_commit(lambda: cache.delete(key))
 
 
