@@ -105,6 +105,8 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Django's PostgreSQL backend whose health check reads the socket instead of sending `SELECT 1`.
+DATABASES["default"]["ENGINE"] = "core.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Django 6 behaviour now: a URL typed without a scheme is taken as https.
 FORMS_URLFIELD_ASSUME_HTTPS = True
@@ -189,6 +191,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Tasks asked for by a request are handed to the broker after the commit by a background thread of the
 # process (core/outbox.py), so the answer never waits on the broker; the tests send at once.
 OUTBOX_DISPATCH_IN_BACKGROUND = env.bool("OUTBOX_DISPATCH_IN_BACKGROUND", default=True)
+# The background thread waits this long for more messages before it sends: an e-mail leaves up to this
+# much later, and the messages of a busy moment go out together (core/outbox.py).
+OUTBOX_DISPATCH_GATHER_SECONDS = env.float("OUTBOX_DISPATCH_GATHER_SECONDS", default=0.2)
 # A request that sends a task to a dead broker gives up quickly (the outbox keeps the message).
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 # (kombu's default waits 2 s before its first retry: a write during a broker outage took 2.3 s.)

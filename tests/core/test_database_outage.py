@@ -2,6 +2,7 @@
 a GET whose retry fails too, answers 503 with Retry-After in the door's own format, never a traceback."""
 
 import json
+import select
 from types import SimpleNamespace
 
 import pytest
@@ -89,3 +90,64 @@ def test_an_unhandled_error_answers_without_a_traceback():
 
     assert api.status_code == 500 and json.loads(api.content)["error"]["request_id"] == "abcdef0123456789"
     assert page.status_code == 500 and "abcdef0123456789" in page.content.decode()
+
+
+def _backend_activity(pid: int) -> tuple:
+    from django.db import connections
+
+    with connections["default"].copy().cursor() as other:
+        other.execute("SELECT state_change, query FROM pg_stat_activity WHERE pid = %s", [pid])
+        return other.fetchone()
+
+
+def test_the_health_check_asks_the_socket_not_the_server():
+    """core.postgresql: a kept connection is checked before a request's first query without a statement
+    (Django's `SELECT 1` was a round trip per request); one the server ended is seen as dead and replaced."""
+    from django.db import connection, connections
+
+    assert connection.settings_dict["CONN_HEALTH_CHECKS"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    before = _backend_activity(pid)
+
+    assert connection.is_usable()
+    assert _backend_activity(pid) == before  # no statement reached the server
+
+    killer = connections["default"].copy()
+    with killer.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [pid])
+    killer.close()
+    assert not connection.is_usable()
+
+    connection.health_check_done = False
+    connection.close_if_health_check_failed()  # what Django does before a request's first query
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] != pid
+
+
+def test_a_readable_socket_of_a_live_connection_is_asked_and_kept():
+    """Something the server sent unasked (here a notification; a parameter after a configuration reload,
+    a TLS record) makes the socket readable: then Django's `SELECT 1` decides, and the live connection stays."""
+    from django.db import connection, connections
+
+    with connection.cursor() as cursor:
+        cursor.execute("LISTEN health_check_test")
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    other = connections["default"].copy()
+    with other.cursor() as cursor:
+        cursor.execute("NOTIFY health_check_test")
+    other.close()
+    poller = select.poll()
+    poller.register(connection.connection.fileno(), select.POLLIN)
+    assert poller.poll(5000)  # the notification waits unread on the socket
+
+    assert connection.is_usable()
+    connection.health_check_done = False
+    connection.close_if_health_check_failed()
+    with connection.cursor() as cursor:
+        cursor.execute("UNLISTEN *")
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] == pid

@@ -2,6 +2,7 @@
 wait, counted, and the sweep sends them once it is back; two dispatchers never send one twice."""
 
 import threading
+import time
 
 import pytest
 from celery import current_app
@@ -147,3 +148,19 @@ def test_a_merged_send_holds_at_most_so_many_ids(broker, monkeypatch):
     assert outbox_dispatch() == 4
 
     assert broker.sent == [(EMAIL_TASK, [[1, 2, 3]]), (EMAIL_TASK, [[4, 5, 6]])]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_messages_committed_within_the_gathering_window_go_out_together(broker, settings):
+    """Off the request's thread, the dispatcher waits OUTBOX_DISPATCH_GATHER_SECONDS before it sends:
+    applications committing one after another in that moment cost one transaction and one broker message."""
+    settings.OUTBOX_DISPATCH_IN_BACKGROUND = True
+    settings.OUTBOX_DISPATCH_GATHER_SECONDS = 0.5
+    messages = [outbox_enqueue(EMAIL_TASK, [n]) for n in (1, 2, 3)]  # three transactions (autocommit)
+
+    deadline = time.monotonic() + 10
+    while OutboxMessage.objects.filter(dispatched_at__isnull=True).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    assert broker.sent == [(EMAIL_TASK, [[1, 2, 3]])]
+    assert len({m.dispatched_at for m in OutboxMessage.objects.filter(pk__in=[m.pk for m in messages])}) == 1
