@@ -65,6 +65,7 @@ class ServiceClaim:
     endpoint: str
     key: str
     claimed: bool = False
+    stored: bool = False  # the service kept its answer with the claim too (then the door stores nothing)
 
     @property
     def scope(self) -> dict:
@@ -196,7 +197,8 @@ def _claimed_in_service(self, request, view_method: Callable, scope: dict, args,
         if claim.claimed:
             _release(**scope)
     elif claim.claimed:
-        _store(**scope, status_code=response.status_code, body=response.data)
+        if not claim.stored:  # a service that kept its answer with the claim leaves nothing to store
+            _store(**scope, status_code=response.status_code, body=response.data)
     else:
         _claim_store(**scope, status_code=response.status_code, body=response.data)
     return response

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -175,15 +176,47 @@ APPLY_SQL = """
 SELECT * FROM enrollments_apply(
     %(parent)s, %(child)s, %(group)s, %(today)s, %(now)s, %(lock)s, %(lock_timeout)s,
     %(key_endpoint)s, %(key)s, %(keep)s, %(age_min)s, %(age_max)s, %(child_max_age)s, %(review_days)s,
-    %(time_zone)s, %(email_task)s, %(title_submitted)s, %(title_waiting)s, %(body_format)s, %(waiting_format)s)
+    %(time_zone)s, %(email_task)s, %(title_submitted)s, %(title_waiting)s, %(body_format)s, %(waiting_format)s,
+    %(answer_time_zone)s, %(status_submitted)s, %(status_waiting)s)
 """
 _FACTS = slice(2, 34)  # the columns _apply_facts reads, as APPLY_SQL returns them
+_REPLAY_STATUS, _REPLAY_BODY, _ANSWER = 40, 41, 42
 
 
-@dataclass(frozen=True)
 class ApplyResult:
-    enrollment: Enrollment
-    waiting_place: int | None  # the place in line when the group was full, else None
+    """An application enrollment_apply made: the facts its answer shows, as the function returned them,
+    and `enrollment` (with its child, certificate, group, program and provider: unsaved reads, no query)
+    built when a caller first asks for it (the API's answer needs only the facts)."""
+
+    def __init__(self, *, parent, group_id: int, row: tuple):
+        self._parent, self._group_id, self._row = parent, group_id, row
+        self.enrollment_id, self.status, self.expires_at, waiting, _outbox, self.created_at = row[34:40]
+        # The place in line when the group was full, else None.
+        self.waiting_place = waiting + 1 if self.status == EnrollmentStatus.WAITING else None
+        # What the API answers (api.enrollments.EnrollmentSerializer's fields, in the request's language
+        # and time zone), made by the function and kept with the Idempotency-Key's claim.
+        self.answer: dict = row[_ANSWER]
+
+    @cached_property
+    def enrollment(self) -> Enrollment:
+        group, child, certificate, _period, _parent_ids, _confirmation = _apply_facts(self._group_id, self._row[_FACTS])
+        program = group.program
+        enrollment = Enrollment(
+            id=self.enrollment_id,
+            child=child,
+            group=group,
+            applicant=self._parent,
+            certificate=certificate,
+            status=self.status,
+            created_at=self.created_at,
+            status_changed_at=self.created_at,
+            expires_at=self.expires_at,
+            lesson_price=program.lesson_price,
+            normative_lesson_price=program.normative_lesson_price,
+            lessons_per_month=program.lessons_per_month,
+        )
+        enrollment._state.adding, enrollment._state.db = False, "default"
+        return enrollment
 
 
 def _sql_format(text: str, names: tuple[str, ...]) -> str:
@@ -244,6 +277,10 @@ def enrollment_apply(*, parent, child_id: int, group_id: int, idempotency: Servi
         "time_zone": settings.TIME_ZONE,
         "email_task": EMAIL_TASK,
         **_apply_texts(),
+        # The answer's, in the request's language and time zone.
+        "answer_time_zone": timezone.get_current_timezone_name(),
+        "status_submitted": str(EnrollmentStatus.SUBMITTED.label),
+        "status_waiting": str(EnrollmentStatus.WAITING.label),
     }
     if idempotency is not None and idempotency.user_id != parent.pk:
         raise ValueError("an Idempotency-Key is claimed for the signed-in parent")
@@ -264,33 +301,20 @@ def enrollment_apply(*, parent, child_id: int, group_id: int, idempotency: Servi
     outcome, refusal = row[0], row[1]
     if outcome == "replay":
         # Django's PostgreSQL backend leaves jsonb undecoded (JSONField decodes it): decoded here.
-        body = json.loads(row[-1]) if isinstance(row[-1], str) else row[-1]
-        raise Replayed(row[-2], body)
+        body = row[_REPLAY_BODY]
+        body = json.loads(body) if isinstance(body, str) else body
+        raise Replayed(row[_REPLAY_STATUS], body)
     if idempotency is not None:
         idempotency.claimed = True
-    group, child, certificate, period, _parent_ids, confirmation = _apply_facts(group_id, row[_FACTS])
+        # An application's answer is stored by the function itself; a refusal's by the door that words it.
+        idempotency.stored = outcome == "applied"
     if outcome == "refused":
+        group, child, certificate, period, _parent_ids, confirmation = _apply_facts(group_id, row[_FACTS])
         _raise_refusal(refusal, parent=parent, child_id=child_id, group=group, child=child, certificate=certificate,
                        period=period, confirmation=confirmation, today=today)  # fmt: skip
-    enrollment_id, status, expires_at, waiting, outbox_id, created_at = row[34:40]
+    outbox_id = row[38]
     outbox_written([outbox_id] if outbox_id else [])
-    program = group.program
-    enrollment = Enrollment(
-        id=enrollment_id,
-        child=child,
-        group=group,
-        applicant=parent,
-        certificate=certificate,
-        status=status,
-        created_at=created_at,
-        status_changed_at=created_at,
-        expires_at=expires_at,
-        lesson_price=program.lesson_price,
-        normative_lesson_price=program.normative_lesson_price,
-        lessons_per_month=program.lessons_per_month,
-    )
-    enrollment._state.adding, enrollment._state.db = False, "default"
-    return ApplyResult(enrollment, waiting + 1 if status == EnrollmentStatus.WAITING else None)
+    return ApplyResult(parent=parent, group_id=group_id, row=row)
 
 
 def _apply_row(params: dict) -> tuple:

@@ -172,6 +172,41 @@ def test_every_amount_is_a_string(family, provider, child, group):
         assert isinstance(quote[key], str)
 
 
+def test_an_application_answers_as_the_enrollment_is_shown_afterwards(family, child, group):
+    """The apply answer is built from the service's facts (api.enrollments.apply_answer), not by the
+    serializer: key for key what the serializer shows of the same enrollment."""
+    first = post(family, LIST, {"child": child.pk, "group": group.pk})
+    group.capacity = 1
+    group.save()
+    second_child = ChildFactory(parents=[child.parents.get()], municipality=child.municipality)
+    waiting = post(family, LIST, {"child": second_child.pk, "group": group.pk})
+
+    for response in (first, waiting):
+        assert response.status_code == 201, response.content
+        shown = family.get(url(response.json()["id"]))
+        assert list(response.json().items()) == list(shown.json().items())
+    assert (first.json()["status"], waiting.json()["status"]) == ("SUBMITTED", "WAITING")
+    assert first.json()["expires_at"] is not None and waiting.json()["waiting_place"] == 1
+
+
+@pytest.mark.parametrize("zone", ["Europe/Moscow", "Asia/Kamchatka", "UTC", "America/St_Johns"])
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime.datetime(2026, 11, 30, 10, 5, 7, 123456, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 12, 31, 23, 59, 59, tzinfo=datetime.UTC),  # no microseconds: none written
+        datetime.datetime(2027, 7, 1, 0, 0, 0, 500, tzinfo=datetime.UTC),  # summer time where there is one
+    ],
+)
+def test_the_functions_times_are_written_as_the_serializers(zone, moment):
+    """enrollments_iso_time (the apply answer's times, made in SQL) writes what DRF's DateTimeField does."""
+    from rest_framework.fields import DateTimeField
+
+    with timezone.override(zone), connection.cursor() as cursor:
+        cursor.execute("SELECT enrollments_iso_time(%s, %s)", [moment, zone])
+        assert cursor.fetchone()[0] == DateTimeField().to_representation(moment)
+
+
 def test_a_full_group_puts_applications_on_the_waiting_list_in_order(family, parent, child, group):
     group.capacity = 1
     group.save()
@@ -347,7 +382,9 @@ def test_messages_are_translated(family, child, group):
 
 
 def test_bad_input_is_a_400(family):
-    assert error(post(family, LIST, {"child": "one"}), 400)["code"] == "invalid"
+    refused = error(post(family, LIST, {"child": "one"}), 400)
+    assert refused["code"] == "invalid" and set(refused["fields"]) == {"child", "group"}
+    assert set(error(post(family, LIST, {"child": 0, "group": 1}), 400)["fields"]) == {"child"}
     assert error(family.get(QUOTE, {"child": "x"}), 400)["code"] == "invalid"
 
 
@@ -489,21 +526,22 @@ def test_a_key_older_than_a_day_is_new_again(family, parent, child, group):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_application_is_three_statements(parent, child, group):
-    """Opening day's request (bench/opening_day.py): the user (the session comes from the cache), the
-    application as one function call (the key's claim, the locked read, the rules, the writes:
-    enrollments_apply) and the answer stored with its key. The ceiling view takes two. (The outbox's dispatch after the commit
-    is left out: on a server it runs in a background thread, on its own connection.)"""
+def test_an_application_is_two_statements(parent, child, group):
+    """Opening day's request (bench/opening_day.py): the user (the session comes from the cache) and the
+    application as one function call (the key's claim, the locked read, the rules, the writes, the answer
+    kept with the key: enrollments_apply). The ceiling view takes two. (The outbox's dispatch after the
+    commit is left out: on a server it runs in a background thread, on its own connection.)"""
     family = signed_in(parent)
     with CaptureQueriesContext(connection) as queries:
         body = applied(family, child, group, key="once")
     statements = [q["sql"] for q in queries.captured_queries if "core_outboxmessage" not in q["sql"]]
     statements = [sql for sql in statements if sql not in ("BEGIN", "COMMIT")]  # the dispatch's transaction
-    assert len(statements) == 3, statements
+    assert len(statements) == 2, statements
     # The audit's request context (pghistory) rides on each writing statement as a set_config() prefix,
     # not as a statement of its own.
-    assert "accounts_user" in statements[0]
-    assert "enrollments_apply(" in statements[1] and "UPDATE core_idempotencyrecord" in statements[2]
+    assert "accounts_user" in statements[0] and "enrollments_apply(" in statements[1]
+    record = IdempotencyRecord.objects.get(user_id=parent.pk, key="once")
+    assert (record.status_code, record.body) == (201, body)
     notice = Notification.objects.get(user=parent, subject=f"enrollment:{body['id']}")
     assert OutboxMessage.objects.filter(task="notices.send_emails", args=[[notice.pk]]).exists()
 
