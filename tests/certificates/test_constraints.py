@@ -196,6 +196,15 @@ def test_certificate_numbers_stop_at_six_digits():
             cursor.execute("SELECT certificates_next_number(%s)", [municipality.pk])
 
 
+def test_a_certificate_number_opens_no_subtransaction():
+    """PL/pgSQL opens a subtransaction for every entry into a block with an EXCEPTION clause: the number
+    function, called for every certificate issued, has none (migration 0015)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'certificates_next_number'")
+        (source,) = cursor.fetchone()
+    assert "EXCEPTION" not in source.upper()
+
+
 def test_a_period_never_counts_more_funded_accounts_than_its_limit():
     period = FundingPeriodFactory(max_funded_certificates=2)
     FundingPeriod.objects.filter(pk=period.pk).update(funded_accounts=2)
