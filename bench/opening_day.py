@@ -24,7 +24,8 @@ API under gunicorn, against the ceiling of a bare write under the same server.
    the CSRF cookie and header, and an Idempotency-Key; child i goes to group i mod --groups, in random
    order; a 409 `busy` is sent again, with the same key, after its Retry-After. The ceiling: the same
    clients `POST /_bench/insert/` (bench/urls.py: one row for the signed-in user, the same server,
-   middleware, session and CSRF check) for --ceiling-seconds, before and after the two runs.
+   middleware, session and CSRF check) for --ceiling-seconds, before and after the two runs. Around
+   each, the CPU time the serving processes spent (gunicorn, the database's backends, Redis; /proc).
 5. Checks in SQL after each run (the query is printed in the report): no group holds more seats than
    its capacity, every application holds a seat or waits, no group has a free seat while someone
    waits, one enrollment per child, none lost (every child applied), every child holds one certificate.
@@ -386,6 +387,18 @@ class Outcome:
     reconnects: int = 0
     wall_s: float = 0.0
     requests: int = 0
+    cpu: dict = field(default_factory=dict)  # CPU seconds of the server, its database backends, Redis (CpuMeter)
+
+    @property
+    def cpu_s(self) -> float:
+        return sum(self.cpu.values())
+
+    def cpu_line(self, requests: int) -> str:
+        """Milliseconds per request: all, then server / database / Redis."""
+        parts = " / ".join(
+            f"{self.cpu.get(part, 0.0) / requests * 1000:.2f}" for part in ("server", "database", "redis")
+        )
+        return f"{self.cpu_s / requests * 1000:.2f} ({parts})"
 
 
 async def _applications(host: str, port: int, applications: list[Application], concurrency: int) -> Outcome:
@@ -449,6 +462,60 @@ async def _ceiling(host: str, port: int, sessions: list[str], concurrency: int, 
     outcome.wall_s = time.perf_counter() - started
     outcome.requests = len(outcome.latencies_ms)
     return outcome
+
+
+# --- CPU -------------------------------------------------------------------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / _TICK  # utime + stime, every thread of the process
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def server_processes(gunicorn_pid: int, db_name: str, redis_pid: int) -> dict[str, list[int]]:
+    """The processes that serve the run, by part: gunicorn and its workers, PostgreSQL's backends of the
+    scratch database (their titles name it), the private Redis."""
+    backends = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                title = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if title.startswith(b"postgres:") and f" {db_name} ".encode() in title:
+                backends.append(int(entry.name))
+    return {"server": [gunicorn_pid, *_children(gunicorn_pid)], "database": backends, "redis": [redis_pid]}
+
+
+class CpuMeter:
+    """CPU seconds the serving processes spent between start() and stop(), by part: unlike requests per
+    second, hardly moved by other work on a shared machine (what it takes from the cores, not what it gets)."""
+
+    def __init__(self, processes):
+        self.processes = processes
+        self.before: dict[int, float] = {}
+
+    def start(self) -> None:
+        pids = [pid for group in self.processes().values() for pid in group]
+        self.before = {pid: cpu for pid in pids if (cpu := _process_cpu(pid)) is not None}
+
+    def stop(self) -> dict[str, float]:
+        spent = {}
+        for part, pids in self.processes().items():
+            spent[part] = sum(cpu - self.before.get(pid, 0.0) for pid in pids if (cpu := _process_cpu(pid)) is not None)
+        return spent
 
 
 # --- gunicorn --------------------------------------------------------------------------------------
@@ -563,9 +630,9 @@ def report(
         "a 409 `busy` is sent again after Retry-After with the same key.",
         f"- **Command**: `{command}`",
         "",
-        "| run | applications | wall s | applications/s | share of ceiling | p50 ms | p95 ms | p99 ms "
-        "| max ms | busy retries | answers | 5xx | seats held / waiting |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|",
+        "| run | applications | wall s | applications/s | share of ceiling | CPU ms each (server / database / Redis) | p50 ms | p95 ms "
+        "| p99 ms | max ms | busy retries | answers | 5xx | seats held / waiting |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|",
     ]
     for name, outcome in results.items():
         rate = len(runs[name].applications) / outcome.wall_s
@@ -576,7 +643,8 @@ def report(
         lat = outcome.latencies_ms
         lines.append(
             f"| {RUNS[name]} | {len(runs[name].applications)} | {outcome.wall_s:.1f} | **{rate:.0f}** "
-            f"| {rate / ceiling:.2f} | {pct(lat, 50):.0f} | **{pct(lat, 95):.0f}** | {pct(lat, 99):.0f} "
+            f"| {rate / ceiling:.2f} | {outcome.cpu_line(len(runs[name].applications))} "
+            f"| {pct(lat, 50):.0f} | **{pct(lat, 95):.0f}** | {pct(lat, 99):.0f} "
             f"| {max(lat):.0f} | {outcome.busy_retries} | {answers} | {five} "
             f"| {outcome.placed['SUBMITTED']} / {outcome.placed['WAITING']} |"
         )
@@ -585,12 +653,19 @@ def report(
         when = "before the runs" if number == 1 else "after the runs"
         lines.append(
             f"| ceiling `POST {CEILING_PATH}` ({when}) | {c.final[201]} in {args.ceiling_seconds:.0f} s | "
-            f"{c.wall_s:.1f} | {c.final[201] / c.wall_s:.0f} | 1 | {pct(lat, 50):.0f} | {pct(lat, 95):.0f} "
+            f"{c.wall_s:.1f} | {c.final[201] / c.wall_s:.0f} | 1 | {c.cpu_line(c.requests)} "
+            f"| {pct(lat, 50):.0f} | {pct(lat, 95):.0f} "
             f"| {pct(lat, 99):.0f} | {max(lat):.0f} | — | "
             + ", ".join(f"{s}: {n}" for s, n in sorted(c.final.items()))
             + f" | {sum(n for s, n in c.final.items() if s >= 500)} | — |"
         )
     lines += [
+        "",
+        "CPU ms each: CPU time of gunicorn and its workers, the scratch database's PostgreSQL backends and "
+        "the private Redis during the run, per request, in all (server / database / Redis) (from /proc; the "
+        "client's own CPU left out). On a "
+        "shared machine it moves far less than requests per second do: what a request takes from the "
+        "cores, not what it gets.",
         "",
         "Latencies are per request as the client saw them (queueing in gunicorn included); an application's "
         "time from its first send to its final answer, retries included: "
@@ -801,22 +876,32 @@ def main() -> None:
         host = "127.0.0.1"
         # Warm every worker (imports, connections) on the ceiling view; not measured.
         asyncio.run(_ceiling(host, port, ceiling_sessions, args.concurrency, 3))
-        ceilings = [asyncio.run(_ceiling(host, port, ceiling_sessions, args.concurrency, args.ceiling_seconds))]
-        print(f"# ceiling: {ceilings[0].final[201] / ceilings[0].wall_s:.0f}/s {dict(ceilings[0].final)}", flush=True)
+        meter = CpuMeter(lambda: server_processes(server.pid, db_name, redis.process.pid))
+
+        def measured(load):
+            meter.start()
+            outcome = asyncio.run(load)
+            outcome.cpu = meter.stop()
+            return outcome
+
+        ceilings = [measured(_ceiling(host, port, ceiling_sessions, args.concurrency, args.ceiling_seconds))]
+        c = ceilings[0]
+        print(f"# ceiling: {c.final[201] / c.wall_s:.0f}/s, CPU {c.cpu_line(c.requests)} ms each", flush=True)
         results, checks = {}, {}
         for name in [args.only] if args.only else RUNS:
             run = runs[name]
-            results[name] = asyncio.run(_applications(host, port, run.applications, args.concurrency))
+            results[name] = measured(_applications(host, port, run.applications, args.concurrency))
             checks[name] = check(run)
             o = results[name]
             print(
                 f"# {RUNS[name]}: {len(run.applications) / o.wall_s:.0f} applications/s, "
+                f"CPU {o.cpu_line(len(run.applications))} ms each, "
                 f"p95 {pct(o.latencies_ms, 95):.0f} ms, answers {dict(o.final)}, busy {o.busy_retries}, "
                 f"checks {'ok' if checks[name].ok(len(run.applications)) else 'FAILED'} {checks[name].totals}",
                 flush=True,
             )
             connection.close()
-        ceilings.append(asyncio.run(_ceiling(host, port, ceiling_sessions, args.concurrency, args.ceiling_seconds)))
+        ceilings.append(measured(_ceiling(host, port, ceiling_sessions, args.concurrency, args.ceiling_seconds)))
         print(f"# ceiling again: {ceilings[1].final[201] / ceilings[1].wall_s:.0f}/s", flush=True)
         stop_gunicorn(server)
         gunicorn_log = log.read_text(errors="replace").strip()
