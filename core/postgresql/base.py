@@ -14,12 +14,20 @@ the outage middleware (core.middleware.DatabaseOutageMiddleware) answers for it.
 import select
 
 from django.db.backends.postgresql import base
+from psycopg2 import extensions
+
+# Idle, or idle in a transaction that has not failed: the states a socket can vouch for.
+_SOCKET_CAN_TELL = (extensions.TRANSACTION_STATUS_IDLE, extensions.TRANSACTION_STATUS_INTRANS)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def is_usable(self) -> bool:
         if self.connection is None or self.connection.closed:
             return False
+        if self.connection.get_transaction_status() not in _SOCKET_CAN_TELL:
+            # A failed transaction is unusable to Django (its `SELECT 1` fails there, and the test
+            # framework relies on it): Django's check answers for it and for anything else unusual.
+            return super().is_usable()
         try:
             poller = select.poll()
             poller.register(self.connection.fileno(), select.POLLIN | select.POLLPRI)

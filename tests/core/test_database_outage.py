@@ -6,7 +6,7 @@ import select
 from types import SimpleNamespace
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 from django.http import HttpResponse
 from django.test import RequestFactory
 
@@ -151,3 +151,16 @@ def test_a_readable_socket_of_a_live_connection_is_asked_and_kept():
         cursor.execute("UNLISTEN *")
         cursor.execute("SELECT pg_backend_pid()")
         assert cursor.fetchone()[0] == pid
+
+
+def test_a_connection_whose_transaction_failed_is_not_usable():
+    """As with Django's own check (its `SELECT 1` fails there): what the test framework relies on before
+    checking deferred constraints."""
+    from django.db import DatabaseError, connection
+
+    with transaction.atomic():
+        with pytest.raises(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("SELECT 1 / 0")
+        assert not connection.is_usable()
+        transaction.set_rollback(True)
+    assert connection.is_usable()
