@@ -326,6 +326,8 @@ class EnrollmentListView(NeverCachedMixin, generics.GenericAPIView):
     )
     @idempotent_api(claim_in_service=True)
     def post(self, request):
+        if not isinstance(request.data, dict):  # not a JSON object: refused as is_valid() words it
+            ApplyInputSerializer(data=request.data).is_valid(raise_exception=True)
         data = APPLY_INPUT.run_validation(request.data)  # raises ValidationError as is_valid() would
         # The Idempotency-Key is claimed by the service in the statement that applies (one round trip).
         result = enrollment_apply(

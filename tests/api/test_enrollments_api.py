@@ -385,6 +385,9 @@ def test_bad_input_is_a_400(family):
     refused = error(post(family, LIST, {"child": "one"}), 400)
     assert refused["code"] == "invalid" and set(refused["fields"]) == {"child", "group"}
     assert set(error(post(family, LIST, {"child": 0, "group": 1}), 400)["fields"]) == {"child"}
+    for not_an_object in ("null", "[]", "5"):  # worded as the serializer's is_valid() words it
+        refused = family.post(LIST, not_an_object, content_type="application/json")
+        assert list(error(refused, 400)["fields"]) == ["non_field_errors"]
     assert error(family.get(QUOTE, {"child": "x"}), 400)["code"] == "invalid"
 
 
