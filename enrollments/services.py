@@ -190,7 +190,7 @@ class ApplyResult:
 
     def __init__(self, *, parent, group_id: int, row: tuple):
         self._parent, self._group_id, self._row = parent, group_id, row
-        self.enrollment_id, self.status, self.expires_at, waiting, _outbox, self.created_at = row[34:40]
+        self.enrollment_id, self.status, self.expires_at, waiting, self.outbox_id, self.created_at = row[34:40]
         # The place in line when the group was full, else None.
         self.waiting_place = waiting + 1 if self.status == EnrollmentStatus.WAITING else None
         # What the API answers (api.enrollments.EnrollmentSerializer's fields, in the request's language
@@ -312,9 +312,9 @@ def enrollment_apply(*, parent, child_id: int, group_id: int, idempotency: Servi
         group, child, certificate, period, _parent_ids, confirmation = _apply_facts(group_id, row[_FACTS])
         _raise_refusal(refusal, parent=parent, child_id=child_id, group=group, child=child, certificate=certificate,
                        period=period, confirmation=confirmation, today=today)  # fmt: skip
-    outbox_id = row[38]
-    outbox_written([outbox_id] if outbox_id else [])
-    return ApplyResult(parent=parent, group_id=group_id, row=row)
+    result = ApplyResult(parent=parent, group_id=group_id, row=row)
+    outbox_written([result.outbox_id] if result.outbox_id else [])
+    return result
 
 
 def _apply_row(params: dict) -> tuple:
