@@ -2,7 +2,7 @@
 API under gunicorn, against the ceiling of a bare write under the same server.
 
     .venv/bin/python bench/opening_day.py [--parents 2000] [--groups 20] [--seats 25] [--concurrency 64]
-        [--workers 2] [--threads 4] [--ceiling-seconds 10] [--keep-db] [--no-docs]
+        [--workers 2] [--threads 4] [--ceiling-seconds 10] [--past-enrollments 20000] [--keep-db] [--no-docs]
     .venv/bin/python bench/opening_day.py --in-process [--parents 400] [--profile FILE]
 
 1. A private Redis (devstack.faultlab.RedisServer: the page cache and the Celery broker, so that no
@@ -16,7 +16,9 @@ API under gunicorn, against the ceiling of a bare write under the same server.
    person's row cached as the page the sign-in lands on leaves it, accounts/session_user.py).
    Run «certificates held»: the children hold certificates already (numbers from the municipality's
    sequence, as certificate_issue takes them). Run «first application»: they hold none, so each
-   application issues one.
+   application issues one. Last school year, as a portal in its second year holds it: an ended group
+   per program and --past-enrollments applications of the same children in them, none holding a seat
+   (opening day does not meet an empty enrollment table).
 3. gunicorn `config.wsgi` (DJANGO_SETTINGS_MODULE=bench.settings: DEBUG off, the portal's middleware)
    on 127.0.0.1, --workers gthread workers × --threads threads.
 4. Load, a closed loop of --concurrency clients (asyncio, keep-alive HTTP/1.1, on the same 2 cores):
@@ -89,9 +91,9 @@ SELECT count(*) AS children,
        count(*) FILTER (WHERE certificates = 1) AS with_certificate
 FROM (
   SELECT c.id,
-         (SELECT count(*) FROM enrollments_enrollment e WHERE e.child_id = c.id) AS n,
+         (SELECT count(*) FROM enrollments_enrollment e WHERE e.child_id = c.id AND e.group_id = ANY(%(groups)s)) AS n,
          (SELECT count(*) FROM certificates_certificate s WHERE s.child_id = c.id) AS certificates
-  FROM certificates_child c WHERE c.id = ANY(%s)
+  FROM certificates_child c WHERE c.id = ANY(%(children)s)
 ) per_child
 """.strip()
 
@@ -140,7 +142,7 @@ def _session_headers(session_key: str) -> str:
     return f"Cookie: sessionid={session_key}; csrftoken={CSRF_SECRET}\r\nX-CSRFToken: {CSRF_SECRET}\r\n"
 
 
-def populate(*, parents: int, groups: int, seats: int, seed: int) -> tuple[dict[str, RunData], list[str]]:
+def populate(*, parents: int, groups: int, seats: int, seed: int, past: int) -> tuple[dict[str, RunData], list[str]]:
     """Everything both runs need, in bulk; returns the runs and the session keys for the ceiling."""
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -306,9 +308,59 @@ def populate(*, parents: int, groups: int, seats: int, seed: int) -> tuple[dict[
             runs[run] = RunData(run, [g.pk for g in group_rows], [c.pk for c in children], applications)
             if run == "held":
                 ceiling_sessions = keys
+        past_year(runs, past, school_year)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return runs, ceiling_sessions
+
+
+def past_year(runs: dict[str, RunData], past: int, school_year: int) -> None:
+    """Last school year's applications, as a portal in its second year holds them: one ended group per
+    program and `past` enrollments of the runs' children in them, none holding a seat (cancelled,
+    expired, rejected). Opening day does not meet an empty enrollment table: without them the plans
+    PL/pgSQL caches for it (the apply's seat count, the foreign-key check of its event row) scan it
+    whole while it grows. Measured side by side, that made no difference beyond this machine's noise
+    (docs/benchmarks.md, «Enrollment opening day»); the data is here for what it represents."""
+    from django.db import connection
+
+    from catalog.models import Group
+
+    if past <= 0:
+        return
+    current = [group_id for run in runs.values() for group_id in run.group_ids]
+    children = [child_id for run in runs.values() for child_id in run.child_ids]
+    ended = Group.objects.bulk_create(
+        Group(
+            program_id=program_id,
+            name="Группа прошлого года",
+            teacher="Иванова Мария Петровна",
+            capacity=25,
+            start_date=date(school_year - 1, 9, 1),
+            end_date=date(school_year, 5, 31),
+            enrollment_open=False,
+        )
+        for program_id in Group.objects.filter(pk__in=current).values_list("program_id", flat=True)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO enrollments_enrollment (
+                child_id, group_id, applicant_id, certificate_id, status, created_at, status_changed_at,
+                expires_at, reject_reason, funding, billing_policy, lesson_price, normative_lesson_price,
+                certificate_per_lesson, lessons_per_month, planned_lessons, copayment_shown, reserve_remaining)
+            SELECT c.child_id, g.group_id, l.user_id, NULL,
+                   (ARRAY['CANCELLED', 'EXPIRED', 'REJECTED'])[1 + i %% 3], t, t, NULL,
+                   CASE WHEN i %% 3 = 2 THEN 'Группа укомплектована.' ELSE '' END, '', '',
+                   250, 300, 0, 8, 0, 0, 0
+              FROM generate_series(0, %(past)s - 1) AS i
+              JOIN LATERAL (SELECT (%(children)s::bigint[])[1 + i %% cardinality(%(children)s::bigint[])] AS child_id) c ON true
+              JOIN LATERAL (SELECT (%(groups)s::bigint[])[1 + (i / 7) %% cardinality(%(groups)s::bigint[])] AS group_id) g
+                ON true
+              JOIN certificates_parentlink l ON l.child_id = c.child_id
+             CROSS JOIN LATERAL (SELECT make_timestamptz(%(year)s - 1, 9, 1, 12, 0, 0) + i * interval '1 minute' AS t) ts
+            """,
+            {"past": past, "children": children, "groups": [group.pk for group in ended], "year": school_year},
+        )
 
 
 # --- an HTTP/1.1 keep-alive client -----------------------------------------------------------------
@@ -592,7 +644,7 @@ def check(run: RunData) -> Checks:
     with connection.cursor() as cursor:
         cursor.execute(CHECK_SQL, [run.group_ids])
         groups = [tuple(row) for row in cursor.fetchall()]
-        cursor.execute(TOTALS_SQL, [run.child_ids])
+        cursor.execute(TOTALS_SQL, {"children": run.child_ids, "groups": run.group_ids})
         names = [column.name for column in cursor.description]
         totals = dict(zip(names, cursor.fetchone(), strict=True))
     return Checks(groups, totals)
@@ -628,6 +680,8 @@ def report(
         f"keep-alive), each parent once to one of {args.groups} groups of {args.seats} seats "
         f"({args.parents // args.groups} applicants per group), session cookie + CSRF + Idempotency-Key; "
         "a 409 `busy` is sent again after Retry-After with the same key.",
+        f"- **Data**: last school year's {args.past_enrollments} applications of the same children in ended "
+        "groups (none holding a seat), analysed before the runs.",
         f"- **Command**: `{command}`",
         "",
         "| run | applications | wall s | applications/s | share of ceiling | CPU ms each (server / database / Redis) | p50 ms | p95 ms "
@@ -820,6 +874,12 @@ def main() -> None:
     parser.add_argument("--ceiling-seconds", type=float, default=10.0)
     parser.add_argument("--only", choices=list(RUNS), help="run one of the two runs")
     parser.add_argument("--seed", type=int, default=71)
+    parser.add_argument(
+        "--past-enrollments",
+        type=int,
+        default=20_000,
+        help="last school year's applications of the runs' children (none holding a seat); 0: an empty table",
+    )
     parser.add_argument("--keep-db", action="store_true", help="leave the scratch database for a look afterwards")
     parser.add_argument("--no-docs", action="store_true", help=f"do not write {DOCS.relative_to(ROOT)}")
     parser.add_argument("--in-process", action="store_true", help="requests one by one in this process, no server")
@@ -854,7 +914,9 @@ def main() -> None:
 
         assert not settings.DEBUG and connection.settings_dict["NAME"] == db_name
         load_started = time.perf_counter()
-        runs, ceiling_sessions = populate(parents=args.parents, groups=args.groups, seats=args.seats, seed=args.seed)
+        runs, ceiling_sessions = populate(
+            parents=args.parents, groups=args.groups, seats=args.seats, seed=args.seed, past=args.past_enrollments
+        )
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_setting('server_version')")
             version = cursor.fetchone()[0]
