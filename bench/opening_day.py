@@ -589,7 +589,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(db_name: str, port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
+def start_gunicorn(
+    db_name: str, port: int, workers: int, threads: int, log: Path, worker_class: str = "gthread"
+) -> subprocess.Popen:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS, "BENCH_DATABASE_NAME": db_name}
     command = [
         sys.executable,
@@ -598,7 +600,7 @@ def start_gunicorn(db_name: str, port: int, workers: int, threads: int, log: Pat
         "config.wsgi:application",
         f"--bind=127.0.0.1:{port}",
         f"--workers={workers}",
-        "--worker-class=gthread",
+        f"--worker-class={worker_class}",
         f"--threads={threads}",
         "--backlog=2048",
         "--log-level=warning",
@@ -948,6 +950,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64, help="clients applying at any moment")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn gthread workers (one per core)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
+    parser.add_argument("--worker-class", default="gthread", choices=["gthread", "sync"], help="gunicorn worker class")
     parser.add_argument("--ceiling-seconds", type=float, default=10.0)
     parser.add_argument("--only", choices=list(RUNS), help="run one of the two runs")
     parser.add_argument("--seed", type=int, default=71)
@@ -1021,7 +1024,9 @@ def main() -> None:
                 in_process(runs, ceiling_sessions, args.profile)
                 return
             port = free_port()
-            server = start_gunicorn(rep_db, port, args.workers, args.threads, folder / "gunicorn.log")
+            server = start_gunicorn(
+                rep_db, port, args.workers, args.threads, folder / "gunicorn.log", args.worker_class
+            )
             repetitions.append(measure(args, server, port, rep_db, redis, runs, ceiling_sessions))
             stop_gunicorn(server)
             server = None
