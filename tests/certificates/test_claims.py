@@ -141,7 +141,7 @@ def test_confirming_a_free_number_registers_the_child_as_typed(plavsk, officer):
 
 
 def test_rejection_needs_a_reason_and_removes_the_claim_from_the_claimants_pages(plavsk, officer):
-    claimant = ParentFactory()
+    claimant = ParentFactory(last_name="Заявителева", first_name="Ольга")  # the header shows the claimant
     claim = add(claimant, plavsk, snils_with_checksum("500100400"))
     client = signed_in(claimant)
     assert "Петров Илья" in client.get("/cabinet/children/").content.decode()

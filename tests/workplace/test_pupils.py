@@ -28,11 +28,14 @@ def roster(group):
             group=group,
             active=True,
             child__last_name="Борисов",
+            child__middle_name="Иванович",  # a random one can be «Антонович» or «Борисович»
             lesson_price=Decimal("400.00"),
             certificate_per_lesson=Decimal("300.00"),
             copayment_shown=Decimal("2600.00"),
         ),
-        "offered": EnrollmentFactory(group=group, offered=True, child__last_name="Антонов"),
+        "offered": EnrollmentFactory(
+            group=group, offered=True, child__last_name="Антонов", child__middle_name="Иванович"
+        ),
         "submitted": EnrollmentFactory(group=group, child__last_name="Заявкин"),
     }
 
