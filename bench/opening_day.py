@@ -450,6 +450,11 @@ class Outcome:
     def cpu_s(self) -> float:
         return sum(self.cpu.values())
 
+    @property
+    def created_per_s(self) -> float:
+        """Rows the ceiling's bare insert made per second."""
+        return self.final[201] / self.wall_s
+
     def cpu_ms(self, requests: int) -> float:
         return self.cpu_s / requests * 1000
 
@@ -704,7 +709,7 @@ def report(args, machine_line: str, setup: str, repetitions: list[Repetition]) -
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|",
     ]
     for name, outcome in results.items():
-        rate = len(runs[name].applications) / outcome.wall_s
+        rate = median.rate(name)
         answers = ", ".join(f"{status}: {n}" for status, n in sorted(outcome.final.items()))
         if outcome.codes:
             answers += " (" + ", ".join(f"{c} {n}" for c, n in outcome.codes.items()) + ")"
@@ -722,7 +727,7 @@ def report(args, machine_line: str, setup: str, repetitions: list[Repetition]) -
         when = "before the runs" if number == 1 else "after the runs"
         lines.append(
             f"| ceiling `POST {CEILING_PATH}` ({when}) | {c.final[201]} in {args.ceiling_seconds:.0f} s | "
-            f"{c.wall_s:.1f} | {c.final[201] / c.wall_s:.0f} | 1 | {c.cpu_line(c.requests)} "
+            f"{c.wall_s:.1f} | {c.created_per_s:.0f} | 1 | {c.cpu_line(c.requests)} "
             f"| {pct(lat, 50):.0f} | {pct(lat, 95):.0f} "
             f"| {pct(lat, 99):.0f} | {max(lat):.0f} | — | "
             + ", ".join(f"{s}: {n}" for s, n in sorted(c.final.items()))
@@ -775,7 +780,7 @@ def report(args, machine_line: str, setup: str, repetitions: list[Repetition]) -
             f"{r.rate(n):.0f}/s, p95 {pct(o.latencies_ms, 95):.0f}, CPU {o.cpu_ms(len(r.runs[n].applications)):.2f}"
             for n, o in r.results.items()
         ]
-        ceilings_seen = ", ".join(f"{c.final[201] / c.wall_s:.0f}" for c in r.ceilings)
+        ceilings_seen = ", ".join(f"{c.created_per_s:.0f}" for c in r.ceilings)
         lines.append(f"| {number}{' (median)' if r is median else ''} | " + " | ".join(cells) + f" | {ceilings_seen} |")
 
     def med(values) -> float:
@@ -893,7 +898,7 @@ class Repetition:
 
     @property
     def ceiling(self) -> float:
-        return statistics.mean(c.final[201] / c.wall_s for c in self.ceilings)
+        return statistics.mean(c.created_per_s for c in self.ceilings)
 
     def rate(self, name: str) -> float:
         return len(self.runs[name].applications) / self.results[name].wall_s
@@ -919,7 +924,7 @@ def measure(
 
     ceilings = [measured(_ceiling(host, port, ceiling_sessions, args.concurrency, args.ceiling_seconds))]
     c = ceilings[0]
-    print(f"# ceiling: {c.final[201] / c.wall_s:.0f}/s, CPU {c.cpu_line(c.requests)} ms each", flush=True)
+    print(f"# ceiling: {c.created_per_s:.0f}/s, CPU {c.cpu_line(c.requests)} ms each", flush=True)
     results, checks = {}, {}
     for name in [args.only] if args.only else RUNS:
         run = runs[name]
@@ -935,7 +940,7 @@ def measure(
         )
         connection.close()
     ceilings.append(measured(_ceiling(host, port, ceiling_sessions, args.concurrency, args.ceiling_seconds)))
-    print(f"# ceiling again: {ceilings[1].final[201] / ceilings[1].wall_s:.0f}/s", flush=True)
+    print(f"# ceiling again: {ceilings[1].created_per_s:.0f}/s", flush=True)
     return Repetition(runs, results, checks, ceilings)
 
 

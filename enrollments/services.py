@@ -180,6 +180,7 @@ SELECT * FROM enrollments_apply(
     %(answer_time_zone)s, %(status_submitted)s, %(status_waiting)s)
 """
 _FACTS = slice(2, 34)  # the columns _apply_facts reads, as APPLY_SQL returns them
+_APPLIED = slice(34, 40)  # the application made: enrollment, status, deadline, waiting, outbox row, time
 _REPLAY_STATUS, _REPLAY_BODY, _ANSWER = 40, 41, 42
 
 
@@ -190,7 +191,7 @@ class ApplyResult:
 
     def __init__(self, *, parent, group_id: int, row: tuple):
         self._parent, self._group_id, self._row = parent, group_id, row
-        self.enrollment_id, self.status, self.expires_at, waiting, self.outbox_id, self.created_at = row[34:40]
+        self.enrollment_id, self.status, self.expires_at, waiting, self.outbox_id, self.created_at = row[_APPLIED]
         # The place in line when the group was full, else None.
         self.waiting_place = waiting + 1 if self.status == EnrollmentStatus.WAITING else None
         # What the API answers (api.enrollments.EnrollmentSerializer's fields, in the request's language
