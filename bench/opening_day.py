@@ -445,6 +445,7 @@ class Outcome:
     wall_s: float = 0.0
     requests: int = 0
     cpu: dict = field(default_factory=dict)  # CPU seconds of the server, its database backends, Redis (CpuMeter)
+    client_cpu_s: float = 0.0  # this process's own CPU seconds: the load generator's, not counted in cpu
 
     @property
     def cpu_s(self) -> float:
@@ -464,6 +465,9 @@ class Outcome:
             f"{self.cpu.get(part, 0.0) / requests * 1000:.2f}" for part in ("server", "database", "redis")
         )
         return f"{self.cpu_ms(requests):.2f} ({parts})"
+
+    def client_cpu_ms(self, requests: int) -> float:
+        return self.client_cpu_s / requests * 1000
 
 
 async def _applications(host: str, port: int, applications: list[Application], concurrency: int) -> Outcome:
@@ -737,7 +741,12 @@ def report(args, machine_line: str, setup: str, repetitions: list[Repetition]) -
         "",
         "CPU ms each: CPU time of gunicorn and its workers, the scratch database's PostgreSQL backends and "
         "the private Redis during the run, per request, in all (server / database / Redis) (from /proc; the "
-        "client's own CPU left out). On a "
+        "client's own CPU left out: "
+        + "; ".join(
+            [f"{RUNS[name]} {outcome.client_cpu_ms(outcome.requests):.2f} ms" for name, outcome in results.items()]
+            + [f"ceiling {c.client_cpu_ms(c.requests):.2f} ms" for c in ceilings[:1]]
+        )
+        + " a request, on the same two cores). On a "
         "shared machine it moves far less than requests per second do: what a request takes from the "
         "cores, not what it gets.",
         "",
@@ -918,13 +927,19 @@ def measure(
 
     def measured(load):
         meter.start()
+        client_before = time.process_time()
         outcome = asyncio.run(load)
         outcome.cpu = meter.stop()
+        outcome.client_cpu_s = time.process_time() - client_before
         return outcome
 
     ceilings = [measured(_ceiling(host, port, ceiling_sessions, args.concurrency, args.ceiling_seconds))]
     c = ceilings[0]
-    print(f"# ceiling: {c.created_per_s:.0f}/s, CPU {c.cpu_line(c.requests)} ms each", flush=True)
+    print(
+        f"# ceiling: {c.created_per_s:.0f}/s, CPU {c.cpu_line(c.requests)} ms each "
+        f"(client {c.client_cpu_ms(c.requests):.2f})",
+        flush=True,
+    )
     results, checks = {}, {}
     for name in [args.only] if args.only else RUNS:
         run = runs[name]
@@ -933,7 +948,7 @@ def measure(
         o = results[name]
         print(
             f"# {RUNS[name]}: {len(run.applications) / o.wall_s:.0f} applications/s, "
-            f"CPU {o.cpu_line(len(run.applications))} ms each, "
+            f"CPU {o.cpu_line(len(run.applications))} ms each (client {o.client_cpu_ms(o.requests):.2f}), "
             f"p95 {pct(o.latencies_ms, 95):.0f} ms, answers {dict(o.final)}, busy {o.busy_retries}, "
             f"checks {'ok' if checks[name].ok(len(run.applications)) else 'FAILED'} {checks[name].totals}",
             flush=True,
