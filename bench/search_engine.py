@@ -20,7 +20,7 @@ The database must already be loaded (bench/catalog_search.py creates `bench_cata
    Group-level filters: one document per program; "an open group with a free seat meets then" is a
    multi-valued field of its own (`free_cell`: the cells of the open groups that have a seat), so
    `free_seats` with a weekday or time of day matches one group meeting both, as our core does
-   (search.selectors._group_with_free_seats). Two independent fields (`free` and `cell`) would let a
+   (search.selectors._free_seats: ProgramFreeSeats.free_mask). Two independent fields (`free` and `cell`) would let a
    full group meeting on Saturday and a group with seats meeting on Monday match «Saturday, free
    seats» together: the run counts both ways (table «Group-level matching»). The child's age on each
    group's start date needs no per-group pairing: the program's ages are one pair, so "some open

@@ -13,7 +13,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import tracked
-from core.fields import MoneyField
+from core.fields import DateMultiRangeField, MoneyField
 from core.validators import validate_inn, validate_ogrn
 
 AGE_MIN, AGE_MAX = 5, 18
@@ -138,6 +138,7 @@ class RevisionStatus(models.TextChoices):
         "search_vector",
         "next_start",
         "schedule_mask",
+        "open_starts",
         "listed",
         "municipality",
         "rating",
@@ -222,6 +223,9 @@ class Program(models.Model):
     next_start = models.DateField(null=True, editable=False)
     # One bit per (weekday, part of day) in which an open group meets (search.selectors.schedule_bits).
     schedule_mask = models.IntegerField(default=0, db_default=0, editable=False)
+    # The open groups' start dates, one single-day range each (migrations/sql/0022_program_open_starts.sql):
+    # the catalog's child filter (search.child.fits_child).
+    open_starts = DateMultiRangeField(null=True, editable=False)
     # Shown in the catalog: certified, and the provider approved.
     listed = models.BooleanField(default=False, db_default=False, editable=False)
     # The provider's municipality.
@@ -289,7 +293,7 @@ class Program(models.Model):
             # narrow index (index-only) rather than the wide rows with descriptions and search vectors.
             models.Index(
                 fields=["direction", "municipality", "funding"],
-                include=["age_min", "age_max", "special_needs", "schedule_mask", "id"],
+                include=["age_min", "age_max", "special_needs", "schedule_mask", "open_starts", "id"],
                 condition=Q(listed=True),
                 name="program_listed_facets",
             ),
@@ -308,8 +312,8 @@ class Program(models.Model):
         super().save(*args, **kwargs)
 
 
-# Program columns kept by database triggers (migrations/sql/0003_search.sql, 0008_listing.sql).
-DATABASE_KEPT = frozenset({"search_vector", "next_start", "schedule_mask", "listed", "municipality"})
+# Program columns kept by database triggers (migrations/sql/0003_search.sql, 0008_listing.sql, 0022_program_open_starts.sql).
+DATABASE_KEPT = frozenset({"search_vector", "next_start", "schedule_mask", "open_starts", "listed", "municipality"})
 
 
 class FacetCell(models.Model):

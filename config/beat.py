@@ -71,6 +71,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "catalog.program_open_groups_refresh",
         "schedule": crontab(minute="5", hour="0"),
     },
+    # Just after midnight and after terminations take effect (00:15): groups that ended yesterday and
+    # seats freed today count for «only groups with free seats».
+    "Каталог: группы со свободными местами": {
+        "task": "search.group_free_seats_refresh",
+        "schedule": crontab(minute="20", hour="0"),
+    },
     # After the night's debit run: a failed reconciliation shows as an alert in the admin.
     "Сверка: счета, резервы, списания и акты": {
         "task": "billing.reconcile",

@@ -17,3 +17,13 @@ class MoneyField(models.DecimalField):
     def deconstruct(self):
         name, _path, args, kwargs = super().deconstruct()
         return name, "core.fields.MoneyField", args, kwargs
+
+
+class DateMultiRangeField(models.Field):
+    """A PostgreSQL `datemultirange` kept by the database (Django has no multirange field; psycopg2
+    reads one as its text). Written by triggers and filtered in SQL, never edited in Python."""
+
+    description = "A set of date ranges (PostgreSQL datemultirange)"
+
+    def db_type(self, connection):
+        return "datemultirange"

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import DateField, Exists, F, Func, IntegerField, Min, OuterRef, QuerySet, Value
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import BooleanField, DateField, F, Func, IntegerField, Min, QuerySet, Value
 
-from catalog.models import Group
+from catalog.models import AGE_MAX, Group
 from catalog.selectors import open_groups
 from core.dates import age_on
 
@@ -38,15 +39,41 @@ def _fitting_groups(birth_date: date) -> QuerySet[Group]:
     )
 
 
-def fits_child(birth_date: date) -> Exists:
+def nth_birthday(birth_date: date, years: int) -> date:
+    """The first day the child is `years` old (core.dates.age_on): a 29 February birthday falls on
+    1 March in other years."""
+    try:
+        return birth_date.replace(year=birth_date.year + years)
+    except ValueError:
+        return date(birth_date.year + years, 3, 1)
+
+
+class StartsWhileOfAge(Func):
+    """For a Program queryset: an open group starts while the child is of the program's ages, i.e. on a
+    day from the age_min-th birthday to the day before the (age_max + 1)-th, read from the trigger-kept
+    start dates (Program.open_starts, catalog/migrations/sql/0022_program_open_starts.sql): one
+    multirange operator per program instead of a subquery over its groups (docs/benchmarks.md)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, birth_date: date):
+        birthdays = [nth_birthday(birth_date, years) for years in range(AGE_MAX + 2)]
+        super().__init__(
+            F("open_starts"), Value(birthdays, output_field=ArrayField(DateField())), F("age_min"), F("age_max")
+        )
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (starts, p1), (birthdays, p2), (age_min, p3), (age_max, p4) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        # PostgreSQL arrays count from 1: birthdays[n + 1] is the n-th birthday.
+        sql = f"({starts} && daterange(({birthdays})[{age_min} + 1], ({birthdays})[{age_max} + 2]))"
+        return sql, (*p1, *p2, *p2, *p3, *p4)
+
+
+def fits_child(birth_date: date) -> StartsWhileOfAge:
     """For a Program queryset: the program has an open group the child is the right age for when it starts."""
-    groups = (
-        open_groups()
-        .filter(program=OuterRef("pk"))
-        .annotate(child_age=AgeOn(F("start_date"), birth_date))
-        .filter(child_age__gte=OuterRef("age_min"), child_age__lte=OuterRef("age_max"))
-    )
-    return Exists(groups)
+    return StartsWhileOfAge(birth_date)
 
 
 @dataclass(frozen=True)

@@ -23,22 +23,20 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    Func,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Sum,
 )
-from django.db.models.lookups import GreaterThan, IsNull
+from django.db.models.lookups import GreaterThan
 
 from catalog.models import FacetCell, Program, Provider, ScheduleSlot
 from catalog.selectors import open_groups, visible_programs
-from enrollments.selectors import groups_with_seats, seats_held_subquery
+from enrollments.selectors import groups_with_seats
 from search.child import fits_child
 from search.distance import distance_km
+from search.models import ANY_FREE_GROUP, GroupFreeSeats
 from search.words import WordsNotice, WordsPlan, corrected_words, words_plan
 
 MAX_QUERY_LENGTH = 200
@@ -98,13 +96,6 @@ def schedule_bits(weekdays: tuple[int, ...], time_of_day: str) -> int:
     return mask
 
 
-class ScheduleBit(Func):
-    """A schedule slot's bit in Program.schedule_mask: catalog_schedule_bit(weekday, start_time)."""
-
-    function = "catalog_schedule_bit"
-    output_field = IntegerField()
-
-
 def _meets(bit_or_mask, query: CatalogQuery) -> GreaterThan:
     """The bits (a program's mask or a slot's bit) include a wanted (weekday, part of day)."""
     return GreaterThan(bit_or_mask.bitand(schedule_bits(query.weekdays, query.time_of_day)), 0)
@@ -129,25 +120,21 @@ def _without_facet_filters(query: CatalogQuery) -> Q:
         # An open group meets in one of the wanted (weekday, part of day) cells.
         conditions &= Q(_meets(F("schedule_mask"), query))
     if query.free_seats:
-        conditions &= Q(IsNull(Subquery(_group_with_free_seats(query)), False))
+        conditions &= Q(_free_seats(query))
     return conditions
 
 
-def _group_with_free_seats(query: CatalogQuery) -> QuerySet:
-    """The first open group of the program (OuterRef) with a seat left, meeting when asked.
+def _free_seats(query: CatalogQuery) -> Exists:
+    """The program has an open group with a seat left, meeting when asked: one group meets both (a full
+    Monday group and a free Friday group are not «free seats on Monday»).
 
-    Used as a scalar subquery (`IS NOT NULL`), not an EXISTS: PostgreSQL turns a top-level EXISTS into a
-    semi-join and may then hash every open group of the region, counting each one's seats (a seq scan
-    of all groups), even for a text search matching a few thousand programs. A scalar subquery stays a
-    per-row SubPlan, costed high, so it runs last: only for the programs that passed the text and the
-    cheaper filters, and it stops at the first group with a seat (docs/benchmarks.md, «Catalog search»).
+    Read from GroupFreeSeats, which the database keeps in the transaction of every seat change
+    (search/migrations/sql/0001_group_free_seats.sql): counting each candidate group's seats here cost
+    100–330 ms on a region's catalog (docs/benchmarks.md, «Catalog search»).
     """
-    groups = open_groups().filter(program=OuterRef("pk"), capacity__gt=seats_held_subquery())
-    if _filters_schedule(query):
-        # The group with free seats must itself meet when asked (the mask is per program).
-        slots = ScheduleSlot.objects.filter(group=OuterRef("pk"))
-        groups = groups.filter(Exists(slots.filter(_meets(ScheduleBit("weekday", "start_time"), query))))
-    return groups.order_by().values("pk")[:1]
+    wanted = schedule_bits(query.weekdays, query.time_of_day) if _filters_schedule(query) else ANY_FREE_GROUP
+    rows = GroupFreeSeats.objects.filter(program=OuterRef("pk"))
+    return Exists(rows.filter(GreaterThan(F("free_bits").bitand(wanted), 0)))
 
 
 def _filters_schedule(query: CatalogQuery) -> bool:

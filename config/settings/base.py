@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "certificates",
     "enrollments",
     "billing",
+    "search",
     # Doors: the parent's pages, the provider's workplace, the municipal admin, Gosuslugi sign-in.
     "navigator",
     "workplace",

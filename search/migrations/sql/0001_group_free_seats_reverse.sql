@@ -1,0 +1,14 @@
+DROP TRIGGER IF EXISTS search_scheduleslot_free_seats_delete ON catalog_scheduleslot;
+DROP TRIGGER IF EXISTS search_scheduleslot_free_seats_update ON catalog_scheduleslot;
+DROP TRIGGER IF EXISTS search_scheduleslot_free_seats_insert ON catalog_scheduleslot;
+DROP FUNCTION IF EXISTS search_scheduleslot_free_seats();
+DROP TRIGGER IF EXISTS search_group_free_seats_delete ON catalog_group;
+DROP TRIGGER IF EXISTS search_group_free_seats_update ON catalog_group;
+DROP TRIGGER IF EXISTS search_group_free_seats_insert ON catalog_group;
+DROP FUNCTION IF EXISTS search_group_free_seats();
+DROP TRIGGER IF EXISTS search_enrollment_free_seats_delete ON enrollments_enrollment;
+DROP TRIGGER IF EXISTS search_enrollment_free_seats_update ON enrollments_enrollment;
+DROP TRIGGER IF EXISTS search_enrollment_free_seats_insert ON enrollments_enrollment;
+DROP FUNCTION IF EXISTS search_enrollment_free_seats();
+DROP FUNCTION IF EXISTS search_group_free_refresh();
+DROP FUNCTION IF EXISTS search_group_free_update(bigint[]);
