@@ -1,5 +1,6 @@
-"""Catalog search (selectors: reads only). It sits above enrollments: «only groups with free seats» and
-the program page count the seats held (enrollments.selectors).
+"""Catalog search (selectors: reads only). It sits above enrollments: the program page counts the seats
+held (enrollments.selectors), and «only groups with free seats» reads the rows the database keeps from
+that count (search.models.GroupFreeSeats).
 
 Full-text search with PostgreSQL's `russian` configuration over a trigger-maintained, weighted
 document (title A, activity type B, description C); how the query's words are read (synonyms, the
@@ -7,9 +8,10 @@ other script, typo correction, optional words, widening when no program has them
 search.words. Filters, facet counts that honour the other active filters,
 sorting and the seats left in each group are all computed here, for the pages and the API alike.
 
-Searches read catalog_program alone: whether a program is listed, its municipality and the weekdays
-and parts of day of its open groups are columns kept by triggers (migrations/sql/0008_listing.sql), and a search
-without text or schedule filters counts its facets from the trigger-kept FacetCell table.
+Searches read catalog_program: whether a program is listed, its municipality, the weekdays and parts of
+day of its open groups and their start dates are columns kept by triggers (catalog/migrations/sql/0008_listing.sql,
+0022_program_open_starts.sql), and a search without text or schedule filters counts its facets from the
+trigger-kept FacetCell table; free seats are the one join (search/migrations/sql/0001_group_free_seats.sql).
 """
 
 from __future__ import annotations

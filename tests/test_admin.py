@@ -9,7 +9,7 @@ from tests.accounts.factories import UserFactory
 from tests.test_factories import FACTORIES
 
 pytestmark = pytest.mark.django_db
-PORTAL_APPS = ("core", "accounts", "catalog", "notices", "certificates", "enrollments", "billing")
+PORTAL_APPS = ("core", "accounts", "catalog", "notices", "certificates", "enrollments", "billing", "search")
 
 
 def test_every_portal_model_is_registered_in_the_admin():

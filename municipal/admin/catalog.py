@@ -18,6 +18,7 @@ from catalog.providers import provider_approve, provider_reject, provider_suspen
 from municipal.admin.base import MunicipalityScopedAdmin, ReadOnlyAdmin, ScopedInline, sees_all
 from municipal.imports import ProviderImportResource, RegistryImportMixin, ScopedExportMixin
 from municipal.resources import ProgramExportResource, ProviderExportResource
+from search.models import GroupFreeSeats
 
 
 def _operator(request) -> bool:
@@ -220,6 +221,16 @@ class FacetCellAdmin(ReadOnlyAdmin):
     list_display = ["direction", "municipality", "funding", "special_needs", "age_min", "age_max", "programs"]
     list_filter = ["direction", "municipality", "funding"]
     list_select_related = ["direction", "municipality"]
+
+
+@admin.register(GroupFreeSeats)
+class GroupFreeSeatsAdmin(ReadOnlyAdmin):
+    """The search's «only groups with free seats», kept by database triggers from the seats count
+    (search/migrations/sql/0001_group_free_seats.sql); read-only."""
+
+    regional_only = True
+    list_display = ["group", "program", "free_bits"]
+    list_select_related = ["group", "program"]
 
 
 @admin.register(Favourite)
