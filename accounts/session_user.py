@@ -34,7 +34,7 @@ from accounts.models import User
 _CACHED_FIELDS = tuple(field.attname for field in User._meta.concrete_fields if field.attname != "password")
 
 
-def _cache_key(user_id) -> str:
+def session_user_cache_key(user_id) -> str:
     return f"session-user:{user_id}"
 
 
@@ -42,7 +42,7 @@ def forget_cached_user(user_id) -> None:
     """Drop the cached copy of a user. Inside a transaction: now, and again once it commits (a request
     that reads the row before the commit must not keep the old row cached after it); outside one,
     `on_commit` runs at once, so once is enough."""
-    key = _cache_key(user_id)
+    key = session_user_cache_key(user_id)
     if transaction.get_connection().in_atomic_block:
         cache.delete(key)
     transaction.on_commit(lambda: cache.delete(key))
@@ -54,11 +54,13 @@ def remember_session_user(user: User) -> None:
         "values": tuple(getattr(user, name) for name in _CACHED_FIELDS),
         "hash": user.get_session_auth_hash(),
     }
-    cache.set(_cache_key(user.pk), entry, settings.SESSION_USER_CACHE_SECONDS)
+    cache.set(session_user_cache_key(user.pk), entry, settings.SESSION_USER_CACHE_SECONDS)
 
 
-def _cached_user(user_id, session_hash: str) -> User | None:
-    entry = cache.get(_cache_key(user_id))
+def _cached_user(user_id, session_hash: str, prefetched: dict | None = None) -> User | None:
+    key = session_user_cache_key(user_id)
+    # Fetched with the session when its store knew whose it was (accounts/session_store.py).
+    entry = prefetched[key] if prefetched and key in prefetched else cache.get(key)
     if not entry or not session_hash or not constant_time_compare(session_hash, entry["hash"]):
         return None
     user = User.from_db("default", _CACHED_FIELDS, entry["values"])
@@ -73,7 +75,7 @@ def session_user(request):
     session = request.session
     user_id = session.get(auth.SESSION_KEY)
     if user_id is not None and session.get(BACKEND_SESSION_KEY) in settings.AUTHENTICATION_BACKENDS:
-        user = _cached_user(user_id, session.get(HASH_SESSION_KEY))
+        user = _cached_user(user_id, session.get(HASH_SESSION_KEY), getattr(session, "prefetched_users", None))
         if user is not None:
             return user
     user = auth.get_user(request)

@@ -149,6 +149,8 @@ def _session_headers(session_key: str) -> str:
 
 def populate(*, parents: int, groups: int, seats: int, seed: int, past: int) -> tuple[dict[str, RunData], list[str]]:
     """Everything both runs need, in bulk; returns the runs and the session keys for the ceiling."""
+    from importlib import import_module
+
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.hashers import make_password
@@ -294,7 +296,7 @@ def populate(*, parents: int, groups: int, seats: int, seed: int, past: int) -> 
                 Session(session_key=key, session_data=store.encode(data), expire_date=now + timedelta(days=1))
                 for key, data in session_data.items()
             )
-            if settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db":
+            if issubclass(import_module(settings.SESSION_ENGINE).SessionStore, cached_db.SessionStore):
                 # As a sign-in leaves a session with cached_db: in the database and in the cache.
                 caches[settings.SESSION_CACHE_ALIAS].set_many(
                     {cached_db.KEY_PREFIX + key: data for key, data in session_data.items()}, timeout=86400

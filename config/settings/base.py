@@ -174,7 +174,8 @@ CACHES = {
 }
 # Sessions are read from Redis and written to both (a signed-in request spares a database round trip;
 # with Redis down the fail-open cache misses and the database answers, so nobody is signed out).
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Django's cached_db, with the signed-in user's cached row read in the same round trip (accounts/session_store.py).
+SESSION_ENGINE = "accounts.session_store"
 # The signed-in user's row is kept in the cache this long (accounts/session_user.py); every change
 # through the ORM or the account services drops it at once.
 SESSION_USER_CACHE_SECONDS = env.int("SESSION_USER_CACHE_SECONDS", default=300)

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.models import Role, User
 from accounts.services import contacts_update, sign_out_everywhere
-from accounts.session_user import _cache_key
+from accounts.session_user import session_user_cache_key
 from tests.accounts.factories import MunicipalStaffFactory, ParentFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def test_the_cache_never_holds_the_password_hash():
     staff.set_password("S3cret-pass-word")
     staff.save()
     signed_in(staff).get(reverse("home"))
-    entry = cache.get(_cache_key(staff.pk))
+    entry = cache.get(session_user_cache_key(staff.pk))
     assert entry is not None
     assert staff.password not in repr(entry)
 
