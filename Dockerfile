@@ -15,6 +15,8 @@ COPY . .
 # collectstatic needs settings to import; these throwaway values never reach a running container.
 RUN SECRET_KEY=build DATABASE_URL=postgres://build@localhost/build REDIS_URL=redis://localhost ALLOWED_HOSTS=build \
     python manage.py collectstatic --no-input
+# The catalog's search index volume (docker-compose.yml) takes this directory's owner.
+RUN mkdir -p /var/lib/navigator/search-index && chown navigator /var/lib/navigator/search-index
 USER navigator
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--threads", "2"]

@@ -699,6 +699,23 @@ def write_docs(block: str) -> None:
 # --- main ------------------------------------------------------------------------------------------
 
 
+def search_index_line() -> str:
+    """Build the catalog's search index of the benchmark database (search.engine), unless the run is
+    PostgreSQL's alone; what the run searches with, for the docs."""
+    from django.conf import settings
+
+    from search.engine import index_rebuild
+
+    if not settings.SEARCH_INDEX_DIR:
+        return "PostgreSQL alone (`--postgres-only`: no search index)"
+    started = time.perf_counter()
+    programs = index_rebuild()
+    return (
+        f"the catalog's search index (search.engine, Tantivy) answers counts, facets and page ids; built "
+        f"first ({programs} programs, {time.perf_counter() - started:.1f} s); the pages' rows from PostgreSQL"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=30, help="timed repetitions of every query (default 30)")
@@ -722,6 +739,11 @@ def main() -> None:
         help="the demo region's scale (default full: bench_catalog; others load bench_catalog_<scale>)",
     )
     parser.add_argument("--no-signed-in", action="store_true", help="leave out the signed-in parent's page")
+    parser.add_argument(
+        "--postgres-only",
+        action="store_true",
+        help="search in PostgreSQL alone (no search index: the baseline of search.engine)",
+    )
     args = parser.parse_args()
     use_scale(args.scale)
     if args.runs < 2 or args.rounds < 1 or args.duration < 1:
@@ -742,6 +764,8 @@ def main() -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
     os.environ["BENCH_DATABASE_NAME"] = DB_NAME
     os.environ["BENCH_CACHE_PREFIX"] = f"navigator-bench-{os.getpid()}-{int(started)}"  # no hits from before
+    if args.postgres_only:
+        os.environ["BENCH_SEARCH_INDEX_DIR"] = ""  # the servers inherit it
     import django
 
     django.setup()
@@ -755,6 +779,8 @@ def main() -> None:
     warm_seconds = settings.CATALOG_PAGE_CACHE_SECONDS
     if warm_seconds <= 0:
         raise SystemExit("CATALOG_PAGE_CACHE_SECONDS is 0 here: unset it so that the warm mode has its default")
+    search_line = search_index_line()
+    print(f"# search: {search_line}", flush=True)
     plavsk = Municipality.objects.get(name=MUNICIPALITY).pk
     queries = [(label, qs.format(plavsk=plavsk)) for label, qs in QUERIES]
     if args.only:
@@ -786,6 +812,7 @@ def main() -> None:
         f"- **Machine**: {machine_line}",
         f"- **Database**: `{DB_NAME}`, `manage.py demo_region --scale {SCALE} --seed {SEED}` then `ANALYZE` "
         f"({database_line}), embedded PostgreSQL on a Unix socket.",
+        f"- **Search**: {search_line}",
         *([f"- **Signed in**: {signed_in_line}"] if signed_in_line else []),
         f"- **Command**: `{' '.join(['.venv/bin/python', 'bench/catalog_search.py', *sys.argv[1:]])}`",
         "",

@@ -489,8 +489,34 @@ def catalog_query(query_string: str):
 
 
 def postgres_search(query) -> EngineResult:
-    """What the API computes (api/public/catalog.py): the search with its facets, the count from the
-    facets (FacetedPagination) and the first page with its prefetches."""
+    """What the API computed before the search index (api/public/catalog.py): the search with its
+    facets, the count from the facets (FacetedPagination) and the first page with its prefetches, all in
+    PostgreSQL."""
+    from django.conf import settings
+
+    index_dir, settings.SEARCH_INDEX_DIR = settings.SEARCH_INDEX_DIR, ""
+    try:
+        return index_search(query)
+    finally:
+        settings.SEARCH_INDEX_DIR = index_dir
+
+
+def index_core(query) -> int:
+    """The index's part of catalog_search, what the Tantivy columns measure: the words plan, then count,
+    facets and the first 20 ids from search.engine (no rows from PostgreSQL)."""
+    from search.engine import engine_answer
+    from search.selectors import _words
+
+    plan = _words(query)
+    answer = engine_answer(query, plan)
+    if plan is not None and plan.can_widen and not answer.cells:
+        answer = engine_answer(query, plan.widen())
+    return len(answer.ids(0, PAGE_SIZE))
+
+
+def index_search(query) -> EngineResult:
+    """What the API computes now: catalog_search with the catalog's search index (search.engine) when
+    built: the words plan, the index's count, facets and page ids, the page's rows from PostgreSQL."""
     from search.selectors import catalog_search
 
     results, facets = catalog_search(query)
@@ -541,14 +567,23 @@ class Measured:
     times: dict[str, list[float]] = field(default_factory=dict)
 
 
+def searched_plan(query):
+    """The words plan the search uses (search.selectors: widened when no program has every word)."""
+    from search.selectors import _words, catalog_base
+
+    plan = _words(query)
+    if plan is not None and plan.can_widen and not catalog_base(query, plan.filter).exists():
+        plan = plan.widen()
+    return plan
+
+
 def measure_search(engine: Engine, queries: list[tuple[str, str]], runs: int, warmup: int) -> list[Measured]:
-    from search.selectors import _text_query
     from search.words import words_plan
 
     measured = []
     for label, qs in queries:
         query = catalog_query(qs)
-        item = Measured(label, qs, query, plan=_text_query(query) if query.q else None)
+        item = Measured(label, qs, query, plan=searched_plan(query) if query.q else None)
         measured.append(item)
     calls = {
         "tantivy": lambda m: engine_search(engine, m.query),
@@ -561,6 +596,9 @@ def measure_search(engine: Engine, queries: list[tuple[str, str]], runs: int, wa
         # column of our words would still need; only text queries.
         "words": lambda m: words_plan(m.query.q, exact=m.query.exact) if m.query.q else None,
         "postgres": lambda m: postgres_search(m.query),
+        # The product: catalog_search answered by search.engine's index (built at the start of the run).
+        "index": lambda m: index_search(m.query),
+        "index_core": lambda m: index_core(m.query),
         "core_page": lambda m: core_page(m.query_string),
     }
     for item in measured:
@@ -572,7 +610,7 @@ def measure_search(engine: Engine, queries: list[tuple[str, str]], runs: int, wa
                 if name == "words" and not item.query.q:
                     continue
                 if round_number < warmup:
-                    if name in ("tantivy", "tantivy_plan", "postgres"):
+                    if name in ("tantivy", "tantivy_plan", "postgres", "index"):
                         item.results[name] = value
                     continue
                 item.times[name].append(milliseconds)
@@ -660,20 +698,23 @@ def facets_agree(a: EngineResult, b: EngineResult) -> bool:
 
 def search_table(measured: list[Measured]) -> tuple[list[str], dict[str, float]]:
     lines = [
-        "| # | kind | query | PostgreSQL results | Tantivy results | Tantivy, our words | our words | "
-        "PostgreSQL p50 | p95 | core_page p50 | Tantivy p50 | p95 | PostgreSQL / Tantivy (p50) | "
-        "first 20 | facets |",
-        "|---:|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---|",
+        "| # | kind | query | PostgreSQL results | index results | Tantivy results | Tantivy, our words | our words | "
+        "PostgreSQL p50 | p95 | index p50 | p95 | core_page p50 | Tantivy p50 | p95 | PostgreSQL / Tantivy (p50) | "
+        "index / Tantivy (p50) | first 20 | facets |",
+        "|---:|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for number, m in enumerate(measured, 1):
         pg, tv, tp = m.results["postgres"], m.results["tantivy"], m.results["tantivy_plan"]
+        ix = m.results["index"]
         words = searched_words(m.query).replace("|", "\\|")
         lines.append(
-            f"| {number} | {m.label} | `{m.query_string or '(empty)'}` | {pg.count} | {tv.count} | {tp.count} "
-            f"| {f'`{words}`' if words else ''} "
-            f"| {p50(m.times['postgres']):.1f} | {p95(m.times['postgres']):.1f} | {p50(m.times['core_page']):.1f} "
+            f"| {number} | {m.label} | `{m.query_string or '(empty)'}` | {pg.count} | {ix.count} | {tv.count} "
+            f"| {tp.count} | {f'`{words}`' if words else ''} "
+            f"| {p50(m.times['postgres']):.1f} | {p95(m.times['postgres']):.1f} "
+            f"| {p50(m.times['index']):.1f} | {p95(m.times['index']):.1f} | {p50(m.times['core_page']):.1f} "
             f"| {p50(m.times['tantivy']):.2f} | {p95(m.times['tantivy']):.2f} "
             f"| {p50(m.times['postgres']) / p50(m.times['tantivy']):.0f}× "
+            f"| {p50(m.times['index']) / p50(m.times['tantivy']):.1f}× "
             f"| {overlap(pg.ids, tv.ids if not m.query.q else tp.ids)} "
             f"| {'same' if facets_agree(pg, tv if not m.query.q else tp) else 'differ'} |"
         )
@@ -682,11 +723,14 @@ def search_table(measured: list[Measured]) -> tuple[list[str], dict[str, float]]
         f"{name}_{stat}": f(values) for name, values in every.items() for stat, f in (("p50", p50), ("p95", p95))
     }
     lines.append(
-        f"| | **all** | {len(measured)} queries × {len(every['tantivy']) // len(measured)} | | | | "
-        f"| **{overall['postgres_p50']:.1f}** | **{overall['postgres_p95']:.1f}** | {overall['core_page_p50']:.1f} "
+        f"| | **all** | {len(measured)} queries × {len(every['tantivy']) // len(measured)} | | | | | "
+        f"| **{overall['postgres_p50']:.1f}** | **{overall['postgres_p95']:.1f}** "
+        f"| **{overall['index_p50']:.1f}** | **{overall['index_p95']:.1f}** | {overall['core_page_p50']:.1f} "
         f"| **{overall['tantivy_p50']:.2f}** | **{overall['tantivy_p95']:.2f}** "
         f"| **{overall['postgres_p50'] / overall['tantivy_p50']:.0f}×** (p95 "
-        f"{overall['postgres_p95'] / overall['tantivy_p95']:.0f}×) | | |"
+        f"{overall['postgres_p95'] / overall['tantivy_p95']:.0f}×) "
+        f"| **{overall['index_p50'] / overall['tantivy_p50']:.1f}×** (p95 "
+        f"{overall['index_p95'] / overall['tantivy_p95']:.1f}×) | | |"
     )
     return lines, overall
 
@@ -768,6 +812,11 @@ def main() -> None:
     filesystem = subprocess.run(["stat", "-f", "-c", "%T", directory], capture_output=True, text=True).stdout.strip()
     try:
         build_ms, engine = timed(build_index, rows, directory, threads=args.threads)
+        # The product's index (search.engine, bench.settings' SEARCH_INDEX_DIR), which catalog_search uses.
+        from search.engine import index_rebuild
+
+        product_ms, product_documents = timed(index_rebuild)
+        print(f"# search.engine index: {product_documents} programs in {product_ms / 1000:.1f} s", flush=True)
         size = index_size(directory)
         documents = engine.index.searcher().num_docs
         print(
@@ -799,6 +848,11 @@ def main() -> None:
         "| documents | read from PostgreSQL | build (add + commit + merges) | size on disk |",
         "|---:|---:|---:|---:|",
         f"| {documents} | {read_seconds:.1f} s | {build_ms / 1000:.1f} s | {size / 2**20:.1f} MiB |",
+        "",
+        f"The product's index (search.engine, `manage.py search_index_rebuild`: read, build, swap): "
+        f"{product_documents} programs in {product_ms / 1000:.1f} s. *index* below is `catalog_search` "
+        "answered by it: the words plan (PostgreSQL), count, facets and the page's ids (Tantivy), the "
+        "page's 20 programs (PostgreSQL).",
         "",
         "### Search: count + first 20 + three facet counts, ms",
         "",
@@ -850,7 +904,11 @@ def main() -> None:
         "|---|---:|---:|",
         f"| PostgreSQL core (API's computation), all queries | {overall['postgres_p50']:.1f} ms "
         f"| {overall['postgres_p95']:.1f} ms |",
-        f"| core_page (bench/catalog_search.py), all queries | {overall['core_page_p50']:.1f} ms "
+        f"| **catalog_search with the search index (search.engine), all queries** | **{overall['index_p50']:.1f} ms** "
+        f"| **{overall['index_p95']:.1f} ms** |",
+        f"| search.engine's part of it: words plan, count, facets, first 20 ids | {overall['index_core_p50']:.1f} ms "
+        f"| {overall['index_core_p95']:.1f} ms |",
+        f"| core_page (bench/catalog_search.py, with the index), all queries | {overall['core_page_p50']:.1f} ms "
         f"| {overall['core_page_p95']:.1f} ms |",
         f"| Tantivy, words as typed, all queries | {overall['tantivy_p50']:.2f} ms | {overall['tantivy_p95']:.2f} ms |",
         f"| Tantivy, our words, all queries | {overall['tantivy_plan_p50']:.2f} ms "
@@ -861,6 +919,12 @@ def main() -> None:
         f"| {overall['words_p95']:.1f} ms |",
         f"| PostgreSQL / Tantivy | {overall['postgres_p50'] / overall['tantivy_p50']:.0f}× "
         f"| {overall['postgres_p95'] / overall['tantivy_p95']:.0f}× |",
+        f"| search.engine's part / Tantivy | {overall['index_core_p50'] / overall['tantivy_p50']:.1f}× "
+        f"| {overall['index_core_p95'] / overall['tantivy_p95']:.1f}× |",
+        f"| catalog_search with the index / Tantivy | {overall['index_p50'] / overall['tantivy_p50']:.1f}× "
+        f"| {overall['index_p95'] / overall['tantivy_p95']:.1f}× |",
+        f"| PostgreSQL core / catalog_search with the index | {overall['postgres_p50'] / overall['index_p50']:.1f}× "
+        f"| {overall['postgres_p95'] / overall['index_p95']:.1f}× |",
         f"| one program kept in step (commit + reload) | {p50(upkeep.single_ms) + p50(upkeep.reload_ms):.1f} ms "
         f"| {p95(upkeep.single_ms) + p95(upkeep.reload_ms):.1f} ms |",
         "",

@@ -27,3 +27,6 @@ LOGGING = {
 WHITENOISE_AUTOREFRESH = False
 # No collectstatic in development; WhiteNoise serves from the finders (dev settings) and says so.
 warnings.filterwarnings("ignore", message="No directory at")
+# The benchmark database's own search index (search.engine), beside the development one; an empty
+# BENCH_SEARCH_INDEX_DIR measures the PostgreSQL search alone.
+SEARCH_INDEX_DIR = env.str("BENCH_SEARCH_INDEX_DIR", default=str(BASE_DIR / ".local" / "bench-search-index"))  # noqa: F405

@@ -77,6 +77,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "search.group_free_seats_refresh",
         "schedule": crontab(minute="20", hour="0"),
     },
+    # After the night's refreshes of the programs' groups and free seats (their changes reach the index
+    # through the outbox anyway): the catalog's search index rebuilt whole and compacted.
+    "Каталог: поисковый индекс (пересборка)": {
+        "task": "search.index_rebuild",
+        "schedule": crontab(minute="40", hour="0"),
+    },
     # After the night's debit run: a failed reconciliation shows as an alert in the admin.
     "Сверка: счета, резервы, списания и акты": {
         "task": "billing.reconcile",

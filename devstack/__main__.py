@@ -218,6 +218,8 @@ def run() -> int:
     try:
         _manage("migrate", "--no-input", "--verbosity", "0")
         _manage("demo_region", "--if-empty", "--verbosity", "0")
+        # The catalog's search index, built whole at each start: then kept in step by the worker.
+        _manage("search_index_rebuild", "--verbosity", "0")
         if not stopping:
             # Printed once, before the servers' own logs start, so that it is not lost among them.
             print(f"\n[devstack] Портал: http://{host}:{port}/   (healthz: http://{host}:{port}/healthz)")

@@ -52,3 +52,21 @@ class GroupFreeSeats(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group_id}: {self.free_bits:#x}"
+
+
+class CatalogIndexFeed(models.Model):
+    """Whether the database feeds the catalog's search index (search.engine): one row once the index has
+    been built, and from then on the triggers of search/migrations/sql/0002_catalog_index_feed.sql write
+    an outbox message for every change of a program the index holds. Without the row (no index in this
+    deployment) they write nothing."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    switched_on_at = models.DateTimeField(_("включено"))
+
+    class Meta:
+        verbose_name = _("обновление поискового индекса")
+        verbose_name_plural = _("обновление поискового индекса")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="catalog_index_feed_single_row")]
+
+    def __str__(self) -> str:
+        return f"{self.switched_on_at:%Y-%m-%d %H:%M}"

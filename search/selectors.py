@@ -38,6 +38,7 @@ from catalog.selectors import open_groups, visible_programs
 from enrollments.selectors import groups_with_seats
 from search.child import fits_child
 from search.distance import distance_km
+from search.engine import EngineAnswer, engine_answer
 from search.models import ANY_FREE_GROUP, GroupFreeSeats
 from search.words import WordsNotice, WordsPlan, corrected_words, words_plan
 
@@ -151,13 +152,8 @@ def _facet_filters(query: CatalogQuery) -> dict[str, Q]:
     }
 
 
-def _text_query(query: CatalogQuery) -> WordsPlan | None:
-    """How the query's words are searched (search.words), widened to programs with some of the
-    required words when none has them all (unless the search is exact)."""
-    plan = words_plan(query.q, exact=query.exact) if query.q else None
-    if plan is not None and plan.can_widen and not catalog_base(query, plan.filter).exists():
-        plan = plan.widen()
-    return plan
+def _words(query: CatalogQuery) -> WordsPlan | None:
+    return words_plan(query.q, exact=query.exact) if query.q else None
 
 
 def catalog_base(query: CatalogQuery, text: SearchQuery | None) -> QuerySet[Program]:
@@ -168,9 +164,23 @@ def catalog_base(query: CatalogQuery, text: SearchQuery | None) -> QuerySet[Prog
     return programs
 
 
-def catalog_search(query: CatalogQuery) -> tuple[QuerySet[Program], Facets]:
-    """The ordered result set (not yet paged) and the facet counts for the same query."""
-    plan = _text_query(query)
+def catalog_search(query: CatalogQuery) -> tuple[QuerySet[Program] | IndexedResults, Facets]:
+    """The ordered result set (not yet paged: a QuerySet, or the index's IndexedResults) and the facet
+    counts for the same query. The search index answers when one is built (search.engine), for every
+    sort but distance; PostgreSQL otherwise, and for the page's rows either way."""
+    plan = _words(query)
+    if query.sort != "distance":
+        answer = engine_answer(query, plan)
+        if answer is not None:
+            if plan is not None and plan.can_widen and not answer.cells:
+                plan = plan.widen()  # no program has every required word: those with any of them
+                answer = engine_answer(query, plan)
+            if answer is not None:
+                facets = _roll_up(answer.cells, query)
+                facets.notice = plan.notice if plan is not None else None
+                return IndexedResults(answer, facets.total, query.point), facets
+    if plan is not None and plan.can_widen and not catalog_base(query, plan.filter).exists():
+        plan = plan.widen()
     text = plan.filter if plan is not None else None
     base = catalog_base(query, text)
     # (FacetCell rows know a program's ages, not its groups' start dates: a birth date counts from `base`.)
@@ -180,13 +190,7 @@ def catalog_search(query: CatalogQuery) -> tuple[QuerySet[Program], Facets]:
     results = base
     for condition in _facet_filters(query).values():
         results = results.filter(condition)
-    # Providers and directions of the page's rows by primary key, after the sort and the LIMIT: joined
-    # here, they would be joined to every matching row before a relevance sort (docs/benchmarks.md).
-    results = results.prefetch_related(
-        Prefetch("provider", queryset=Provider.objects.select_related("municipality")), "direction"
-    )
-    if query.point is not None:
-        results = results.annotate(distance_km=distance_km(*query.point))
+    results = _page_rows(results, query.point)
     if query.sort == "rating":
         ordering = [F("rating").desc(nulls_last=True), "-rating_count", "title", "pk"]
     elif query.sort == "distance" and query.point is not None:
@@ -200,6 +204,54 @@ def catalog_search(query: CatalogQuery) -> tuple[QuerySet[Program], Facets]:
     else:
         ordering = ["title", "pk"]
     return results.order_by(*ordering), facets
+
+
+def _page_rows(programs: QuerySet[Program], point: tuple[float, float] | None) -> QuerySet[Program]:
+    """What a result card shows. Providers and directions of the page's rows by primary key, after the
+    sort and the LIMIT: joined, they would be joined to every matching row before a relevance sort
+    (docs/benchmarks.md)."""
+    programs = programs.prefetch_related(
+        Prefetch("provider", queryset=Provider.objects.select_related("municipality")), "direction"
+    )
+    if point is not None:
+        programs = programs.annotate(distance_km=distance_km(*point))
+    return programs
+
+
+class IndexedResults:
+    """The results of a search the index answered, as the paginators take them: the count is the
+    index's; a slice asks the index for that page's ids and reads those programs from PostgreSQL, in
+    the index's order. A program unlisted since the index last heard of it is left out of its page
+    (the outbox brings the change within seconds)."""
+
+    ordered = True  # for django.core.paginator
+
+    def __init__(self, answer: EngineAnswer, total: int, point: tuple[float, float] | None):
+        self.answer, self.total, self.point = answer, total, point
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __iter__(self):
+        return iter(self[0 : self.total])
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            rows = self[key : key + 1]
+            if not rows:
+                raise IndexError(key)
+            return rows[0]
+        start, stop, _ = key.indices(self.total)
+        ids = self.answer.ids(start, stop - start) if stop > start else []
+        # By primary key, so joined in one statement (the prefetches of _page_rows are for a sorted search).
+        programs = visible_programs().filter(pk__in=ids).select_related("provider__municipality", "direction")
+        if self.point is not None:
+            programs = programs.annotate(distance_km=distance_km(*self.point))
+        by_id = {p.pk: p for p in programs}
+        return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def _facets(base: QuerySet[Program] | None, query: CatalogQuery) -> Facets:
@@ -220,6 +272,12 @@ def _facets(base: QuerySet[Program] | None, query: CatalogQuery) -> Facets:
         cells = cells.values_list("direction__code", "municipality_id", "funding").annotate(n=Sum("programs"))
     else:
         cells = base.order_by().values_list("direction__code", "municipality_id", "funding").annotate(n=Count("pk"))
+    return _roll_up(cells, query)
+
+
+def _roll_up(cells, query: CatalogQuery) -> Facets:
+    """Facets from (direction, municipality, funding, programs) rows of the programs matching every
+    filter but the facets' own: each facet counts under the other two facet filters."""
     facets = Facets()
     for direction, municipality, funding, n in cells:
         d_ok = not query.directions or direction in query.directions

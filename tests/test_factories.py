@@ -54,7 +54,13 @@ FACTORIES = [
 ]
 
 # Models created by a data migration or kept by database triggers, never by a factory.
-FIXED_MODELS = {"catalog.Direction", "catalog.FacetCell", "billing.MonthRecheck", "search.GroupFreeSeats"}
+FIXED_MODELS = {
+    "catalog.Direction",
+    "catalog.FacetCell",
+    "billing.MonthRecheck",
+    "search.GroupFreeSeats",
+    "search.CatalogIndexFeed",
+}
 
 
 def _label(model) -> str:

@@ -154,6 +154,11 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "/media/"
+
+# The catalog's search index (search.engine), shared by the web processes (readers) and the Celery
+# worker (writer): built by `manage.py search_index_rebuild`, then kept in step through the outbox.
+# Empty: no index, the catalog searches in PostgreSQL alone.
+SEARCH_INDEX_DIR = env.str("SEARCH_INDEX_DIR", default="")
 # Program covers (catalog/programs.py cover_prepare): the largest upload taken, and the box it is resized into.
 PROGRAM_COVER_MAX_BYTES = 5 * 1024 * 1024
 PROGRAM_COVER_SIZE = (1200, 800)

@@ -31,6 +31,9 @@ INSTALLED_APPS = [*INSTALLED_APPS, "demo"]  # noqa: F405
 INSTALLED_APPS = [*INSTALLED_APPS, "devmail"]
 DEVMAIL_FOLDER = Path(env.str("DEVMAIL_FOLDER", default=str(BASE_DIR / ".local" / "mail")))  # noqa: F405
 
+# The catalog's search index under .local/ (./run builds it at start, after the demo region).
+SEARCH_INDEX_DIR = env.str("SEARCH_INDEX_DIR", default=str(BASE_DIR / ".local" / "search-index"))  # noqa: F405
+
 # --- Gosuslugi: the local ESIA stand-in (esia_standin/) instead of ESIA -------------------------
 # "Войти через Госуслуги" goes through a real redirect to the stand-in's person picker and back;
 # the backend really calls the stand-in's token and REST endpoints over HTTP.

@@ -10,6 +10,10 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Separate names let several test runs share one PostgreSQL server without clashing.
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_navigator")}  # noqa: F405
 
+# No search index unless a test builds one in its own directory (tests/search/test_engine.py), which
+# it hands to its Celery worker through TEST_SEARCH_INDEX_DIR: the catalog searches in PostgreSQL.
+SEARCH_INDEX_DIR = env.str("TEST_SEARCH_INDEX_DIR", default="")
+
 # Each test process has its own cache, emptied before every test (tests/conftest.py).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -18,7 +18,7 @@ from catalog.providers import provider_approve, provider_reject, provider_suspen
 from municipal.admin.base import MunicipalityScopedAdmin, ReadOnlyAdmin, ScopedInline, sees_all
 from municipal.imports import ProviderImportResource, RegistryImportMixin, ScopedExportMixin
 from municipal.resources import ProgramExportResource, ProviderExportResource
-from search.models import GroupFreeSeats
+from search.models import CatalogIndexFeed, GroupFreeSeats
 
 
 def _operator(request) -> bool:
@@ -231,6 +231,15 @@ class GroupFreeSeatsAdmin(ReadOnlyAdmin):
     regional_only = True
     list_display = ["group", "program", "free_bits"]
     list_select_related = ["group", "program"]
+
+
+@admin.register(CatalogIndexFeed)
+class CatalogIndexFeedAdmin(ReadOnlyAdmin):
+    """Since when the database feeds the catalog's search index through the outbox (search.engine);
+    read-only: the index build switches it on."""
+
+    regional_only = True
+    list_display = ["switched_on_at"]
 
 
 @admin.register(Favourite)

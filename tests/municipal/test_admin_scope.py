@@ -39,6 +39,7 @@ UNSCOPED = {
     "catalog.SearchSynonym": "directory: the search's synonym dictionary, one for the region",
     "catalog.FacetCell": "technical: the catalog's counters",
     "search.GroupFreeSeats": "technical: the search's free-seat rows, kept by triggers",
+    "search.CatalogIndexFeed": "technical: whether the triggers feed the search index",
     "catalog.Favourite": "a person's bookmarks",
     "billing.MonthRecheck": "technical: the debit job's queue",
     "billing.BillingNoticeSent": "technical: markers of sent notices",
