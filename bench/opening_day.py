@@ -147,7 +147,9 @@ def _session_headers(session_key: str) -> str:
     return f"Cookie: sessionid={session_key}; csrftoken={CSRF_SECRET}\r\nX-CSRFToken: {CSRF_SECRET}\r\n"
 
 
-def populate(*, parents: int, groups: int, seats: int, seed: int, past: int) -> tuple[dict[str, RunData], list[str]]:
+def populate(
+    *, parents: int, groups: int, seats: int, seed: int, past: int, index_feed: bool = True
+) -> tuple[dict[str, RunData], list[str]]:
     """Everything both runs need, in bulk; returns the runs and the session keys for the ceiling."""
     from importlib import import_module
 
@@ -168,6 +170,7 @@ def populate(*, parents: int, groups: int, seats: int, seed: int, past: int) -> 
     from certificates.models import BillingPolicy, Certificate, Child, FundingPeriod, ParentLink
     from certificates.services import certificate_number, certificate_valid_until
     from core.validators import inn_with_checksum, snils_with_checksum
+    from search.models import CatalogIndexFeed
 
     rng = random.Random(seed)
     today = timezone.localdate()
@@ -176,6 +179,10 @@ def populate(*, parents: int, groups: int, seats: int, seed: int, past: int) -> 
     password = make_password("bench-not-a-password")  # one hash for all: no login happens
     backend = "django.contrib.auth.backends.ModelBackend"
     with transaction.atomic():
+        # As in a deployment with the catalog's search index: the triggers feed it through the outbox
+        # (search/migrations/sql/0002_catalog_index_feed.sql), a group filling up writes a message.
+        if index_feed:
+            CatalogIndexFeed.objects.create(pk=1, switched_on_at=timezone.now())
         municipality = Municipality.objects.create(name="Бенчмарк-район", code="98", region_code="71")
         FundingPeriod.objects.create(
             municipality=municipality,
@@ -986,6 +993,11 @@ def main() -> None:
         "--repeat", type=int, default=3, help="repetitions of the whole measurement; the figures are their medians"
     )
     parser.add_argument("--keep-db", action="store_true", help="leave the scratch database for a look afterwards")
+    parser.add_argument(
+        "--no-index-feed",
+        action="store_true",
+        help="without the search index's feed (a deployment without the index; by default the triggers feed it)",
+    )
     parser.add_argument("--no-docs", action="store_true", help=f"do not write {DOCS.relative_to(ROOT)}")
     parser.add_argument("--in-process", action="store_true", help="requests one by one in this process, no server")
     parser.add_argument("--profile", metavar="FILE", help="with --in-process: cProfile the applications into FILE")
@@ -1033,7 +1045,12 @@ def main() -> None:
             connection.settings_dict["NAME"] = os.environ["BENCH_DATABASE_NAME"] = rep_db
             load_started = time.perf_counter()
             runs, ceiling_sessions = populate(
-                parents=args.parents, groups=args.groups, seats=args.seats, seed=args.seed, past=args.past_enrollments
+                parents=args.parents,
+                groups=args.groups,
+                seats=args.seats,
+                seed=args.seed,
+                past=args.past_enrollments,
+                index_feed=not args.no_index_feed,
             )
             setup = (
                 f"scratch database `{db_name}`: `manage.py migrate` {migrate_s:.0f} s, a copy of it per "

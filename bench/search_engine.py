@@ -197,16 +197,10 @@ def start_key(row: Row) -> int:
 
 
 def analyzer():
-    import tantivy
+    """The product's analyzer (search.engine): Russian stemming and stop words."""
+    from search.engine import analyzer as engine_analyzer
 
-    return (
-        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-        .filter(tantivy.Filter.remove_long(40))
-        .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.stopword("russian"))
-        .filter(tantivy.Filter.stemmer("russian"))
-        .build()
-    )
+    return engine_analyzer()
 
 
 def schema():
@@ -380,57 +374,19 @@ def text_query(engine: Engine, q: str):
 
 
 def plan_query(engine: Engine, plan):
-    """The words our plan searches (search.words.WordsPlan): each word any of its alternatives (the
-    word or its correction, synonyms, the other script; `stem:*` as a prefix of the stemmed term,
-    `a <-> b` as a phrase); every required word (any, when widened) and the optional ones for rank."""
-    from tantivy import Occur, Query
+    """The words our plan searches (search.words.WordsPlan), as the product's index reads them
+    (search.engine: each word any of its alternatives, `stem:*` a prefix of the stemmed term, `a <-> b`
+    a phrase; matched words counted first when some are optional or the plan is widened)."""
+    from search.engine import _words_query
 
-    schema = engine.schema
-    tokenizer = analyzer()
-
-    def field_query(name: str, alternative: str):
-        parts = [p.strip() for p in alternative.split("<->")]
-        if len(parts) == 1 and parts[0].endswith(":*"):
-            # to_tsquery stems the word, then matches its stem as a prefix (both stemmers are Snowball's).
-            stems = tokenizer.analyze(parts[0][:-2])
-            return Query.regex_query(schema, name, re.escape(stems[0]) + ".*") if stems else None
-        terms = [t for p in parts for t in tokenizer.analyze(p.removesuffix(":*"))]
-        if not terms:
-            return None
-        if len(terms) == 1:
-            return Query.term_query(schema, name, terms[0])
-        return Query.phrase_query(schema, name, terms)
-
-    def operand(alternative: str):
-        per_field = [(name, field_query(name, alternative)) for name in TEXT_FIELDS]
-        clauses = [(Occur.Should, Query.boost_query(q, BOOSTS[name])) for name, q in per_field if q is not None]
-        return Query.boolean_query(clauses) if clauses else None
-
-    words = []
-    for word in plan.words:
-        alternatives = [q for q in (operand(a) for a in word.alternatives) if q is not None]
-        if alternatives:
-            words.append((word.optional, Query.boolean_query([(Occur.Should, q) for q in alternatives])))
-    required = [q for optional, q in words if not optional]
-    optional = [q for is_optional, q in words if is_optional]
-    if not words:
-        return Query.empty_query()
-    if not required:
-        return Query.boolean_query([(Occur.Should, q) for q in optional])
-    if plan.widened:
-        return Query.boolean_query([(Occur.Should, q) for q in required + optional])
-    return Query.boolean_query([(Occur.Must, q) for q in required] + [(Occur.Should, q) for q in optional])
+    return _words_query(engine, plan)
 
 
 def combine(text, filters: list):
-    """Text (scored) and filters (score 0, so that they leave the relevance order alone)."""
-    from tantivy import Occur, Query
+    """Text (scored) and filters (score 0, so that they leave the relevance order alone): search.engine's."""
+    from search.engine import _combine
 
-    clauses = [(Occur.Must, text)] if text is not None else []
-    clauses += [(Occur.Must, Query.const_score_query(f, 0.0)) for f in filters]
-    if not clauses:
-        return Query.all_query()
-    return Query.boolean_query(clauses)
+    return _combine(text, filters)
 
 
 FACET_SIZES = {"direction": 100, "municipality": 10_000, "funding": 100}

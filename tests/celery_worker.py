@@ -28,3 +28,13 @@ def start_worker(queue: str, **popen) -> subprocess.Popen:
     argv = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--queues", queue]
     argv += ["--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"]
     return subprocess.Popen(argv, cwd=ROOT, env=env, **popen)
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    """Ask the worker to finish its task and stop; kill it if it has not within 20 s."""
+    worker.terminate()
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from core.models import Heartbeat
 from core.tasks import beat_heartbeat
-from tests.celery_worker import new_queue, start_worker
+from tests.celery_worker import new_queue, start_worker, stop_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
@@ -21,12 +21,7 @@ def worker_queue():
     queue = new_queue()
     worker = start_worker(queue, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     yield queue
-    worker.terminate()
-    try:
-        worker.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
+    stop_worker(worker)
 
 
 def _wait_for(predicate, timeout: float = 60.0) -> bool:

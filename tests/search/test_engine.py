@@ -16,7 +16,7 @@ from search import engine
 from search.models import CatalogIndexFeed
 from search.selectors import CatalogQuery, IndexedResults, catalog_search
 from search.tasks import index_programs_task
-from tests.celery_worker import new_queue, start_worker
+from tests.celery_worker import new_queue, start_worker, stop_worker
 from tests.enrollments.factories import EnrollmentFactory
 from tests.search.test_search import open_group, program
 
@@ -215,9 +215,4 @@ def test_a_real_worker_applies_the_triggers_message(index_dir, monkeypatch):
             time.sleep(0.2)
         assert titles(q="шашки") == ["Шашки"], "the worker never indexed the change"
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        stop_worker(worker)
