@@ -430,9 +430,19 @@ def _combine(text, filters: list):
 
 def engine_answer(query, plan) -> EngineAnswer | None:
     """The index's answer for a CatalogQuery and its words plan (None without text), or None when no
-    index is built."""
+    index is built or it cannot be read (logged: PostgreSQL answers meanwhile)."""
     index = catalog_index()
-    searcher = index.searcher() if index is not None else None
+    if index is None:
+        return None
+    try:
+        return _answer(index, query, plan)
+    except Exception:  # a broken or half-copied index must not take the catalog down
+        logger.exception("the catalog's search index could not answer; searching in PostgreSQL")
+        return None
+
+
+def _answer(index: CatalogIndex, query, plan) -> EngineAnswer | None:
+    searcher = index.searcher()
     if searcher is None:
         return None
     text = _words_query(index, plan) if plan is not None else None

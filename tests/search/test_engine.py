@@ -71,6 +71,17 @@ def test_a_built_index_answers(index_dir):
     assert results[0].provider.municipality is not None  # the card's rows come from PostgreSQL
 
 
+def test_an_index_that_cannot_be_read_leaves_the_search_to_postgresql(index_dir, caplog):
+    program("Шахматы")
+    engine.index_rebuild()
+    build = (index_dir / f"v{engine.SCHEMA_VERSION}" / "current").resolve()
+    (build / "meta.json").write_text("{ not json")
+    results, facets = search(q="шахматы")
+    assert not isinstance(results, IndexedResults)
+    assert [p.title for p in results] == ["Шахматы"] and facets.total == 1
+    assert "could not answer" in caplog.text
+
+
 def test_the_distance_sort_is_postgresqls(index_dir):
     program("Шахматы")
     engine.index_rebuild()
