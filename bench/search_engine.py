@@ -174,8 +174,10 @@ def read_documents(today: date, program_ids: list[int] | None = None) -> list[Ro
 
 
 def cells_of(mask: int) -> list[int]:
-    """The (weekday × 3 + part of day) cells set in a schedule mask (search.selectors.schedule_bit)."""
-    return [bit for bit in range(21) if mask >> bit & 1]
+    """The (weekday × 3 + part of day) cells set in a schedule mask (search.schedule)."""
+    from search.schedule import cells_of as schedule_cells
+
+    return schedule_cells(mask)
 
 
 def days(day: date) -> int:
@@ -283,8 +285,6 @@ def index_size(path: str) -> int:
 
 # --- searching with Tantivy ----------------------------------------------------------------------------
 
-TIME_OF_DAY = {"morning": 0, "afternoon": 1, "evening": 2}
-
 
 @dataclass
 class EngineResult:
@@ -344,9 +344,9 @@ def filter_queries(engine: Engine, query, *, independent_groups: bool = False) -
     if query.special_needs:
         filters.append(Query.term_query(schema, "special_needs", True))
     if query.weekdays or query.time_of_day:
-        weekdays = query.weekdays or tuple(range(7))
-        parts = (TIME_OF_DAY[query.time_of_day],) if query.time_of_day else tuple(TIME_OF_DAY.values())
-        cells = [day * 3 + part for day in weekdays for part in parts]
+        from search.schedule import schedule_bits
+
+        cells = cells_of(schedule_bits(query.weekdays, query.time_of_day))
         both = query.free_seats and not independent_groups
         filters.append(Query.term_set_query(schema, "free_cell" if both else "cell", cells))
         if query.free_seats and independent_groups:

@@ -221,7 +221,7 @@ class Program(models.Model):
     # Start date of the nearest open group (enrollment open, not ended on the day it was computed),
     # NULL when none; refreshed nightly.
     next_start = models.DateField(null=True, editable=False)
-    # One bit per (weekday, part of day) in which an open group meets (search.selectors.schedule_bits).
+    # One bit per (weekday, part of day) in which an open group meets (search.schedule.schedule_bits).
     schedule_mask = models.IntegerField(default=0, db_default=0, editable=False)
     # The open groups' start dates, one single-day range each (migrations/sql/0022_program_open_starts.sql):
     # the catalog's child filter (search.child.fits_child).

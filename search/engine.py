@@ -21,12 +21,13 @@ moves or reloads it when the build's meta.json changes.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
 import shutil
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from django.utils import timezone
 
 from core.outbox import outbox_merge_id_lists
 from search.child import nth_birthday
+from search.schedule import cells_of, schedule_bits
 
 logger = logging.getLogger("search.engine")
 
@@ -72,8 +74,6 @@ SELECT p.id, p.title, p.activity_type, p.description, d.code, p.municipality_id,
                       WHERE g.program_id = p.id) f ON true
  WHERE p.listed {condition}
 """
-CELLS = 21  # catalog_schedule_bit(): weekday × 3 + part of day
-TIME_OF_DAY = {"morning": 0, "afternoon": 1, "evening": 2}
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,10 @@ def read_documents(program_ids: list[int] | None = None) -> list[ProgramDocument
 # --- schema and documents ------------------------------------------------------------------------------
 
 
+@functools.cache
 def analyzer():
+    """Russian stemming and stop words; one per process (the reader registers it, and every text query
+    reads its words through it)."""
     import tantivy
 
     return (
@@ -177,10 +180,6 @@ def start_key(doc: ProgramDocument) -> str:
     return f"{start:06d}{title_key(doc.title, doc.id)}"
 
 
-def _cells(mask: int | None) -> list[int]:
-    return [bit for bit in range(CELLS) if (mask or 0) >> bit & 1]
-
-
 def document(doc: ProgramDocument):
     import tantivy
 
@@ -196,9 +195,9 @@ def document(doc: ProgramDocument):
     d.add_boolean("special_needs", doc.special_needs)
     d.add_unsigned("age_min", doc.age_min)
     d.add_unsigned("age_max", doc.age_max)
-    for cell in _cells(doc.schedule_mask):
+    for cell in cells_of(doc.schedule_mask):
         d.add_unsigned("cell", cell)
-    for cell in _cells(doc.free_bits):
+    for cell in cells_of(doc.free_bits or 0):
         d.add_unsigned("free_cell", cell)
     d.add_boolean("free", doc.free_bits is not None)
     for start in sorted(set(doc.starts)):
@@ -238,10 +237,7 @@ class CatalogIndex:
             return None
         with self._lock:
             if build != self._build:
-                import tantivy
-
-                index = tantivy.Index.open(str(build))
-                index.register_tokenizer(ANALYZER, analyzer())
+                index = _opened(build)
                 self._index, self._build, self._meta_mtime = index, build, meta_mtime
                 self.age_pairs = _read_age_pairs(build)
             elif meta_mtime != self._meta_mtime:
@@ -253,6 +249,15 @@ class CatalogIndex:
     @property
     def schema(self):
         return self._index.schema
+
+
+def _opened(build: Path, new_schema=None):
+    """The index in a build directory (a new one with `new_schema`), with its analyzer registered."""
+    import tantivy
+
+    index = tantivy.Index(new_schema, path=str(build)) if new_schema is not None else tantivy.Index.open(str(build))
+    index.register_tokenizer(ANALYZER, analyzer())
+    return index
 
 
 def _read_age_pairs(build: Path) -> tuple[tuple[int, int], ...]:
@@ -299,22 +304,18 @@ class EngineAnswer:
     paged: object
     sort: str
     scored: bool
-    _ids: dict[tuple[int, int], list[int]] = field(default_factory=dict)
 
     def ids(self, offset: int, limit: int) -> list[int]:
         """The ids of results offset…offset+limit in the query's order."""
         from tantivy import Order
 
-        key = (offset, limit)
-        if key not in self._ids:
-            if limit <= 0:
-                return []
-            options = {"limit": limit, "offset": offset, "count": False}
-            if not self.scored:
-                options.update(order_by_field=f"{self.sort}_key", order=Order.Asc)
-            found = self.searcher.search(self.paged, **options)
-            self._ids[key] = [self.searcher.doc(address).get_first("id") for _, address in found.hits]
-        return self._ids[key]
+        if limit <= 0:
+            return []
+        options = {"limit": limit, "offset": offset, "count": False}
+        if not self.scored:
+            options.update(order_by_field=f"{self.sort}_key", order=Order.Asc)
+        found = self.searcher.search(self.paged, **options)
+        return [self.searcher.doc(address).get_first("id") for _, address in found.hits]
 
 
 def _filters(index: CatalogIndex, query) -> list:
@@ -348,9 +349,7 @@ def _filters(index: CatalogIndex, query) -> list:
     if query.special_needs:
         filters.append(Query.term_query(schema, "special_needs", True))
     if query.weekdays or query.time_of_day:
-        weekdays = query.weekdays or tuple(range(7))
-        parts = (TIME_OF_DAY[query.time_of_day],) if query.time_of_day else tuple(TIME_OF_DAY.values())
-        cells = [day * 3 + part for day in weekdays for part in parts]
+        cells = cells_of(schedule_bits(query.weekdays, query.time_of_day))
         # With free seats, one group both meets then and has a seat (search.selectors._free_seats).
         filters.append(Query.term_set_query(schema, "free_cell" if query.free_seats else "cell", cells))
     elif query.free_seats:
@@ -446,13 +445,14 @@ def _answer(index: CatalogIndex, query, plan) -> EngineAnswer | None:
     if searcher is None:
         return None
     text = _words_query(index, plan) if plan is not None else None
-    base = _combine(text, _filters(index, query))
+    filters = _filters(index, query)
+    base = _combine(text, filters)
     buckets = searcher.aggregate(base, {"cells": {"terms": {"field": "facet_cell", "size": FACET_BUCKETS}}})
     cells = []
     for bucket in buckets["cells"]["buckets"]:
         direction, municipality, funding = bucket["key"].split("|")
         cells.append((direction, int(municipality), funding, int(bucket["doc_count"])))
-    paged = _combine(text, _filters(index, query) + _facet_filters(index, query))
+    paged = _combine(text, filters + _facet_filters(index, query))
     sort = {"rating": "rating", "start_date": "start"}.get(query.sort, "title")
     return EngineAnswer(
         cells=cells, searcher=searcher, paged=paged, sort=sort, scored=text is not None and query.sort == "relevance"
@@ -484,8 +484,6 @@ def _write_age_pairs(build: Path, pairs: set[tuple[int, int]]) -> None:
 def index_rebuild() -> int:
     """Build the index of every listed program in a new directory and put it in use; switch the feed on
     (the triggers' outbox messages) in the same step. Returns the number of programs indexed."""
-    import tantivy
-
     root = index_root()
     if root is None:
         raise RuntimeError("SEARCH_INDEX_DIR is not set")
@@ -497,8 +495,7 @@ def index_rebuild() -> int:
         documents = read_documents()
         build = root / f"build-{timezone.now():%Y%m%d%H%M%S%f}"
         build.mkdir()
-        index = tantivy.Index(schema(), path=str(build))
-        index.register_tokenizer(ANALYZER, analyzer())
+        index = _opened(build, schema())
         writer = index.writer(heap_size=WRITER_HEAP * 4, num_threads=1)
         for doc in documents:
             writer.add_document(document(doc))
@@ -530,7 +527,6 @@ def _forget_old_builds(root: Path, current: Path) -> None:
 def index_programs(program_ids: list[int]) -> int:
     """Rewrite these programs' documents (an unlisted or deleted program's is removed); nothing when no
     index is built yet (the first build reads everything). Returns the number of documents written."""
-    import tantivy
     from tantivy import Query
 
     root = index_root()
@@ -543,8 +539,7 @@ def index_programs(program_ids: list[int]) -> int:
         except FileNotFoundError:
             return 0
         documents = read_documents(ids)
-        index = tantivy.Index.open(str(build))
-        index.register_tokenizer(ANALYZER, analyzer())
+        index = _opened(build)
         writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
         pairs = set(_read_age_pairs(build))
         if not {(d.age_min, d.age_max) for d in documents} <= pairs:

@@ -33,20 +33,18 @@ from django.db.models import (
 )
 from django.db.models.lookups import GreaterThan
 
-from catalog.models import FacetCell, Program, Provider, ScheduleSlot
+from catalog.models import FacetCell, Program, Provider
 from catalog.selectors import open_groups, visible_programs
 from enrollments.selectors import groups_with_seats
 from search.child import fits_child
 from search.distance import distance_km
 from search.engine import EngineAnswer, engine_answer
 from search.models import ANY_FREE_GROUP, GroupFreeSeats
+from search.schedule import schedule_bits
 from search.words import WordsNotice, WordsPlan, corrected_words, words_plan
 
 MAX_QUERY_LENGTH = 200
 
-# Parts of the day as numbered by catalog_schedule_bit() in migrations/sql/0008_listing.sql (by the lesson's start:
-# before 12:00, before 17:00, later), which sets the bits of Program.schedule_mask.
-TIME_OF_DAY = {"morning": 0, "afternoon": 1, "evening": 2}
 SORTS = ("relevance", "rating", "start_date", "distance")
 
 
@@ -80,23 +78,6 @@ class Facets:
     total: int = 0
     # Told with the results: the query was corrected or widened (search.words).
     notice: WordsNotice | None = None
-
-
-def schedule_bit(weekday: int, part: int) -> int:
-    """The bit of Program.schedule_mask for lessons on a weekday (0 = Monday) in a part of the day."""
-    return 1 << (weekday * 3 + part)
-
-
-def schedule_bits(weekdays: tuple[int, ...], time_of_day: str) -> int:
-    """Every bit a program's open groups may have to match the weekday and time-of-day filters:
-    a lesson on one of the weekdays (any, when none is chosen) in the chosen part of the day (any)."""
-    days = weekdays or tuple(ScheduleSlot.Weekday.values)
-    parts = (TIME_OF_DAY[time_of_day],) if time_of_day else tuple(TIME_OF_DAY.values())
-    mask = 0
-    for day in days:
-        for part in parts:
-            mask |= schedule_bit(day, part)
-    return mask
 
 
 def _meets(bit_or_mask, query: CatalogQuery) -> GreaterThan:
@@ -190,7 +171,13 @@ def catalog_search(query: CatalogQuery) -> tuple[QuerySet[Program] | IndexedResu
     results = base
     for condition in _facet_filters(query).values():
         results = results.filter(condition)
-    results = _page_rows(results, query.point)
+    # Providers and directions of the page's rows by primary key, after the sort and the LIMIT: joined
+    # here, they would be joined to every matching row before a relevance sort (docs/benchmarks.md).
+    results = results.prefetch_related(
+        Prefetch("provider", queryset=Provider.objects.select_related("municipality")), "direction"
+    )
+    if query.point is not None:
+        results = results.annotate(distance_km=distance_km(*query.point))
     if query.sort == "rating":
         ordering = [F("rating").desc(nulls_last=True), "-rating_count", "title", "pk"]
     elif query.sort == "distance" and query.point is not None:
@@ -204,18 +191,6 @@ def catalog_search(query: CatalogQuery) -> tuple[QuerySet[Program] | IndexedResu
     else:
         ordering = ["title", "pk"]
     return results.order_by(*ordering), facets
-
-
-def _page_rows(programs: QuerySet[Program], point: tuple[float, float] | None) -> QuerySet[Program]:
-    """What a result card shows. Providers and directions of the page's rows by primary key, after the
-    sort and the LIMIT: joined, they would be joined to every matching row before a relevance sort
-    (docs/benchmarks.md)."""
-    programs = programs.prefetch_related(
-        Prefetch("provider", queryset=Provider.objects.select_related("municipality")), "direction"
-    )
-    if point is not None:
-        programs = programs.annotate(distance_km=distance_km(*point))
-    return programs
 
 
 class IndexedResults:
@@ -246,7 +221,7 @@ class IndexedResults:
             return rows[0]
         start, stop, _ = key.indices(self.total)
         ids = self.answer.ids(start, stop - start) if stop > start else []
-        # By primary key, so joined in one statement (the prefetches of _page_rows are for a sorted search).
+        # By primary key, so joined in one statement (the prefetches above are for a sorted search).
         programs = visible_programs().filter(pk__in=ids).select_related("provider__municipality", "direction")
         if self.point is not None:
             programs = programs.annotate(distance_km=distance_km(*self.point))

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from bench.search_engine import Row, build_index, engine_search
-from search.selectors import CatalogQuery, schedule_bit
+from search.schedule import schedule_bit
+from search.selectors import CatalogQuery
 
 SATURDAY, MONDAY, MORNING = 5, 0, 0
 

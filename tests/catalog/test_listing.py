@@ -10,13 +10,8 @@ import pytest
 from django.db import connection
 
 from catalog.models import FacetCell, Group, Program, Provider, ScheduleSlot
-from search.selectors import (
-    CatalogQuery,
-    _facets,
-    catalog_base,
-    schedule_bit,
-    schedule_bits,
-)
+from search.schedule import schedule_bit, schedule_bits
+from search.selectors import CatalogQuery, _facets, catalog_base
 from tests.catalog.factories import MunicipalityFactory, ProgramFactory, ProviderFactory
 from tests.search.test_search import closed_group, days, direction, open_group, slot
 

@@ -23,7 +23,7 @@ from catalog.selectors import open_groups
 from enrollments.models import Enrollment, EnrollmentStatus
 from enrollments.selectors import groups_with_seats
 from search.models import ANY_FREE_GROUP, GroupFreeSeats
-from search.selectors import schedule_bit
+from search.schedule import schedule_bit
 from search.services import group_free_seats_refresh
 from tests.catalog.factories import ProgramFactory
 from tests.enrollments.factories import EnrollmentFactory
